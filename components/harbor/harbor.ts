@@ -1,0 +1,97 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { HarborConfig } from "../../infra/config";
+import { TOKENS } from "../types";
+import { generateHarborSecrets } from "./secrets";
+import { harborExternalUrl, harborHost } from "./url";
+import { harborChartValues } from "./values";
+
+export const HARBOR_CHART_REPO = "https://helm.goharbor.io";
+export const HARBOR_ADMIN_USERNAME = "admin";
+/** Failure domain of everything deployed into Harbor's cluster (an in-cluster backup shares it). */
+export const HARBOR_FAILURE_DOMAIN = "harbor-cluster";
+
+export interface HarborArgs {
+  config: HarborConfig;
+}
+
+/**
+ * The primary registry: Harbor's official Helm chart in its own namespace, with every internal
+ * secret generated once by Pulumi and handed to the chart by Secret reference.
+ */
+export class Harbor extends pulumi.ComponentResource {
+  static readonly __pulumiType = TOKENS.harbor;
+
+  /** URL clients and the Harbor API use, e.g. https://harbor.example.com. */
+  declare readonly url: pulumi.Output<string>;
+  /** Login host (host[:port], no scheme). */
+  declare readonly host: pulumi.Output<string>;
+  declare readonly namespace: pulumi.Output<string>;
+  declare readonly adminUsername: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly adminPassword: pulumi.Output<string>;
+  declare readonly release: k8s.helm.v3.Release;
+  declare readonly projects: string[];
+
+  constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
+    const h = args.config;
+    // Registered inputs are what the policy pack sees of this component: nothing secret.
+    super(TOKENS.harbor, name, { hostname: h.hostname, projects: h.projects.map((p) => p.name), failureDomain: HARBOR_FAILURE_DOMAIN }, opts);
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: h.namespace, labels: { "app.kubernetes.io/part-of": "registry-topology" } } },
+      { parent: this },
+    );
+    const generated = generateHarborSecrets(name, this);
+    const internalSecretName = `${h.releaseName}-internal-secrets`;
+    const internalSecret = new k8s.core.v1.Secret(
+      `${name}-internal-secrets`,
+      {
+        metadata: { name: internalSecretName, namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: generated.data,
+      },
+      { parent: this },
+    );
+
+    const values = harborChartValues(h, {
+      internalSecretName,
+      internalDatabasePassword: generated.internalDatabasePassword,
+      externalDatabasePassword: h.database.type === "external" ? h.database.password : undefined,
+      externalRedisPassword: h.redis.type === "external" ? h.redis.password : undefined,
+    });
+
+    const release = new k8s.helm.v3.Release(
+      `${name}-chart`,
+      {
+        name: h.releaseName,
+        chart: "harbor",
+        version: h.chartVersion,
+        repositoryOpts: { repo: HARBOR_CHART_REPO },
+        namespace: namespace.metadata.name,
+        values,
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 900,
+      },
+      { parent: this, dependsOn: [internalSecret] },
+    );
+
+    this.url = pulumi.output(harborExternalUrl(h));
+    this.host = pulumi.output(harborHost(h));
+    this.namespace = namespace.metadata.name;
+    this.adminUsername = pulumi.output(HARBOR_ADMIN_USERNAME);
+    this.adminPassword = generated.adminPassword;
+    this.release = release;
+    this.projects = h.projects.map((p) => p.name);
+
+    this.registerOutputs({
+      url: this.url,
+      host: this.host,
+      namespace: this.namespace,
+      adminUsername: this.adminUsername,
+      adminPassword: this.adminPassword,
+    });
+  }
+}

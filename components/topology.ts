@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { TopologyConfig } from "../infra/config";
+import { createBackups } from "./backups";
+import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/harbor";
+import { wireReplication } from "./harbor/wiring";
+import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
+import { TOKENS, type RegistryEndpoint } from "./types";
+
+export interface RegistryTopologyArgs {
+  config: TopologyConfig;
+}
+
+/** Public, non-secret description of one registry in the topology. */
+export interface RegistrySummary {
+  name: string;
+  kind: string;
+  host: string;
+  pathPrefix: string;
+  url: string;
+  harborAdapter: string;
+  failureDomain: string;
+}
+
+
+function summarize(e: RegistryEndpoint): pulumi.Output<RegistrySummary> {
+  return pulumi.all([e.host, e.pathPrefix, e.url]).apply(([host, pathPrefix, url]) => ({
+    name: e.name,
+    kind: e.kind,
+    host,
+    pathPrefix,
+    url,
+    harborAdapter: e.harborAdapter,
+    failureDomain: e.failureDomain,
+  }));
+}
+
+type CredentialPair = { username: string; password: string };
+export type RegistryCredentials = Record<string, { push: CredentialPair; pull?: CredentialPair }>;
+
+function plain(c: { username: pulumi.Input<string>; password: pulumi.Output<string> }): pulumi.Output<CredentialPair> {
+  return pulumi.all([c.username, c.password]).apply(([username, password]) => ({ username, password }));
+}
+
+/** Push and pull credentials per backup, for operators and `npm run verify`; wrapped as a secret. */
+function collectCredentials(backups: readonly RegistryEndpoint[]): pulumi.Output<RegistryCredentials> {
+  const entries = backups.map((b) =>
+    pulumi
+      .all([plain(b.push), b.pull ? plain(b.pull) : pulumi.output(undefined)])
+      .apply(([push, pull]) => [b.name, pull ? { push, pull } : { push }] as const),
+  );
+  return pulumi.all(entries).apply((list) => Object.fromEntries(list) as RegistryCredentials);
+}
+
+/**
+ * The whole registry topology of one environment: Harbor, its backups in other clouds,
+ * replication from Harbor to each backup, and pull-through mirrors in every region.
+ */
+export class RegistryTopology extends pulumi.ComponentResource {
+  static readonly __pulumiType = TOKENS.topology;
+
+  declare readonly harbor: Harbor;
+  declare readonly backups: RegistryEndpoint[];
+  declare readonly regions: RegionMirrorsSummary[];
+  /** Harbor plus every backup, without credentials. */
+  declare readonly registries: pulumi.Output<RegistrySummary[]>;
+  /** Secret: push and pull credentials per backup, keyed by name. */
+  declare readonly registryCredentials: pulumi.Output<RegistryCredentials>;
+
+  constructor(name: string, args: RegistryTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
+    const cfg = args.config;
+    super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
+
+    const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
+    const backups = createBackups(cfg.backups, { environment: cfg.environment, harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
+    const wiring = wireReplication({ harbor, backups, replication: cfg.replication }, this);
+
+    const upstreams: MirrorUpstream[] = [];
+    if (wiring.mirrorPull) {
+      upstreams.push({
+        endpoint: { name: "harbor", kind: "harbor", host: harbor.host, pathPrefix: pulumi.output(""), url: harbor.url, insecure: false },
+        pull: wiring.mirrorPull,
+      });
+    }
+    for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
+    const regions = createRegionMirrors(cfg.regions, upstreams, this);
+
+    const harborSummary = pulumi.all([harbor.host, harbor.url]).apply(([host, url]) => ({
+      name: "harbor",
+      kind: "harbor",
+      host,
+      pathPrefix: "",
+      url,
+      harborAdapter: "harbor",
+      failureDomain: HARBOR_FAILURE_DOMAIN,
+    }));
+
+    this.harbor = harbor;
+    this.backups = backups;
+    this.regions = regions;
+    this.registries = pulumi.all([harborSummary, ...backups.map(summarize)]);
+    this.registryCredentials = pulumi.secret(collectCredentials(backups));
+
+    this.registerOutputs({
+      harborUrl: harbor.url,
+      registries: this.registries,
+      registryCredentials: this.registryCredentials,
+    });
+  }
+}

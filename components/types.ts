@@ -1,0 +1,65 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** A user name and a password/token. `password` is always a Pulumi secret. */
+export interface Credential {
+  username: pulumi.Input<string>;
+  password: pulumi.Output<string>;
+}
+
+export type RegistryKind = "harbor" | "acr" | "gar" | "icr" | "alibaba" | "oci";
+
+/** Harbor replication adapter type for a backup's endpoint. */
+export type HarborAdapter = "azure-acr" | "google-gcr" | "docker-registry" | "ali-acr" | "harbor";
+
+/**
+ * The one value that crosses every boundary between a registry and its consumers
+ * (Harbor replication, region mirrors, the policy pack, stack outputs).
+ */
+export interface RegistryEndpoint {
+  /** Unique in the stack: "harbor", "acr-weu". */
+  name: string;
+  kind: RegistryKind;
+  /** Login host, no scheme (may carry a port). */
+  host: pulumi.Output<string>;
+  /** Where Harbor projects land on this registry ("" or "proj/repo"). */
+  pathPrefix: pulumi.Output<string>;
+  /** URL Harbor's registry endpoint uses (Artifact Registry: https://<loc>-docker.pkg.dev). */
+  url: pulumi.Output<string>;
+  harborAdapter: HarborAdapter;
+  /** Harbor replication: write on that path only. */
+  push: Credential;
+  /** Region mirrors: read-only. */
+  pull?: Credential;
+  /** What fails together with this registry, e.g. "azure:westeurope", "cluster:local". */
+  failureDomain: string;
+  /** TLS verification off toward this registry (only with allowInsecureUpstreams). */
+  insecure: boolean;
+}
+
+/**
+ * Type tokens of this package: registry-topology:<module>:<Type> for components, and
+ * pulumi-nodejs:dynamic/<module>:<Type> for dynamic resources. The policy pack matches on these.
+ */
+export const TOKENS = {
+  topology: "registry-topology:index:RegistryTopology",
+  harbor: "registry-topology:harbor:Harbor",
+  harborReplication: "registry-topology:harbor:Replication",
+  acrBackup: "registry-topology:backups:AcrBackup",
+  garBackup: "registry-topology:backups:GarBackup",
+  icrBackup: "registry-topology:backups:IcrBackup",
+  alibabaBackup: "registry-topology:backups:AlibabaBackup",
+  ociBackup: "registry-topology:backups:OciBackup",
+  regionMirrors: "registry-topology:mirrors:RegionMirrors",
+  harborProject: "pulumi-nodejs:dynamic/harbor:Project",
+  harborRegistryEndpoint: "pulumi-nodejs:dynamic/harbor:RegistryEndpoint",
+  harborReplicationPolicy: "pulumi-nodejs:dynamic/harbor:ReplicationPolicy",
+  harborRobotAccount: "pulumi-nodejs:dynamic/harbor:RobotAccount",
+} as const;
+
+/** Inputs every backup component registers (visible to the policy pack; nothing secret). */
+export interface BackupComponentProps {
+  backupName: string;
+  kind: RegistryKind;
+  harborAdapter: HarborAdapter;
+  failureDomain: string;
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, nodePortNumber, quantity } from "./primitives";
+
+/** IBM Cloud Container Registry regions and their login hosts. */
+export const ICR_HOSTS = {
+  global: "icr.io",
+  "us-south": "us.icr.io",
+  "eu-gb": "uk.icr.io",
+  "eu-de": "de.icr.io",
+  "jp-tok": "jp.icr.io",
+  "au-syd": "au.icr.io",
+  "jp-osa": "jp2.icr.io",
+  "ca-tor": "ca.icr.io",
+  "br-sao": "br.icr.io",
+} as const;
+
+const common = {
+  /** Unique in the stack; used in resource names, Harbor endpoint names and outputs. */
+  name: dnsLabel.refine((v) => v !== "harbor", "the name \"harbor\" is reserved for the primary registry"),
+  /** Bump to rotate this backup's machine credentials. */
+  credentialRotation: z.string().min(1).default("1"),
+};
+
+const acr = z.strictObject({
+  ...common,
+  kind: z.literal("acr"),
+  resourceGroupName: z.string().min(1),
+  location: z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name such as westeurope"),
+  registryName: z.string().regex(/^[a-zA-Z0-9]{5,50}$/, "expected 5-50 letters and digits (globally unique)"),
+  sku: z.enum(["Basic", "Standard", "Premium"]).default("Standard"),
+  /** Extra Azure regions to geo-replicate into (Premium only). */
+  geoReplicationLocations: z.array(z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name")).default([]),
+  /** Lifetime of the push/pull service-principal passwords. */
+  credentialLifetimeDays: z.number().int().min(1).max(730).default(180),
+});
+
+const gar = z.strictObject({
+  ...common,
+  kind: z.literal("gar"),
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "expected a GCP project id"),
+  location: z.string().regex(/^[a-z]+(-[a-z]+\d*)?$/, "expected a region such as europe-west3 or a multi-region such as europe"),
+  repositoryId: z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a repository id (lowercase letters, digits, '-')"),
+  description: z.string().optional(),
+});
+
+const icr = z.strictObject({
+  ...common,
+  kind: z.literal("icr"),
+  region: z.enum(Object.keys(ICR_HOSTS) as [keyof typeof ICR_HOSTS, ...(keyof typeof ICR_HOSTS)[]]),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{2,28}[a-z0-9]$/, "expected 4-30 lowercase letters, digits, '-' or '_', starting and ending with a letter or digit"),
+  accountId: z.string().regex(/^[a-f0-9]{32}$/, "expected the 32-character IBM Cloud account id"),
+  resourceGroupId: z.string().regex(/^[a-f0-9]{32}$/, "expected a 32-character resource group id").optional(),
+});
+
+const alibaba = z.strictObject({
+  ...common,
+  kind: z.literal("alibaba"),
+  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, "expected an Alibaba Cloud region such as eu-central-1"),
+  namespace: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,28}[a-z0-9]$/, "expected 2-30 lowercase letters, digits, '-' or '_'"),
+  /** Enterprise Edition instance id (cri-...). Personal Edition when absent. */
+  instanceId: z.string().regex(/^cri-[a-z0-9]+$/, "expected an Enterprise Edition instance id such as cri-abc123").optional(),
+  /** International site endpoints (registry-intl.*) instead of the China site. */
+  international: z.boolean().default(true),
+  /**
+   * Alibaba has no API to mint a long-lived registry password: set one in the console
+   * (Personal Edition: per RAM user; Enterprise: instance access credential) and store it here.
+   */
+  pullCredential: credential,
+});
+
+const inCluster = z.strictObject({
+  namespace: k8sName.default("registry-backup"),
+  storageSize: quantity.default("20Gi"),
+  storageClass: z.string().min(1).optional(),
+  /** Node port the registry is published on, so host-network mirrors and Harbor can reach it. */
+  nodePort: nodePortNumber.default(30500),
+  /** Address nodes and Harbor use to reach that node port. */
+  nodeAddress: hostOrIp,
+});
+
+/**
+ * `oci` is either an existing registry (`url`, `failureDomain`, `push`, optional `pull`) or one
+ * deployed in the cluster (`inCluster`, credentials generated). Exactly one of the two.
+ */
+const oci = z
+  .strictObject({
+    ...common,
+    kind: z.literal("oci"),
+    /** Registry base URL; a path becomes the prefix images land under. */
+    url: httpsUrl.optional(),
+    /** Where this registry fails independently of Harbor, e.g. "nas-dc2". */
+    failureDomain: z.string().min(1).optional(),
+    push: credential.optional(),
+    pull: credential.optional(),
+    insecure: z.boolean().default(false),
+    inCluster: inCluster.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.url && v.inCluster) {
+      ctx.addIssue({ code: "custom", path: ["inCluster"], message: "set either `url` (existing registry) or `inCluster` (deployed here), not both" });
+    } else if (!v.url && !v.inCluster) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "expected `url` of an existing registry, or `inCluster: {...}` to deploy one in the cluster" });
+    } else if (v.url) {
+      if (!v.failureDomain) ctx.addIssue({ code: "custom", path: ["failureDomain"], message: "expected where this registry fails independently of Harbor, e.g. \"nas-dc2\"" });
+      if (!v.push) ctx.addIssue({ code: "custom", path: ["push"], message: "expected the push credential Harbor replicates with: { username, password (secret) }" });
+    } else if (v.push || v.pull) {
+      ctx.addIssue({ code: "custom", path: [v.push ? "push" : "pull"], message: "an inCluster registry generates its own credentials; remove this key" });
+    }
+  });
+
+export const backupSchema = z.discriminatedUnion("kind", [acr, gar, icr, alibaba, oci]);
+
+export type BackupConfig = z.infer<typeof backupSchema>;
+export type AcrBackupConfig = z.infer<typeof acr>;
+export type GarBackupConfig = z.infer<typeof gar>;
+export type IcrBackupConfig = z.infer<typeof icr>;
+export type AlibabaBackupConfig = z.infer<typeof alibaba>;
+export type OciBackupConfig = z.infer<typeof oci>;
+export type BackupKind = BackupConfig["kind"];

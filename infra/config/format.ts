@@ -1,0 +1,74 @@
+import type { z } from "zod";
+import { CREDENTIAL_FIELDS } from "./primitives";
+
+type Path = readonly PropertyKey[];
+
+/** `["backups", 1, "region"]` -> `backups[1].region`. */
+export function formatPath(path: Path): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === "number") return `${acc}[${key}]`;
+    return acc ? `${acc}.${String(key)}` : String(key);
+  }, "");
+}
+
+function valueAt(root: unknown, path: Path): { found: boolean; value: unknown } {
+  let cur: unknown = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object" || !(key in (cur as object))) return { found: false, value: undefined };
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value: cur };
+}
+
+/** What the user wrote, short, and never a credential. */
+export function describeFound(root: unknown, path: Path): string {
+  if (path.some((k) => typeof k === "string" && CREDENTIAL_FIELDS.has(k))) return "a value (not shown: credential)";
+  const { found, value } = valueAt(root, path);
+  if (!found || value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === "object") return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+}
+
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return `expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
+    case "invalid_union":
+      if ("discriminator" in issue && issue.discriminator) {
+        const options = (issue as { options?: unknown[] }).options ?? [];
+        return `expected ${String(issue.discriminator)} to be one of ${options.map((o) => JSON.stringify(o)).join(" | ")}`;
+      }
+      return issue.message;
+    case "too_small":
+      if (issue.origin === "array") return issue.message.startsWith("Too small") ? `expected at least ${String(issue.minimum)} item(s)` : issue.message;
+      if (issue.origin === "string") return issue.message.startsWith("Too small") ? "expected a non-empty string" : issue.message;
+      return `expected at least ${String(issue.minimum)}`;
+    case "too_big":
+      return issue.origin === "string" ? `expected at most ${String(issue.maximum)} characters` : `expected at most ${String(issue.maximum)}`;
+    case "invalid_format":
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** One line per problem: `<key path>: <what was expected>, found <what was there>`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        lines.push(`${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling`);
+      }
+      continue;
+    }
+    const path = formatPath(issue.path) || "(config)";
+    lines.push(`${path}: ${expectation(issue)}, found ${describeFound(input, issue.path)}`);
+  }
+  return lines;
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { dnsLabel, hostname, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
+
+export const HARBOR_CHART_VERSION = "1.19.1";
+export const HARBOR_APP_VERSION = "2.15.1";
+
+const annotations = z.record(z.string(), z.string());
+
+/** How Harbor is reached; `tlsSecretName` names a kubernetes.io/tls Secret in Harbor's namespace. */
+const expose = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("ingress"),
+    className: z.string().min(1),
+    tlsSecretName: k8sName,
+    annotations: annotations.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("loadBalancer"),
+    tlsSecretName: k8sName.optional(),
+    ip: z.string().optional(),
+    sourceRanges: z.array(z.string().regex(/^[0-9.:a-fA-F]+\/\d{1,3}$/, "expected a CIDR such as 10.0.0.0/8")).optional(),
+    annotations: annotations.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("nodePort"),
+    httpNodePort: nodePortNumber.default(30002),
+    httpsNodePort: nodePortNumber.default(30003),
+    tlsSecretName: k8sName.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("clusterIP"),
+    tlsSecretName: k8sName.optional(),
+  }),
+]);
+
+const storage = z
+  .strictObject({
+    storageClass: z.string().min(1).optional(),
+    registrySize: quantity.default("100Gi"),
+    registryAccessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
+    jobLogSize: quantity.default("1Gi"),
+    databaseSize: quantity.default("5Gi"),
+    redisSize: quantity.default("1Gi"),
+    trivySize: quantity.default("5Gi"),
+  })
+  .default({
+    registrySize: "100Gi",
+    registryAccessMode: "ReadWriteOnce",
+    jobLogSize: "1Gi",
+    databaseSize: "5Gi",
+    redisSize: "1Gi",
+    trivySize: "5Gi",
+  });
+
+/** Harbor project names: lowercase, may contain . _ - between alphanumerics. */
+const projectName = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, "expected a Harbor project name (lowercase a-z, 0-9, with . _ - between them)")
+  .max(255);
+
+const project = z.strictObject({
+  name: projectName,
+  public: z.boolean().default(false),
+  storageQuotaGiB: z.number().int().positive().optional(),
+});
+
+const database = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("internal") }),
+  z
+    .strictObject({
+      type: z.literal("external"),
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(5432),
+      username: z.string().min(1),
+      coreDatabase: z.string().min(1).default("registry"),
+      sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("verify-full"),
+      /** Existing Secret in Harbor's namespace with key `password` (preferred: nothing secret in Pulumi config). */
+      passwordSecretName: k8sName.optional(),
+      /** Or the password itself, as a Pulumi secret. */
+      password: secretString.optional(),
+    }),
+]);
+
+const redis = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("internal") }),
+  z.strictObject({
+    type: z.literal("external"),
+    /** host:port, or a comma-separated Sentinel list with `sentinelMasterSet`. */
+    addr: z.string().regex(/^[^\s:,]+:\d+(,[^\s:,]+:\d+)*$/, "expected host:port or host1:port,host2:port for Sentinel"),
+    sentinelMasterSet: z.string().min(1).optional(),
+    username: z.string().optional(),
+    /** Existing Secret in Harbor's namespace with key REDIS_PASSWORD. */
+    passwordSecretName: k8sName.optional(),
+    password: secretString.optional(),
+    tls: z.boolean().default(false),
+  }),
+]);
+
+const replicaCount = z.number().int().min(1).max(10).default(1);
+const replicas = z
+  .strictObject({
+    core: replicaCount,
+    portal: replicaCount,
+    registry: replicaCount,
+    jobservice: replicaCount,
+    nginx: replicaCount,
+    trivy: replicaCount,
+    exporter: replicaCount,
+  })
+  .default({ core: 1, portal: 1, registry: 1, jobservice: 1, nginx: 1, trivy: 1, exporter: 1 });
+
+export const harborSchema = z.strictObject({
+  hostname,
+  /** Override the URL clients use (e.g. when a proxy fronts Harbor). Derived from hostname and expose otherwise. */
+  externalUrl: z.string().regex(/^https?:\/\/[^\s/]+$/, "expected scheme://host[:port] without a path").optional(),
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "expected an exact chart version such as 1.19.1").default(HARBOR_CHART_VERSION),
+  namespace: k8sName.default("harbor"),
+  releaseName: dnsLabel.default("harbor"),
+  expose,
+  storage,
+  projects: z.array(project).min(1, "expected at least one Harbor project to replicate"),
+  database: database.default({ type: "internal" }),
+  redis: redis.default({ type: "internal" }),
+  replicas,
+  trivy: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  metrics: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  /** Existing Secret with `ca.crt` trusted by core/jobservice/registry (private CAs on backup targets). */
+  caBundleSecretName: k8sName.optional(),
+});
+
+export type HarborConfig = z.infer<typeof harborSchema>;

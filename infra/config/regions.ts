@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { dnsLabel, hostOrIp, nodeSelector } from "./primitives";
+
+export const RUNTIMES = ["crio", "containerd", "k3s", "rke2"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+export const regionSchema = z.strictObject({
+  name: dnsLabel,
+  /** Nodes that run the mirror static pods. */
+  mirrorNodes: z.strictObject({ nodeSelector }),
+  /** Nodes whose runtime is pointed at the mirrors; all nodes when no selector is given. */
+  nodes: z.strictObject({ nodeSelector: nodeSelector.optional() }).default({}),
+  /** Addresses nodes dial to reach the mirror nodes (tried in this order). */
+  mirrorAddresses: z.array(hostOrIp).min(1, "expected at least one address nodes use to reach the mirrors"),
+  runtimes: z.array(z.enum(RUNTIMES)).min(1, "expected at least one of crio, containerd, k3s, rke2"),
+  /** First host port for mirrors; one port per upstream, in upstream order. */
+  mirrorPortBase: z.number().int().min(1024).max(65000).default(5000),
+  /** Upstream order nodes try, by name ("harbor" and backup names); default: harbor, then backups in config order. */
+  upstreamOrder: z.array(z.string().min(1)).optional(),
+  /** How long a runtime waits to connect to a mirror before trying the next (where the runtime supports it). */
+  dialTimeoutSeconds: z.number().int().min(1).max(30).default(3),
+});
+
+export type RegionConfig = z.infer<typeof regionSchema>;

@@ -1,0 +1,23 @@
+import { defineMockOutputs } from "./registry";
+import { fakeAlnum, fakeHex } from "./fake";
+
+// Generated values are derived from the resource name: stable across runs (no churn in plans).
+for (const type of ["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString"]) {
+  defineMockOutputs(type, (a) => ({ result: fakeAlnum(`${a.type}/${a.name}`, Number(a.inputs.length ?? 16)) }));
+}
+
+defineMockOutputs("tls:index/privateKey:PrivateKey", (a) => ({
+  privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\n${fakeAlnum(a.name, 64)}\n-----END RSA PRIVATE KEY-----\n`,
+  publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${fakeAlnum(`${a.name}/pub`, 64)}\n-----END PUBLIC KEY-----\n`,
+}));
+
+defineMockOutputs("tls:index/selfSignedCert:SelfSignedCert", (a) => ({
+  certPem: `-----BEGIN CERTIFICATE-----\n${fakeAlnum(a.name, 64)}\n-----END CERTIFICATE-----\n`,
+}));
+
+defineMockOutputs("kubernetes:helm.sh/v3:Release", (a) => ({
+  status: { name: a.inputs.name, namespace: a.inputs.namespace, status: "deployed", version: a.inputs.version, revision: 1 },
+}));
+
+// Kubernetes objects echo their metadata; give them a uid like the API server would.
+defineMockOutputs("kubernetes:core/v1:Namespace", (a) => ({ metadata: { ...a.inputs.metadata, uid: fakeHex(a.name, 32) } }));

@@ -1,0 +1,45 @@
+// npm run render -- --stack NAME [--out DIR]
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import type { RegistrySummary } from "../../components/topology";
+import { ConfigError } from "../config";
+import { topologyMarkdown } from "./diagram";
+import { buildPlan } from "./plan";
+import { renderStack } from "./render";
+import { listStacks, REPO_ROOT } from "./stackFiles";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { stack: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (values.help || !values.stack) {
+    console.error(`usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR]\nstacks: ${listStacks().join(", ")}`);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const result = await renderStack(values.stack);
+    const out = path.resolve(values.out ?? path.join(REPO_ROOT, "out", result.stack));
+    fs.mkdirSync(out, { recursive: true });
+    const plan = buildPlan(result);
+    fs.writeFileSync(path.join(out, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
+    const registries = (result.outputs.registries?.value ?? []) as RegistrySummary[];
+    fs.writeFileSync(path.join(out, "topology.md"), topologyMarkdown(result.stack, result.config, registries));
+    console.log(`Rendered stack ${result.stack}: ${plan.resourceCount} resources -> ${path.relative(process.cwd(), out) || "."}/{plan.json,topology.md}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  },
+);

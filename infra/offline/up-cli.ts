@@ -1,0 +1,65 @@
+// npm run up -- --stack NAME [extra `pulumi up` flags]
+// Runs the real program with the Pulumi CLI (npm's `pulumi` launcher, pinned in package.json).
+// Without PULUMI_BACKEND_URL it uses a file backend in .pulumi-state/ next to this repo.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../config";
+import { renderStack } from "./render";
+import { REPO_ROOT } from "./stackFiles";
+
+function pulumi(args: string[], env: NodeJS.ProcessEnv): number {
+  const bin = path.join(REPO_ROOT, "node_modules", ".bin", "pulumi");
+  const res = spawnSync(bin, args, { stdio: "inherit", env, cwd: REPO_ROOT });
+  if (res.error) throw res.error;
+  return res.status ?? 1;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf("--stack");
+  const stack = i >= 0 ? argv[i + 1] : undefined;
+  if (!stack) {
+    console.error("usage: npm run up -- --stack NAME [pulumi up flags, e.g. --yes]");
+    return 2;
+  }
+  const passthrough = argv.filter((_, j) => j !== i && j !== i + 1);
+
+  // Fail fast, before the CLI downloads anything, if the stack's config is invalid.
+  try {
+    await renderStack(stack);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+
+  const env = { ...process.env };
+  if (!env.PULUMI_BACKEND_URL) {
+    const dir = path.join(REPO_ROOT, ".pulumi-state");
+    fs.mkdirSync(dir, { recursive: true });
+    env.PULUMI_BACKEND_URL = `file://${dir}`;
+    console.log(`Using the local file backend ${dir} (set PULUMI_BACKEND_URL to use another).`);
+  }
+  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+    if (stack !== "local") {
+      console.error("Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to encrypt this stack's secrets.");
+      return 2;
+    }
+    // The local stack holds only generated secrets for a throwaway cluster.
+    env.PULUMI_CONFIG_PASSPHRASE = "";
+  }
+  const select = pulumi(["stack", "select", "--create", "--secrets-provider", "passphrase", stack], env);
+  if (select !== 0) return select;
+  return pulumi(["up", "--stack", stack, ...passthrough], env);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryTopology } from "../components/topology";
+import { loadTopologyConfig, PROJECT } from "./config";
+
+/**
+ * The stack program: validate config (throwing before any resource is registered), build the
+ * topology, and return the stack outputs. Used by infra/index.ts and by the offline renderer.
+ */
+export function defineStack() {
+  const config = loadTopologyConfig();
+  const topology = new RegistryTopology(PROJECT, { config });
+  const h = topology.harbor;
+  return {
+    environment: pulumi.output(config.environment),
+    harborUrl: h.url,
+    harborHost: h.host,
+    harborNamespace: h.namespace,
+    harborAdminUsername: h.adminUsername,
+    harborAdminPassword: pulumi.secret(h.adminPassword),
+    harborProjects: pulumi.output(h.projects),
+    registries: topology.registries,
+    registryCredentials: topology.registryCredentials,
+    regions: pulumi.all(topology.regions.map((r) => r.mirrors.apply((mirrors) => ({ region: r.region, mirrors })))),
+  };
+}
+
+export type StackOutputs = ReturnType<typeof defineStack>;
