@@ -23,6 +23,12 @@ export interface RegistryEndpoint {
   host: pulumi.Output<string>;
   /** Where Harbor projects land on this registry ("" or "proj/repo"). */
   pathPrefix: pulumi.Output<string>;
+  /**
+   * true: Harbor's `library/app` lands at `<pathPrefix>/library/app` (replace count 0).
+   * false: the project level is dropped, `<pathPrefix>/app` (registries with a fixed
+   * namespace/repository depth, e.g. Alibaba ACR).
+   */
+  keepsProjectPath: boolean;
   /** URL Harbor's registry endpoint uses (Artifact Registry: https://<loc>-docker.pkg.dev). */
   url: pulumi.Output<string>;
   harborAdapter: HarborAdapter;
