@@ -1,0 +1,24 @@
+// npm run bench: runs every benchmark in sequence; each prints what it measured.
+import * as os from "node:os";
+
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+const modules: [string, () => Promise<BenchModule>][] = [
+  ["render", () => import("./render")],
+];
+
+async function main() {
+  const only = process.argv.slice(2);
+  console.log(`# registry-topology benchmarks (${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()})`);
+  for (const [name, load] of modules) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    await (await load()).run();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
