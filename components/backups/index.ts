@@ -1,6 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, TopologyConfig } from "../../infra/config";
 import type { RegistryEndpoint } from "../types";
+import { AcrBackup } from "./acr";
+import { AlibabaBackup } from "./alibaba";
+import { GarBackup } from "./gar";
+import { IcrBackup } from "./icr";
+import { OciBackup } from "./oci";
 
 /** What a backup registry may need to know about the rest of the topology. */
 export interface BackupContext {
@@ -9,14 +14,27 @@ export interface BackupContext {
   harborFailureDomain: string;
 }
 
+/** One backup component for one config entry. */
+function createBackup(config: BackupConfig, ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint {
+  const opts = { parent };
+  switch (config.kind) {
+    case "acr":
+      return new AcrBackup(config.name, { config }, opts).endpoint;
+    case "gar":
+      return new GarBackup(config.name, { config }, opts).endpoint;
+    case "icr":
+      return new IcrBackup(config.name, { config }, opts).endpoint;
+    case "alibaba":
+      return new AlibabaBackup(config.name, { config }, opts).endpoint;
+    case "oci":
+      return new OciBackup(config.name, { config, harborFailureDomain: ctx.harborFailureDomain }, opts).endpoint;
+  }
+}
+
 /**
- * Seam for the backup registries (one file per kind under components/backups/).
- * Each backup is a component that returns the RegistryEndpoint value from the design.
+ * The backup registries (one file per kind under components/backups/), one RegistryEndpoint per
+ * backup in config order.
  */
-export function createBackups(
-  configs: readonly BackupConfig[],
-  _ctx: BackupContext,
-  _parent: pulumi.Resource,
-): RegistryEndpoint[] {
-  return configs.length === 0 ? [] : [];
+export function createBackups(configs: readonly BackupConfig[], ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint[] {
+  return configs.map((c) => createBackup(c, ctx, parent));
 }

@@ -54,21 +54,33 @@ const icr = z.strictObject({
   resourceGroupId: z.string().regex(/^[a-f0-9]{32}$/, "expected a 32-character resource group id").optional(),
 });
 
-const alibaba = z.strictObject({
-  ...common,
-  kind: z.literal("alibaba"),
-  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, "expected an Alibaba Cloud region such as eu-central-1"),
-  namespace: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,28}[a-z0-9]$/, "expected 2-30 lowercase letters, digits, '-' or '_'"),
-  /** Enterprise Edition instance id (cri-...). Personal Edition when absent. */
-  instanceId: z.string().regex(/^cri-[a-z0-9]+$/, "expected an Enterprise Edition instance id such as cri-abc123").optional(),
-  /** International site endpoints (registry-intl.*) instead of the China site. */
-  international: z.boolean().default(true),
-  /**
-   * Alibaba has no API to mint a long-lived registry password: set one in the console
-   * (Personal Edition: per RAM user; Enterprise: instance access credential) and store it here.
-   */
-  pullCredential: credential,
-});
+const alibaba = z
+  .strictObject({
+    ...common,
+    kind: z.literal("alibaba"),
+    region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, "expected an Alibaba Cloud region such as eu-central-1"),
+    namespace: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,28}[a-z0-9]$/, "expected 2-30 lowercase letters, digits, '-' or '_'"),
+    /** Enterprise Edition instance id (cri-...). Personal Edition when absent. */
+    instanceId: z.string().regex(/^cri-[a-z0-9]+$/, "expected an Enterprise Edition instance id such as cri-abc123").optional(),
+    /** Enterprise Edition instance name: its login host is `<instanceName>-registry.<region>.cr.aliyuncs.com`. */
+    instanceName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "expected the Enterprise Edition instance name (lowercase letters, digits, '-')").optional(),
+    /** International site endpoints (registry-intl.*) instead of the China site. */
+    international: z.boolean().default(true),
+    /**
+     * Alibaba has no API to mint a long-lived registry password: after the first deploy, set one in
+     * the console for the pull RAM user this backup creates and store it here. Until then the
+     * backup is deployed and replicated to, but no region mirror serves it (a warning says so).
+     */
+    pullCredential: credential.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.instanceId && !v.instanceName) {
+      ctx.addIssue({ code: "custom", path: ["instanceName"], message: "an Enterprise Edition instance (instanceId) also needs its instanceName, which names its login host" });
+    }
+    if (v.instanceName && !v.instanceId) {
+      ctx.addIssue({ code: "custom", path: ["instanceId"], message: "instanceName is only used with an Enterprise Edition instanceId (cri-...)" });
+    }
+  });
 
 const inCluster = z.strictObject({
   namespace: k8sName.default("registry-backup"),

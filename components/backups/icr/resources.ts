@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import { accessPolicyProvider, apiKeyProvider, namespaceProvider, serviceIdProvider } from "./provider";
+
+/** Dynamic resource type tokens (pulumi-nodejs:dynamic/ibm:<Type>); the policy pack matches on them. */
+export const IBM_TOKENS = {
+  namespace: "pulumi-nodejs:dynamic/ibm:CrNamespace",
+  serviceId: "pulumi-nodejs:dynamic/ibm:ServiceId",
+  apiKey: "pulumi-nodejs:dynamic/ibm:ServiceIdApiKey",
+  accessPolicy: "pulumi-nodejs:dynamic/ibm:AccessPolicy",
+} as const;
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+export interface CrNamespaceArgs {
+  iamUrl: string;
+  registryApiUrl: string;
+  accountId: string;
+  name: string;
+  resourceGroupId?: string;
+}
+
+/** An IBM Cloud Container Registry namespace. Deleting it deletes every image in it. */
+export class CrNamespace extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly crn: pulumi.Output<string>;
+
+  constructor(name: string, args: Inputs<CrNamespaceArgs>, opts?: pulumi.CustomResourceOptions) {
+    super(namespaceProvider, name, { crn: undefined, ...args }, opts, "ibm", "CrNamespace");
+  }
+}
+
+export interface ServiceIdArgs {
+  iamUrl: string;
+  accountId: string;
+  name: string;
+  description: string;
+}
+
+/** An IAM service ID (a machine identity with no access of its own). */
+export class ServiceId extends pulumi.dynamic.Resource {
+  declare readonly iamId: pulumi.Output<string>;
+  declare readonly crn: pulumi.Output<string>;
+
+  constructor(name: string, args: Inputs<ServiceIdArgs>, opts?: pulumi.CustomResourceOptions) {
+    super(serviceIdProvider, name, { iamId: undefined, crn: undefined, entityTag: undefined, ...args }, opts, "ibm", "ServiceId");
+  }
+}
+
+export interface ServiceIdApiKeyArgs {
+  iamUrl: string;
+  accountId: string;
+  iamId: string;
+  name: string;
+  description: string;
+  rotation: string;
+}
+
+/** An API key of a service ID. `apikey` is a secret, known only from the create call. */
+export class ServiceIdApiKey extends pulumi.dynamic.Resource {
+  declare readonly apikey: pulumi.Output<string>;
+
+  constructor(name: string, args: Inputs<ServiceIdApiKeyArgs>, opts?: pulumi.CustomResourceOptions) {
+    super(apiKeyProvider, name, { apikey: undefined, ...args }, { ...opts, additionalSecretOutputs: ["apikey"] }, "ibm", "ServiceIdApiKey");
+  }
+}
+
+export interface AccessPolicyArgs {
+  iamUrl: string;
+  accountId: string;
+  subjectIamId: string;
+  serviceName: "container-registry";
+  region: string;
+  resourceType: "namespace";
+  resource: string;
+  roles: ("Reader" | "Writer")[];
+}
+
+/** An IAM access policy granting a subject roles on one container-registry namespace. */
+export class AccessPolicy extends pulumi.dynamic.Resource {
+  declare readonly policyId: pulumi.Output<string>;
+
+  constructor(name: string, args: Inputs<AccessPolicyArgs>, opts?: pulumi.CustomResourceOptions) {
+    super(accessPolicyProvider, name, { policyId: undefined, ...args }, opts, "ibm", "AccessPolicy");
+  }
+}

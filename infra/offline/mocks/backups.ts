@@ -1,0 +1,5 @@
+// Mock outputs for every backup registry kind (issue 3).
+import "./azure";
+import "./gcp";
+import "./alibaba";
+import "./ibm";

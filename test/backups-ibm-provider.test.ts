@@ -1,0 +1,201 @@
+import { execFileSync } from "node:child_process";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IBM_TOKENS } from "../components/backups/icr";
+import { startIbmEmulator, type IbmEmulator } from "./ibm-emulator/server";
+import { buildIbmProbeResources } from "./ibm-emulator/probe-resources";
+import { runSerializedProvider, type CallOutcome } from "./ibm-emulator/run-serialized";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const DEPLOYER_KEY = "deployer-key-for-the-emulator-only";
+
+/** Provider texts as vitest serializes them (vite's transform) ... */
+async function serializeUnderVitest(): Promise<Record<string, string>> {
+  const seen: Record<string, string> = {};
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        if (typeof a.inputs.__provider === "string") seen[a.type] = a.inputs.__provider;
+        return { id: `${a.name}-id`, state: { ...a.inputs, iamId: "iam-probe" } };
+      },
+      call: (a) => a.inputs,
+    },
+    "registry-topology",
+    "closure-check",
+    false,
+  );
+  const resources = buildIbmProbeResources();
+  await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+  return seen;
+}
+
+/** ... and as `pulumi up` does (ts-node, CommonJS), in a child process. */
+function serializeUnderTsNode(): Record<string, string> {
+  const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/fixtures/serialize-ibm-providers.ts"], { encoding: "utf8", timeout: 120_000 });
+  return JSON.parse(out) as Record<string, string>;
+}
+
+function value<T = Record<string, unknown>>(o: CallOutcome | undefined): T {
+  if (!o || !o.ok) throw new Error(`call failed: ${o && !o.ok ? o.error : "missing"}`);
+  return o.value as T;
+}
+
+const modes: [string, () => Promise<Record<string, string>> | Record<string, string>][] = [
+  ["vitest", serializeUnderVitest],
+  ["ts-node (as pulumi up)", serializeUnderTsNode],
+];
+
+describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize) => {
+  let texts: Record<string, string>;
+  let emu: IbmEmulator;
+  const env = { IBMCLOUD_API_KEY: DEPLOYER_KEY };
+
+  beforeAll(async () => {
+    texts = await serialize();
+    emu = await startIbmEmulator({ deployerApiKey: DEPLOYER_KEY, accountId: ACCOUNT });
+  });
+  afterAll(async () => emu.close());
+
+  it("serializes all four providers without module-graph artefacts or credentials", () => {
+    expect(Object.keys(texts).sort()).toEqual(Object.values(IBM_TOKENS).sort());
+    for (const text of Object.values(texts)) {
+      expect(text).toMatch(/^exports\.handler = __f0;/);
+      expect(text).not.toMatch(/__vite_ssr_|__vi_import|require\("@pulumi/);
+      expect(text).not.toContain(DEPLOYER_KEY);
+    }
+  });
+
+  it("runs the whole lifecycle against the emulator and grants exactly push/pull on the namespace", async () => {
+    const iamUrl = emu.url;
+    const base = { iamUrl, accountId: ACCOUNT };
+    const ns = { ...base, registryApiUrl: emu.url, name: "regtopo-backup" };
+    emu.faults.push({ method: "PUT", pathPrefix: "/api/v1/namespaces/", status: 503, times: 1 });
+    const nsOut = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [
+      { method: "check", args: [{}, ns] },
+      { method: "create", args: [ns] },
+      { method: "create", args: [ns] }, // adopt: the account already owns it
+      { method: "read", args: ["regtopo-backup", { ...ns, crn: "" }] },
+      { method: "diff", args: ["regtopo-backup", { ...ns, crn: "x" }, { ...ns, resourceGroupId: "f".repeat(32) }] },
+      { method: "update", args: ["regtopo-backup", { ...ns, crn: "x" }, { ...ns, resourceGroupId: "f".repeat(32) }] },
+      { method: "diff", args: ["regtopo-backup", { ...ns, resourceGroupId: "f".repeat(32) }, { ...ns, resourceGroupId: "e".repeat(32) }] },
+      { method: "diff", args: ["regtopo-backup", ns, { ...ns, name: "other-name" }] },
+      { method: "check", args: [{}, { ...ns, name: "X" }] },
+    ], env);
+    expect(value(nsOut[0])).toMatchObject({ failures: [] });
+    expect(value(nsOut[1])).toMatchObject({ id: "regtopo-backup", outs: { crn: expect.stringContaining("namespace:regtopo-backup") } });
+    expect(value(nsOut[2])).toMatchObject({ id: "regtopo-backup" });
+    expect(value(nsOut[3])).toMatchObject({ id: "regtopo-backup", props: { name: "regtopo-backup" } });
+    expect(value(nsOut[4])).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(emu.namespaces.get("regtopo-backup")?.resource_group).toBe("f".repeat(32));
+    expect(value(nsOut[6])).toEqual({ changes: true, replaces: ["resourceGroupId"], deleteBeforeReplace: true });
+    expect(value(nsOut[7])).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: true });
+    expect(value<{ failures: { property: string }[] }>(nsOut[8]).failures.map((f) => f.property)).toEqual(["name"]);
+    const nsCalls = emu.requests.filter((r) => r.path.startsWith("/api/v1/namespaces"));
+    expect(nsCalls.every((r) => r.account === ACCOUNT && r.auth?.startsWith("Bearer "))).toBe(true);
+
+    emu.faults.push({ method: "POST", pathPrefix: "/v1/serviceids", status: 429, times: 1, retryAfter: 1 });
+    const ids: Record<string, { id: string; iamId: string; key: string; keyId: string }> = {};
+    for (const role of ["push", "pull"] as const) {
+      const sid = { ...base, name: `regtopo-${role}`, description: role };
+      const sidOut = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [
+        { method: "create", args: [sid] },
+        { method: "read", args: ["$0.id", "$0.outs"] },
+        { method: "update", args: ["$0.id", "$0.outs", { ...sid, description: `${role} only` }] },
+        { method: "diff", args: ["$0.id", "$0.outs", { ...sid, accountId: "f".repeat(32) }] },
+      ], env);
+      const created = value<{ id: string; outs: { iamId: string } }>(sidOut[0]);
+      expect(value(sidOut[1])).toMatchObject({ id: created.id, props: { name: `regtopo-${role}` } });
+      expect(value(sidOut[2])).toMatchObject({ outs: { description: `${role} only`, entityTag: "1-0" } });
+      expect(value(sidOut[3])).toMatchObject({ replaces: ["accountId"] });
+
+      const keyIn = { ...base, iamId: created.outs.iamId, name: `regtopo-${role}-1`, description: "docker login", rotation: "1" };
+      const keyOut = await runSerializedProvider(texts[IBM_TOKENS.apiKey]!, [
+        { method: "create", args: [keyIn] },
+        { method: "read", args: ["$0.id", "$0.outs"] },
+        { method: "diff", args: ["$0.id", "$0.outs", { ...keyIn, rotation: "2" }] },
+      ], env);
+      const key = value<{ id: string; outs: { apikey: string } }>(keyOut[0]);
+      expect(key.outs.apikey).toBeTruthy();
+      // The API never returns the value again; refresh keeps the one from state.
+      expect(value(keyOut[1])).toMatchObject({ props: { apikey: key.outs.apikey } });
+      expect(value(keyOut[2])).toEqual({ changes: true, replaces: ["rotation"], deleteBeforeReplace: false });
+      ids[role] = { id: created.id, iamId: created.outs.iamId, key: key.outs.apikey, keyId: key.id };
+    }
+
+    const pol = (subjectIamId: string, roles: string[]) => ({ ...base, subjectIamId, serviceName: "container-registry", region: "eu-de", resourceType: "namespace", resource: "regtopo-backup", roles });
+    const polOut = await runSerializedProvider(texts[IBM_TOKENS.accessPolicy]!, [
+      { method: "check", args: [{}, pol(ids.push!.iamId, ["Manager"])] },
+      { method: "check", args: [{}, { ...pol(ids.push!.iamId, ["Writer"]), resourceType: "account" }] },
+      { method: "create", args: [pol(ids.push!.iamId, ["Writer"])] },
+      { method: "create", args: [pol(ids.pull!.iamId, ["Reader"])] },
+      { method: "read", args: ["$2.id", "$2.outs"] },
+      { method: "diff", args: ["$2.id", "$2.outs", pol(ids.push!.iamId, ["Reader"])] },
+    ], env);
+    expect(value<{ failures: { property: string }[] }>(polOut[0]).failures.map((f) => f.property)).toEqual(["roles"]);
+    expect(value<{ failures: { property: string }[] }>(polOut[1]).failures.map((f) => f.property)).toEqual(["resourceType"]);
+    expect(value(polOut[4])).toMatchObject({ props: { roles: ["Writer"] } });
+    expect(value(polOut[5])).toMatchObject({ replaces: ["roles"] });
+    const body = emu.requests.find((r) => r.method === "POST" && r.path === "/v1/policies")?.body as { resources: { attributes: { name: string; value: string }[] }[] };
+    expect(body.resources[0]!.attributes).toEqual([
+      { name: "accountId", value: ACCOUNT },
+      { name: "serviceName", value: "container-registry" },
+      { name: "region", value: "eu-de" },
+      { name: "resourceType", value: "namespace" },
+      { name: "resource", value: "regtopo-backup" },
+    ]);
+
+    // Least privilege, as the registry would evaluate it.
+    expect(emu.can(ids.push!.key, "push", "regtopo-backup")).toBe(true);
+    expect(emu.can(ids.push!.key, "pull", "regtopo-backup")).toBe(true);
+    expect(emu.can(ids.pull!.key, "pull", "regtopo-backup")).toBe(true);
+    expect(emu.can(ids.pull!.key, "push", "regtopo-backup")).toBe(false);
+    expect(emu.can(ids.push!.key, "push", "someone-elses-namespace")).toBe(false);
+
+    // Teardown in dependency order: policies, keys, service IDs, namespace; reads then report gone.
+    const pushPolicy = value<{ id: string; outs: object }>(polOut[2]);
+    const delPol = await runSerializedProvider(texts[IBM_TOKENS.accessPolicy]!, [
+      { method: "delete", args: [pushPolicy.id, pushPolicy.outs] },
+      { method: "read", args: [pushPolicy.id, pushPolicy.outs] },
+      { method: "delete", args: [pushPolicy.id, pushPolicy.outs] }, // already gone: fine
+    ], env);
+    expect(delPol.map((o) => o.ok)).toEqual([true, true, true]);
+    expect(value(delPol[1])).toEqual({ id: "", props: {} });
+    expect(emu.can(ids.push!.key, "push", "regtopo-backup")).toBe(false);
+
+    const delKey = await runSerializedProvider(texts[IBM_TOKENS.apiKey]!, [
+      { method: "delete", args: [ids.push!.keyId, { ...base }] },
+      { method: "read", args: [ids.push!.keyId, { ...base, apikey: "kept" }] },
+    ], env);
+    expect(value(delKey[1])).toEqual({ id: "", props: {} });
+    const delSid = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [
+      { method: "delete", args: [ids.pull!.id, { ...base }] },
+      { method: "read", args: [ids.pull!.id, { ...base }] },
+    ], env);
+    expect(value(delSid[1])).toEqual({ id: "", props: {} });
+    expect([...emu.apiKeys.values()].some((k) => k.iam_id === ids.pull!.iamId)).toBe(false); // keys go with their ID
+
+    const delNs = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [
+      { method: "delete", args: ["regtopo-backup", ns] },
+      { method: "read", args: ["regtopo-backup", ns] },
+    ], env);
+    expect(value(delNs[1])).toEqual({ id: "", props: {} });
+    expect(emu.namespaces.size).toBe(0);
+  });
+
+  it("fails clearly: no deployer key, a name owned by another account, persistent server errors", async () => {
+    const ns = { iamUrl: emu.url, registryApiUrl: emu.url, accountId: ACCOUNT, name: "taken-name" };
+    emu.foreignNamespaces.add("taken-name");
+    const [noKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], {});
+    expect(noKey).toMatchObject({ ok: false, error: expect.stringContaining("set IBMCLOUD_API_KEY") });
+    const [taken] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], env);
+    expect(taken).toMatchObject({ ok: false, error: expect.stringContaining("taken by another account") });
+    const [wrongKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], { IBMCLOUD_API_KEY: "not-a-key" });
+    expect(wrongKey).toMatchObject({ ok: false, error: expect.stringContaining("POST /identity/token failed: 400") });
+    expect(wrongKey && !wrongKey.ok && wrongKey.error).not.toContain("not-a-key");
+    emu.faults.push({ method: "POST", pathPrefix: "/v1/serviceids", status: 500, times: 10 });
+    const [down] = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [{ method: "create", args: [{ iamUrl: emu.url, accountId: ACCOUNT, name: "x", description: "" }] }], env);
+    expect(down).toMatchObject({ ok: false, error: expect.stringContaining("POST /v1/serviceids failed: 500") });
+    emu.faults.length = 0;
+  });
+});

@@ -1,0 +1,241 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * In-memory IBM Cloud emulator for the ICR dynamic provider: IAM token exchange, IAM Identity
+ * (service IDs, API keys), IAM Access Management (policies) and the Container Registry namespace
+ * API, on 127.0.0.1 only. It follows IBM's documented behaviour that the provider relies on:
+ * API key value only in the create response, If-Match on service-ID updates, deleting a service ID
+ * deletes its keys, namespace names unique per region (409 when another account owns one), 200 on
+ * a PUT of a namespace the account already owns. Faults can be injected per route.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  auth?: string;
+  account?: string;
+  ifMatch?: string;
+  body?: unknown;
+}
+
+export interface Fault {
+  method: string;
+  /** Matched against the path with `startsWith`. */
+  pathPrefix: string;
+  status: number;
+  times: number;
+  retryAfter?: number;
+}
+
+interface ServiceIdRec { id: string; iam_id: string; account_id: string; name: string; description: string; crn: string; version: number }
+interface ApiKeyRec { id: string; iam_id: string; account_id: string; name: string; description: string; apikey: string }
+interface PolicyRec { id: string; state: "active" | "deleted"; subjects: unknown; roles: { role_id: string }[]; resources: { attributes: { name: string; value: string }[] }[] }
+interface NamespaceRec { name: string; account: string; crn: string; resource_group: string; created_date: string }
+
+const ROLE_CRN = /^crn:v1:bluemix:public:iam::::serviceRole:(Reader|Writer|Manager)$/;
+
+export async function startIbmEmulator(opts: { deployerApiKey: string; accountId: string; region?: string }) {
+  const region = opts.region ?? "eu-de";
+  const serviceIds = new Map<string, ServiceIdRec>();
+  const apiKeys = new Map<string, ApiKeyRec>();
+  const policies = new Map<string, PolicyRec>();
+  const namespaces = new Map<string, NamespaceRec>();
+  const tokens = new Map<string, string>(); // access token -> iam_id ("deployer" for the deployer)
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+  /** Names another account already owns in this region. */
+  const foreignNamespaces = new Set<string>();
+
+  const send = (res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  };
+  const error = (res: http.ServerResponse, status: number, message: string) => send(res, status, { errors: [{ code: String(status), message }], status_code: status });
+
+  const server = http.createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c: Buffer) => (raw += c.toString()));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const path = url.pathname;
+      const method = req.method ?? "GET";
+      let body: unknown;
+      if (raw) {
+        body = req.headers["content-type"]?.startsWith("application/x-www-form-urlencoded") ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
+      }
+      requests.push({ method, path, auth: req.headers.authorization, account: req.headers.account as string | undefined, ifMatch: req.headers["if-match"] as string | undefined, body });
+
+      const fault = faults.find((f) => f.times > 0 && f.method === method && path.startsWith(f.pathPrefix));
+      if (fault) {
+        fault.times--;
+        return send(res, fault.status, { errors: [{ message: "injected fault" }] }, fault.retryAfter ? { "Retry-After": String(fault.retryAfter) } : {});
+      }
+
+      // IAM token exchange.
+      if (method === "POST" && path === "/identity/token") {
+        const form = body as Record<string, string> | undefined;
+        if (form?.grant_type !== "urn:ibm:params:oauth:grant-type:apikey") return error(res, 400, "unsupported grant_type");
+        let subject: string | undefined;
+        if (form.apikey === opts.deployerApiKey) subject = "deployer";
+        else subject = [...apiKeys.values()].find((k) => k.apikey === form.apikey)?.iam_id;
+        if (!subject) return error(res, 400, "Provided API key could not be found");
+        const token = randomBytes(24).toString("hex");
+        tokens.set(token, subject);
+        return send(res, 200, { access_token: token, token_type: "Bearer", expires_in: 3600, refresh_token: "not_supported" });
+      }
+
+      const subject = tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+      if (!subject) return error(res, 401, "missing or invalid bearer token");
+      if (subject !== "deployer") return error(res, 403, "only the deployer may manage IAM and namespaces here");
+
+      // IAM Identity: service IDs.
+      if (path === "/v1/serviceids" && method === "POST") {
+        const b = body as { account_id?: string; name?: string; description?: string };
+        if (b.account_id !== opts.accountId || !b.name) return error(res, 400, "account_id and name are required");
+        const id = `ServiceId-${randomUUID()}`;
+        const rec: ServiceIdRec = { id, iam_id: `iam-${id}`, account_id: b.account_id, name: b.name, description: b.description ?? "", crn: `crn:v1:bluemix:public:iam-identity::a/${b.account_id}::serviceid:${id}`, version: 0 };
+        serviceIds.set(id, rec);
+        return send(res, 201, { ...rec, entity_tag: `${rec.version}-0` }, { ETag: `${rec.version}-0` });
+      }
+      let m = /^\/v1\/serviceids\/([^/]+)$/.exec(path);
+      if (m) {
+        const rec = serviceIds.get(decodeURIComponent(m[1]!));
+        if (!rec) return error(res, 404, "service ID not found");
+        const tag = () => `${rec.version}-0`;
+        if (method === "GET") return send(res, 200, { ...rec, entity_tag: tag() }, { ETag: tag() });
+        if (method === "PUT") {
+          if (req.headers["if-match"] !== tag() && req.headers["if-match"] !== "*") return error(res, 412, "entity tag mismatch");
+          const b = body as { name?: string; description?: string };
+          if (b.name) rec.name = b.name;
+          if (b.description !== undefined) rec.description = b.description;
+          rec.version++;
+          return send(res, 200, { ...rec, entity_tag: tag() }, { ETag: tag() });
+        }
+        if (method === "DELETE") {
+          serviceIds.delete(rec.id);
+          for (const [id, k] of apiKeys) if (k.iam_id === rec.iam_id) apiKeys.delete(id);
+          return send(res, 204);
+        }
+      }
+
+      // IAM Identity: API keys.
+      if (path === "/v1/apikeys" && method === "POST") {
+        const b = body as { name?: string; iam_id?: string; account_id?: string; description?: string; store_value?: boolean };
+        if (!b.name || !b.iam_id) return error(res, 400, "name and iam_id are required");
+        if (![...serviceIds.values()].some((s) => s.iam_id === b.iam_id)) return error(res, 404, "iam_id not found");
+        const id = `ApiKey-${randomUUID()}`;
+        const rec: ApiKeyRec = { id, iam_id: b.iam_id, account_id: b.account_id ?? opts.accountId, name: b.name, description: b.description ?? "", apikey: randomBytes(33).toString("base64url") };
+        apiKeys.set(id, rec);
+        return send(res, 201, rec);
+      }
+      m = /^\/v1\/apikeys\/([^/]+)$/.exec(path);
+      if (m) {
+        const rec = apiKeys.get(decodeURIComponent(m[1]!));
+        if (!rec) return error(res, 404, "API key not found");
+        // Never returned again (store_value false).
+        if (method === "GET") return send(res, 200, { ...rec, apikey: undefined });
+        if (method === "DELETE") {
+          apiKeys.delete(rec.id);
+          return send(res, 204);
+        }
+      }
+
+      // IAM Access Management: policies.
+      if (path === "/v1/policies" && method === "POST") {
+        const b = body as Partial<PolicyRec> & { type?: string };
+        const rolesOk = Array.isArray(b.roles) && b.roles.length > 0 && b.roles.every((r) => ROLE_CRN.test(r.role_id));
+        const attrs = b.resources?.[0]?.attributes;
+        const hasAccount = attrs?.some((a) => a.name === "accountId" && a.value === opts.accountId);
+        if (b.type !== "access" || !rolesOk || !attrs || !hasAccount) return error(res, 400, "invalid policy");
+        const id = randomUUID();
+        policies.set(id, { id, state: "active", subjects: b.subjects, roles: b.roles!, resources: b.resources! });
+        return send(res, 201, policies.get(id));
+      }
+      m = /^\/v1\/policies\/([^/]+)$/.exec(path);
+      if (m) {
+        const rec = policies.get(decodeURIComponent(m[1]!));
+        if (!rec) return error(res, 404, "policy not found");
+        if (method === "GET") return send(res, 200, rec);
+        if (method === "DELETE") {
+          if (rec.state === "deleted") return error(res, 404, "policy not found");
+          rec.state = "deleted"; // IBM keeps deleted policies readable for a while
+          return send(res, 204);
+        }
+      }
+
+      // Container Registry namespaces (account from the Account header).
+      if (path.startsWith("/api/v1/namespaces")) {
+        const account = req.headers.account as string | undefined;
+        if (account !== opts.accountId) return error(res, 401, "Account header missing or not yours");
+        if (path === "/api/v1/namespaces/details" && method === "GET") return send(res, 200, [...namespaces.values()].filter((n) => n.account === account));
+        m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
+        if (m) {
+          const name = decodeURIComponent(m[1]!);
+          const rec = namespaces.get(name);
+          if (method === "PUT") {
+            if (foreignNamespaces.has(name)) return error(res, 409, "The requested namespace is already in use by another account");
+            if (!/^[a-z0-9][a-z0-9_-]{2,28}[a-z0-9]$/.test(name)) return error(res, 400, "invalid namespace name");
+            if (rec) return send(res, 200, { namespace: name, crn: rec.crn, account });
+            const created: NamespaceRec = { name, account, crn: `crn:v1:bluemix:public:container-registry:${region}:a/${account}::namespace:${name}`, resource_group: (req.headers["x-auth-resource-group"] as string | undefined) ?? "", created_date: new Date().toISOString() };
+            namespaces.set(name, created);
+            return send(res, 201, { namespace: name, crn: created.crn, account });
+          }
+          if (!rec) return error(res, 404, "namespace not found");
+          if (method === "PATCH") {
+            if (rec.resource_group) return error(res, 400, "a resource group can only be assigned once");
+            rec.resource_group = (req.headers["x-auth-resource-group"] as string | undefined) ?? "";
+            return send(res, 200, { namespace: name, crn: rec.crn, account });
+          }
+          if (method === "DELETE") {
+            namespaces.delete(name);
+            return send(res, 204);
+          }
+        }
+      }
+      return error(res, 404, `no route ${method} ${path}`);
+    });
+  });
+
+  /**
+   * What the registry would allow `apikey` to do on `namespace` under the active policies
+   * (Reader: pull; Writer: push and pull; Manager: everything). Used to prove least privilege.
+   */
+  function can(apikey: string, action: "pull" | "push", namespace: string): boolean {
+    const key = [...apiKeys.values()].find((k) => k.apikey === apikey);
+    if (!key) return false;
+    const roles = new Set<string>();
+    for (const p of policies.values()) {
+      if (p.state !== "active") continue;
+      const subjects = JSON.stringify(p.subjects);
+      if (!subjects.includes(`"${key.iam_id}"`)) continue;
+      const attrs = Object.fromEntries((p.resources[0]?.attributes ?? []).map((a) => [a.name, a.value]));
+      if (attrs.serviceName !== "container-registry") continue;
+      if (attrs.resourceType !== "namespace" || attrs.resource !== namespace) continue;
+      for (const r of p.roles) roles.add(r.role_id.split(":").pop()!);
+    }
+    return action === "pull" ? roles.size > 0 : roles.has("Writer") || roles.has("Manager");
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    faults,
+    serviceIds,
+    apiKeys,
+    policies,
+    namespaces,
+    foreignNamespaces,
+    can,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type IbmEmulator = Awaited<ReturnType<typeof startIbmEmulator>>;
