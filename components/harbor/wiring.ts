@@ -1,20 +1,34 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ReplicationConfig } from "../../infra/config";
+import type { HarborConfig, ReplicationConfig } from "../../infra/config";
 import type { Credential, RegistryEndpoint } from "../types";
 import type { Harbor } from "./harbor";
+import { Replication } from "./replication";
 
 export interface ReplicationWiringArgs {
   harbor: Harbor;
   backups: readonly RegistryEndpoint[];
   replication: ReplicationConfig;
+  /** Harbor projects with their settings (public, quota); names only from `harbor.projects` otherwise. */
+  projects?: HarborConfig["projects"];
 }
 
 export interface ReplicationWiring {
-  /** Pull-only robot account the region mirrors use toward Harbor (undefined until wired). */
+  /** Pull-only robot account the region mirrors use toward Harbor (never the admin). */
   mirrorPull?: Credential;
+  replication?: Replication;
 }
 
-/** Seam for Harbor's registry endpoints, replication policies and the mirror robot account. */
-export function wireReplication(_args: ReplicationWiringArgs, _parent: pulumi.Resource): ReplicationWiring {
-  return {};
+/** Harbor's registry endpoints, replication policies, projects and the mirror robot account. */
+export function wireReplication(args: ReplicationWiringArgs, parent: pulumi.Resource): ReplicationWiring {
+  const h = args.harbor;
+  const replication = new Replication("replication", {
+    harborUrl: h.url,
+    harborUsername: h.adminUsername,
+    harborPassword: h.adminPassword,
+    harborRelease: h.release,
+    projects: args.projects ?? h.projects.map((name) => ({ name, public: false })),
+    backups: args.backups,
+    replication: args.replication,
+  }, { parent });
+  return { mirrorPull: replication.mirrorPull, replication };
 }

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { HarborConfig, ReplicationConfig } from "../../infra/config";
+import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
+import { HarborRegistryEndpoint } from "./endpoint";
+import { ReplicationPolicy } from "./policy";
+import { HarborProject } from "./project";
+import { BUILTIN_PROJECTS, destinationPath, MIRROR_ROBOT_NAME, policyFilters, policyName } from "./replication-plan";
+import { RobotAccount } from "./robot";
+
+export interface ReplicationArgs {
+  harborUrl: pulumi.Input<string>;
+  harborUsername: pulumi.Input<string>;
+  /** Harbor admin password (secret); never handed to mirrors. */
+  harborPassword: pulumi.Input<string>;
+  /** Everything here waits for it: Harbor's API exists only once the chart is up. */
+  harborRelease: pulumi.Resource;
+  projects: HarborConfig["projects"];
+  backups: readonly RegistryEndpoint[];
+  replication: ReplicationConfig;
+}
+
+/**
+ * Harbor's side of the topology: its projects, one registry endpoint per backup, one push policy
+ * per (backup, project), and one pull-only robot for the region mirrors.
+ */
+export class Replication extends pulumi.ComponentResource {
+  static readonly __pulumiType = TOKENS.harborReplication;
+
+  declare readonly projects: HarborProject[];
+  declare readonly endpoints: HarborRegistryEndpoint[];
+  declare readonly policies: ReplicationPolicy[];
+  declare readonly robot: RobotAccount;
+  /** What the region mirrors log in to Harbor with. */
+  declare readonly mirrorPull: Credential;
+
+  constructor(name: string, args: ReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    const r = args.replication;
+    super(TOKENS.harborReplication, name, {
+      backups: args.backups.map((b) => b.name),
+      projects: args.projects.map((p) => p.name),
+      trigger: r.trigger,
+      enabled: r.enabled,
+    }, opts);
+
+    const child = { parent: this, dependsOn: [args.harborRelease] };
+    const conn = { harborUrl: args.harborUrl, harborUsername: args.harborUsername, harborPassword: pulumi.secret(args.harborPassword) };
+
+    const projects = args.projects.map((p) => new HarborProject(`${name}-project-${p.name}`, {
+      ...conn,
+      name: p.name,
+      public: p.public,
+      storageQuotaGiB: p.storageQuotaGiB,
+      adoptExisting: BUILTIN_PROJECTS.includes(p.name),
+      // Harbor's own project stays when the stack is destroyed.
+    }, { ...child, retainOnDelete: BUILTIN_PROJECTS.includes(p.name) }));
+
+    const endpoints: HarborRegistryEndpoint[] = [];
+    const policies: ReplicationPolicy[] = [];
+    for (const b of args.backups) {
+      const endpoint = new HarborRegistryEndpoint(`${name}-endpoint-${b.name}`, {
+        ...conn,
+        name: b.name,
+        type: b.harborAdapter,
+        url: b.url,
+        accessKey: b.push.username,
+        accessSecret: b.push.password,
+        remoteInsecure: b.insecure,
+        description: `registry-topology backup ${b.name} (${b.kind}, ${b.failureDomain})`,
+      }, child);
+      endpoints.push(endpoint);
+      const dest = b.pathPrefix.apply((prefix) => destinationPath(prefix, b.keepsProjectPath));
+      for (const [i, p] of args.projects.entries()) {
+        policies.push(new ReplicationPolicy(`${name}-policy-${b.name}-${p.name}`, {
+          ...conn,
+          name: policyName(b.name, p.name),
+          description: `push ${p.name} to ${b.name}`,
+          destinationRegistryId: endpoint.registryId,
+          destinationRegistryName: b.name,
+          projectName: p.name,
+          destinationNamespace: dest.namespace,
+          destinationNamespaceReplaceCount: dest.replaceCount,
+          trigger: r.trigger,
+          cron: r.trigger === "scheduled" ? r.cron : undefined,
+          filters: policyFilters(p.name, r),
+          deletion: r.deletion,
+          override: r.override,
+          enabled: r.enabled,
+          speedKbps: r.speedLimitKbps,
+          backfill: r.backfill,
+        }, { parent: this, dependsOn: [args.harborRelease, projects[i]!] }));
+      }
+    }
+
+    const robot = new RobotAccount(`${name}-mirror-robot`, {
+      ...conn,
+      name: MIRROR_ROBOT_NAME,
+      description: "registry-topology region mirrors: pull only",
+      projects: args.projects.map((p) => p.name),
+      duration: -1,
+    }, { parent: this, dependsOn: [args.harborRelease, ...projects] });
+
+    this.projects = projects;
+    this.endpoints = endpoints;
+    this.policies = policies;
+    this.robot = robot;
+    this.mirrorPull = { username: robot.robotName, password: pulumi.secret(robot.secret) };
+
+    this.registerOutputs({
+      registryIds: pulumi.all(endpoints.map((e) => e.registryId)),
+      policyIds: pulumi.all(policies.map((p) => p.policyId)),
+      mirrorRobotName: robot.robotName,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import { robotProvider, type RobotAccess } from "./robot-provider";
+import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
+
+export interface RobotAccountArgs extends HarborConnectionArgs {
+  /** Short name; Harbor stores it as robot$<name>. */
+  name: pulumi.Input<string>;
+  level?: pulumi.Input<"system">;
+  description?: pulumi.Input<string>;
+  /** Projects it may pull from. */
+  projects: pulumi.Input<pulumi.Input<string>[]>;
+  /** Read-only access per project; default repository:pull (all `docker pull` needs). */
+  access?: pulumi.Input<RobotAccess[]>;
+  /** -1 never expires, or days. */
+  duration?: pulumi.Input<number>;
+  /** Change it to have Harbor mint a new secret. */
+  rotationToken?: pulumi.Input<string>;
+}
+
+/** A Harbor system robot account, pull-only; its secret is a secret output. */
+export class RobotAccount extends pulumi.dynamic.Resource {
+  declare readonly robotId: pulumi.Output<number>;
+  /** Full name to log in with: robot$<name>. */
+  declare readonly robotName: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly secret: pulumi.Output<string>;
+
+  constructor(name: string, args: RobotAccountArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      robotProvider,
+      name,
+      {
+        ...connectionInputs(args),
+        name: args.name,
+        level: args.level ?? "system",
+        description: args.description ?? "",
+        projects: args.projects,
+        access: args.access ?? [{ resource: "repository", action: "pull" }],
+        duration: args.duration ?? -1,
+        rotationToken: args.rotationToken ?? "",
+        robotId: undefined,
+        robotName: undefined,
+        secret: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["harborPassword", "secret"] }),
+      "harbor",
+      "RobotAccount",
+    );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Loads a serialized dynamic provider (`__provider` text) in a clean child process, the way
+ * Pulumi's dynamic-provider host does (requireFromString(text).handler()), and runs a list of calls.
+ * The child's cwd is an empty temp dir and its env has only PATH: nothing from this checkout.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface ProviderCall { method: "check" | "diff" | "create" | "read" | "update" | "delete"; args: unknown[] }
+
+/** An argument taken from an earlier call's result: `ref(0, "id")`, optionally merged with `extra`. */
+export function ref(call: number, path: string, extra?: Record<string, unknown>): unknown {
+  return { $ref: `${call}.${path}`, ...(extra ? { $with: extra } : {}) };
+}
+export interface CallOutcome { ok: boolean; value?: unknown; error?: string }
+
+const RUNNER = `
+const Module = require("module");
+const fs = require("fs");
+const [textFile, callsFile] = process.argv.slice(2);
+const m = new Module("provider");
+m._compile(fs.readFileSync(textFile, "utf8"), "provider.js");
+const provider = m.exports.handler();
+function resolve(v, out) {
+  if (Array.isArray(v)) return v.map((x) => resolve(x, out));
+  if (v && typeof v === "object") {
+    if (typeof v.$ref === "string") {
+      const [i, ...path] = v.$ref.split(".");
+      let x = out[Number(i)].value;
+      for (const k of path) x = x == null ? x : x[k];
+      return v.$with ? { ...x, ...resolve(v.$with, out) } : x;
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, out)]));
+  }
+  return v;
+}
+(async () => {
+  const out = [];
+  for (const c of JSON.parse(fs.readFileSync(callsFile, "utf8"))) {
+    try { out.push({ ok: true, value: await provider[c.method](...resolve(c.args, out)) }); }
+    catch (e) { out.push({ ok: false, error: String(e && e.message || e) }); }
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
+export function runSerializedProvider(text: string, calls: ProviderCall[], timeoutMs = 60_000): Promise<CallOutcome[]> {
+  const dir = mkdtempSync(join(tmpdir(), "harbor-provider-"));
+  writeFileSync(join(dir, "provider.js"), text);
+  writeFileSync(join(dir, "calls.json"), JSON.stringify(calls));
+  writeFileSync(join(dir, "runner.js"), RUNNER);
+  return new Promise<CallOutcome[]>((resolve, reject) => {
+    execFile(process.execPath, ["runner.js", "provider.js", "calls.json"], { cwd: dir, env: { PATH: process.env.PATH ?? "" }, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (err) reject(new Error(`provider child failed: ${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout) as CallOutcome[]);
+    });
+  });
+}
