@@ -1,11 +1,26 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import type { RegionConfig } from "../../infra/config";
-import type { Credential, RegistryEndpoint } from "../types";
+import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
+import { publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
+import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
+import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
 /** An upstream a region mirrors: Harbor or a backup, with the read-only identity the mirror uses. */
 export interface MirrorUpstream {
-  endpoint: Pick<RegistryEndpoint, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure">;
+  endpoint: Pick<RegistryEndpoint, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure"> & Partial<Pick<RegistryEndpoint, "keepsProjectPath">>;
   pull: Credential;
+}
+
+/** The Harbor whose projects nodes pull: its name stays the registry name and the last fallback. */
+export interface HarborMirrorTarget {
+  host: pulumi.Input<string>;
+  url: pulumi.Input<string>;
+  projects: readonly string[];
+  insecure?: boolean;
 }
 
 export interface RegionMirrorsSummary {
@@ -14,11 +29,144 @@ export interface RegionMirrorsSummary {
   mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
 }
 
-/** Seam for region mirrors (static pods) and node runtime config. */
+export interface RegionMirrorsArgs {
+  region: RegionConfig;
+  /** Harbor first, then backups with a pull identity (config order); `region.upstreamOrder` reorders. */
+  upstreams: readonly MirrorUpstream[];
+  harbor: HarborMirrorTarget;
+}
+
+/** Public description of a delivered file (stack output): secret files carry no digest. */
+export interface NodeFileSummary {
+  role: Role;
+  path: string;
+  sha256?: string;
+}
+
+function resolveUpstream(u: MirrorUpstream): pulumi.Output<ResolvedUpstream> {
+  const e = u.endpoint;
+  return pulumi.all([e.url, e.pathPrefix, u.pull.username]).apply(([url, pathPrefix, username]) => ({
+    name: e.name,
+    kind: e.kind,
+    url,
+    pathPrefix,
+    keepsProjectPath: e.keepsProjectPath ?? true,
+    insecure: e.insecure,
+    username,
+  }));
+}
+
+/**
+ * One region's pull-through mirrors (distribution static pods on the mirror nodes, one per
+ * upstream) and the node runtime config that points every node of the region at them, delivered
+ * by a privileged DaemonSet per role.
+ */
+export class RegionMirrors extends pulumi.ComponentResource {
+  static readonly __pulumiType = TOKENS.regionMirrors;
+
+  declare readonly region: string;
+  /** host:port per upstream, in the order nodes try them. */
+  declare readonly mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
+  declare readonly nodeFiles: pulumi.Output<NodeFileSummary[]>;
+
+  constructor(name: string, args: RegionMirrorsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const r = args.region;
+    const ordered = orderUpstreams(args.upstreams.map((u) => ({ ...u, name: u.endpoint.name })), r.upstreamOrder);
+    super(
+      TOKENS.regionMirrors,
+      name,
+      {
+        region: r.name,
+        upstreams: ordered.map((u) => ({ name: u.endpoint.name, kind: u.endpoint.kind, remoteUrl: u.endpoint.url, insecure: u.endpoint.insecure, username: u.pull.username })),
+        staticPodImages: ordered.length > 0 ? [MIRROR_IMAGE] : [],
+        mirrorAddresses: r.mirrorAddresses,
+        runtimes: r.runtimes,
+      },
+      opts,
+    );
+
+    const harbor: pulumi.Output<HarborTarget> = pulumi
+      .all([args.harbor.host, args.harbor.url])
+      .apply(([host, url]) => ({ host, url, projects: [...args.harbor.projects], insecure: args.harbor.insecure ?? false }));
+    const plan: pulumi.Output<RegionPlan> = pulumi
+      .all([harbor, pulumi.all(ordered.map(resolveUpstream))])
+      .apply(([h, ups]) => planRegion({ ...r, upstreamOrder: r.upstreamOrder ?? [] }, h, ups));
+
+    const pub = plan.apply((p) => {
+      const out = publicNodeFiles(p);
+      for (const w of out.warnings) void pulumi.log.warn(w, this);
+      return out.files;
+    });
+    const passwords = pulumi.all(Object.fromEntries(ordered.map((u) => [u.endpoint.name, u.pull.password])));
+    const secretFiles = pulumi.secret(pulumi.all([plan, passwords]).apply(([p, pw]) => secretNodeFiles(p, pw)));
+
+    this.region = r.name;
+    this.mirrors = pulumi.output(
+      ordered.flatMap((u, i) => r.mirrorAddresses.map((a) => ({ upstream: u.endpoint.name, address: `${a}:${r.mirrorPortBase + i}` }))),
+    );
+    // Paths and public digests only: the list is not secret, the secret files' content is.
+    this.nodeFiles = pulumi.unsecret(
+      pulumi.all([pub, secretFiles]).apply(([p, s]) => [
+        ...p.map((f) => ({ role: f.role, path: f.path, sha256: createHash("sha256").update(f.content).digest("hex") })),
+        ...s.map((f) => ({ role: f.role, path: f.path })),
+      ]),
+    );
+
+    if (ordered.length > 0) {
+      this.writer("node", pub.apply((f) => f.filter((x) => x.role === "node")), undefined, r.nodes.nodeSelector);
+      const mirrorPublic = pub.apply((f) => f.filter((x) => x.role === "mirror"));
+      const mirrorFiles = pulumi.all([mirrorPublic, secretFiles]).apply(([p, s]) => [...p, ...s]);
+      this.writer("mirror", mirrorPublic, mirrorFiles, r.mirrorNodes.nodeSelector);
+    } else {
+      void pulumi.log.warn(`region ${r.name}: no upstream with a pull identity yet, so no mirrors and no node runtime config are deployed`, this);
+    }
+
+    this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles });
+  }
+
+  /**
+   * ConfigMap (+ Secret when `all` has secret files) and the DaemonSet that writes them.
+   * `publicFiles` never contains a secret; `all` (public + secret, in manifest order) is secret.
+   */
+  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined): void {
+    const r = this.region;
+    const name = writerName(r, role);
+    const files = all ?? publicFiles;
+    const labels = { "app.kubernetes.io/part-of": "registry-topology", "registry-topology/region": r, "registry-topology/role": role };
+    const metadata = { name, namespace: WRITER_NAMESPACE, labels };
+    // The manifest and keys depend on every file, but only public content goes into the ConfigMap.
+    const configData = pulumi.unsecret(files.apply((f) => publicConfigData(f.map((x) => (x.secret ? { ...x, content: "" } : x)))));
+    const cm = new corev1.ConfigMap(name, { metadata, data: configData }, { parent: this });
+    let secret: corev1.Secret | undefined;
+    if (all) {
+      secret = new corev1.Secret(name, { metadata, type: "Opaque", stringData: pulumi.secret(all.apply(secretData)) }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+    }
+    const spec = pulumi.unsecret(
+      files.apply((f) =>
+        writerDaemonSetSpec({
+          region: r,
+          role,
+          files: f.map((x) => (x.secret ? { ...x, content: "" } : x)),
+          nodeSelector,
+          configMapName: name,
+          secretName: secret ? name : undefined,
+          signalCrio: role === "node" && f.some((x) => x.path.startsWith("/etc/containers/")),
+        }) as unknown as k8sInput.apps.v1.DaemonSetSpec,
+      ),
+    );
+    new appsv1.DaemonSet(name, { metadata, spec }, { parent: this, dependsOn: secret ? [cm, secret] : [cm] });
+  }
+}
+
+/** Region mirrors for every configured region (one RegionMirrors component each). */
 export function createRegionMirrors(
-  _regions: readonly RegionConfig[],
-  _upstreams: readonly MirrorUpstream[],
-  _parent: pulumi.Resource,
+  regions: readonly RegionConfig[],
+  upstreams: readonly MirrorUpstream[],
+  parent: pulumi.Resource,
+  harbor: HarborMirrorTarget,
 ): RegionMirrorsSummary[] {
-  return [];
+  return regions.map((region) => {
+    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor }, { parent });
+    return { region: region.name, mirrors: c.mirrors };
+  });
 }

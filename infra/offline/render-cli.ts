@@ -1,20 +1,21 @@
-// npm run render -- --stack NAME [--out DIR]
+// npm run render -- --stack NAME [--out DIR] [--with-secrets]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { RegistrySummary } from "../../components/topology";
 import { ConfigError } from "../config";
 import { topologyMarkdown } from "./diagram";
+import { nodeFilesFromResources, writeNodeFiles } from "./nodeFiles";
 import { buildPlan } from "./plan";
 import { renderStack } from "./render";
 import { listStacks, REPO_ROOT } from "./stackFiles";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+    options: { stack: { type: "string" }, out: { type: "string" }, "with-secrets": { type: "boolean" }, help: { type: "boolean" } },
   });
   if (values.help || !values.stack) {
-    console.error(`usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR]\nstacks: ${listStacks().join(", ")}`);
+    console.error(`usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write real credentials into nodes/**/config.yml (default: placeholders)\nstacks: ${listStacks().join(", ")}`);
     return values.help ? 0 : 2;
   }
   try {
@@ -25,7 +26,12 @@ async function main(): Promise<number> {
     fs.writeFileSync(path.join(out, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
     const registries = (result.outputs.registries?.value ?? []) as RegistrySummary[];
     fs.writeFileSync(path.join(out, "topology.md"), topologyMarkdown(result.stack, result.config, registries));
+    // Node files (nodes/<region>/<role>/<absolute path>) for image baking or cloud-init.
+    const nodesDir = path.join(out, "nodes");
+    fs.rmSync(nodesDir, { recursive: true, force: true });
+    const nodeFiles = writeNodeFiles(nodesDir, nodeFilesFromResources(result.resources, { withSecrets: values["with-secrets"] === true }));
     console.log(`Rendered stack ${result.stack}: ${plan.resourceCount} resources -> ${path.relative(process.cwd(), out) || "."}/{plan.json,topology.md}`);
+    console.log(`Node files: ${nodeFiles.length} under ${path.relative(process.cwd(), nodesDir) || "."}/<region>/<role>/${values["with-secrets"] ? " (WITH real secrets: keep them safe)" : " (secrets as placeholders; --with-secrets for real values)"}`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -1,0 +1,105 @@
+// Pure planning for one region: which mirror serves which upstream on which port, in which order
+// nodes try them, and how a Harbor repository path maps onto each upstream's layout.
+import type { RegistryKind } from "../types";
+import type { Runtime } from "../../infra/config/regions";
+
+/** distribution v3.0.0 (CNCF), pinned by the digest of its multi-arch index. */
+export const MIRROR_IMAGE = "docker.io/library/registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e";
+/** busybox 1.36.1 (multi-arch index digest): sh, cmp, mktemp, pidof for the node file writer. */
+export const WRITER_IMAGE = "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662";
+
+/** An upstream with every value resolved (the password never leaves the secret-file renderers). */
+export interface ResolvedUpstream {
+  name: string;
+  kind: RegistryKind;
+  /** URL the mirror proxies (scheme://host[:port]). */
+  url: string;
+  /** Where Harbor projects land on this registry ("" or "proj/repo"). */
+  pathPrefix: string;
+  /** false: the project level is dropped on this registry (`<pathPrefix>/<repo>`). */
+  keepsProjectPath: boolean;
+  insecure: boolean;
+  username: string;
+}
+
+export interface HarborTarget {
+  /** host[:port] in image references; stays `location`/`server` so pull secrets work on the last fallback. */
+  host: string;
+  /** scheme://host[:port] */
+  url: string;
+  projects: readonly string[];
+  insecure: boolean;
+}
+
+export interface RegionSpec {
+  name: string;
+  mirrorAddresses: readonly string[];
+  runtimes: readonly Runtime[];
+  mirrorPortBase: number;
+  upstreamOrder?: readonly string[];
+  dialTimeoutSeconds: number;
+}
+
+export interface PlannedMirror {
+  upstream: ResolvedUpstream;
+  port: number;
+}
+
+export interface RegionPlan {
+  region: RegionSpec;
+  harbor: HarborTarget;
+  /** One mirror per upstream, in the order nodes try them. */
+  mirrors: PlannedMirror[];
+  /** Address the mirror processes bind: 127.0.0.1 when nodes only use loopback, else all interfaces. */
+  bindHost: string;
+  /** What nodes dial, in order: every address of the first upstream's mirror, then the next upstream. */
+  endpoints: { upstream: string; address: string; mirror: PlannedMirror }[];
+}
+
+const isLoopback = (a: string): boolean => a === "localhost" || /^127\./.test(a);
+
+/** `region.upstreamOrder` first (names without a pull identity are skipped), then the rest in given order. */
+export function orderUpstreams<T extends { name: string }>(upstreams: readonly T[], order: readonly string[] = []): T[] {
+  const byName = new Map(upstreams.map((u) => [u.name, u]));
+  const first = order.map((n) => byName.get(n)).filter((u): u is T => u !== undefined);
+  return [...first, ...upstreams.filter((u) => !first.includes(u))];
+}
+
+export function planRegion(region: RegionSpec, harbor: HarborTarget, upstreams: readonly ResolvedUpstream[]): RegionPlan {
+  const names = new Set<string>();
+  for (const u of upstreams) {
+    if (names.has(u.name)) throw new Error(`region ${region.name}: upstream "${u.name}" is listed twice; upstream names must be unique`);
+    names.add(u.name);
+  }
+  const mirrors = orderUpstreams(upstreams, region.upstreamOrder).map((upstream, i) => ({ upstream, port: region.mirrorPortBase + i }));
+  const last = mirrors.at(-1);
+  if (last && last.port > 65535) throw new Error(`regions[${region.name}].mirrorPortBase: ${mirrors.length} mirrors need ports up to ${last.port}; lower it`);
+  const endpoints = mirrors.flatMap((m) => region.mirrorAddresses.map((a) => ({ upstream: m.upstream.name, address: `${a}:${m.port}`, mirror: m })));
+  const bindHost = region.mirrorAddresses.every(isLoopback) ? "127.0.0.1" : "0.0.0.0";
+  return { region, harbor, mirrors, bindHost, endpoints };
+}
+
+const join = (...parts: string[]): string =>
+  parts
+    .flatMap((p) => p.split("/"))
+    .filter(Boolean)
+    .join("/");
+
+/**
+ * The repository path, on the mirror of `u`, that holds Harbor's `<project>/...`: Harbor keeps it
+ * as is; a backup puts it under its path prefix, with or without the project level.
+ */
+export function mirrorPath(u: ResolvedUpstream, project: string): string {
+  if (u.kind === "harbor") return project;
+  return join(u.pathPrefix, u.keepsProjectPath ? project : "");
+}
+
+/**
+ * For runtimes that map a whole registry host (containerd, k3s): the path prefix to put in
+ * front of every repository, or undefined when the mapping depends on the project (a backup that
+ * drops the project level) and so cannot be expressed per host.
+ */
+export function hostPathPrefix(u: ResolvedUpstream): string | undefined {
+  if (u.kind === "harbor") return "";
+  return u.keepsProjectPath ? join(u.pathPrefix) : undefined;
+}

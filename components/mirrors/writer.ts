@@ -1,0 +1,128 @@
+// Delivery of node files from inside Kubernetes: a privileged DaemonSet per region and role runs
+// writer.sh, which copies the files it gets from a ConfigMap (public) and a Secret (mirror
+// configs) onto the host. Pure builders of the objects' contents.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HOST_ROOTS, type NodeFile, type Role } from "./nodeFiles";
+import { WRITER_IMAGE } from "./plan";
+
+export const WRITER_NAMESPACE = "kube-system";
+export const WRITER_SCRIPT = fs.readFileSync(path.join(__dirname, "writer.sh"), "utf8");
+const PROJECTED = "/files";
+
+export interface WriterBundle {
+  /** ConfigMap data: the script, the manifest and every public file. */
+  configData: Record<string, string>;
+  /** Secret data: the secret files (empty when the role has none). */
+  secretKeys: string[];
+  manifest: string;
+}
+
+/** Kubernetes object name for a region's writer of a role (<= 57 characters for 40-character regions). */
+export const writerName = (region: string, role: Role): string => `regmirror-${region}-${role}`;
+export const stateFile = (region: string, role: Role): string => `/var/lib/registry-topology/${writerName(region, role)}.managed`;
+
+/** Keys: p<n> for public files, s<n> for secret files, in file order; the manifest names each. */
+export function writerKeys(files: readonly NodeFile[]): { key: string; file: NodeFile }[] {
+  let p = 0;
+  let s = 0;
+  return files.map((file) => ({ key: file.secret ? `s${s++}` : `p${p++}`, file }));
+}
+
+export function writerManifest(files: readonly NodeFile[]): string {
+  return writerKeys(files)
+    .map(({ key, file }) => `${key} ${file.mode} ${file.anchor} ${file.path}\n`)
+    .join("");
+}
+
+/** Parse a manifest back (offline render, tests). */
+export function parseWriterManifest(text: string): { key: string; mode: string; anchor: string; path: string }[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [key, mode, anchor, p] = l.split(" ");
+      if (!key || !mode || !anchor || !p) throw new Error(`bad writer manifest line: ${l}`);
+      return { key, mode, anchor, path: p };
+    });
+}
+
+export function publicConfigData(files: readonly NodeFile[]): Record<string, string> {
+  const data: Record<string, string> = { "writer.sh": WRITER_SCRIPT, manifest: writerManifest(files) };
+  for (const { key, file } of writerKeys(files)) if (!file.secret) data[key] = file.content;
+  return data;
+}
+
+export function secretData(files: readonly NodeFile[]): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const { key, file } of writerKeys(files)) if (file.secret) data[key] = file.content;
+  return data;
+}
+
+/** Hash of the public content: a pod-template annotation, so a change rolls the writer at once. */
+export function publicHash(files: readonly NodeFile[]): string {
+  const h = createHash("sha256").update(WRITER_SCRIPT);
+  for (const f of files) h.update(`${f.path}\0${f.mode}\0${f.secret ? "" : f.content}\0`);
+  return h.digest("hex").slice(0, 16);
+}
+
+export interface WriterSpecArgs {
+  region: string;
+  role: Role;
+  files: readonly NodeFile[];
+  nodeSelector?: Record<string, string>;
+  /** Name of the Secret with the secret files, when there are any. */
+  secretName?: string;
+  configMapName: string;
+  /** CRI-O needs a SIGHUP after a drop-in change: only then does the pod see host PIDs. */
+  signalCrio: boolean;
+}
+
+/** The DaemonSet `spec` (without metadata). */
+export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> {
+  const labels = { "app.kubernetes.io/name": "registry-node-files", "app.kubernetes.io/part-of": "registry-topology", "registry-topology/region": a.region, "registry-topology/role": a.role };
+  const sources: Record<string, unknown>[] = [{ configMap: { name: a.configMapName } }];
+  if (a.secretName) sources.push({ secret: { name: a.secretName } });
+  return {
+    selector: { matchLabels: { "app.kubernetes.io/name": "registry-node-files", "registry-topology/region": a.region, "registry-topology/role": a.role } },
+    updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%" } },
+    template: {
+      metadata: { labels, annotations: { "registry-topology/files-hash": publicHash(a.files) } },
+      spec: {
+        ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
+        // Every node of the region, tainted or not (mirror nodes are often dedicated).
+        tolerations: [{ operator: "Exists" }],
+        priorityClassName: "system-node-critical",
+        hostPID: a.signalCrio,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 5,
+        containers: [
+          {
+            name: "writer",
+            image: WRITER_IMAGE,
+            imagePullPolicy: "IfNotPresent",
+            command: ["/bin/sh", `${PROJECTED}/writer.sh`],
+            env: [
+              { name: "HOST_ROOT", value: "/host" },
+              { name: "SRC_DIR", value: PROJECTED },
+              { name: "STATE_FILE", value: stateFile(a.region, a.role) },
+              { name: "INTERVAL_SECONDS", value: "60" },
+            ],
+            securityContext: { privileged: true, runAsUser: 0 },
+            resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            volumeMounts: [
+              { name: "files", mountPath: PROJECTED, readOnly: true },
+              ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, mountPath: `/host${r}` })),
+            ],
+          },
+        ],
+        volumes: [
+          { name: "files", projected: { defaultMode: 0o400, sources } },
+          ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, hostPath: { path: r, type: "Directory" } })),
+        ],
+      },
+    },
+  };
+}

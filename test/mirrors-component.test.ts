@@ -1,0 +1,134 @@
+// RegionMirrors under Pulumi's mock runtime with hand-built upstreams (Harbor's robot account and
+// a backup's pull identity): what the policy pack reads, where credentials go, offline node files.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { createRegionMirrors, type MirrorUpstream } from "../components/mirrors";
+import { MIRROR_IMAGE } from "../components/mirrors/plan";
+import { TOKENS } from "../components/types";
+import { regionSchema } from "../infra/config/regions";
+import { installMockRuntime, promiseOf, settle, type RecordedResource } from "../infra/offline/mockRuntime";
+import { nodeFilesFromResources, writeNodeFiles } from "../infra/offline/nodeFiles";
+import { buildPlan } from "../infra/offline/plan";
+import { isSecret, unwrapSecret } from "./helpers/secrets";
+
+const HARBOR_PW = "robot-pw-3f9a1c";
+const GAR_PW = '{"type":"service_account","private_key":"gar-key-77e1"}';
+
+const upstream = (name: string, kind: MirrorUpstream["endpoint"]["kind"], url: string, pathPrefix: string, username: string, password: string, keepsProjectPath?: boolean): MirrorUpstream => ({
+  endpoint: { name, kind, host: pulumi.output(new URL(url).host), url: pulumi.output(url), pathPrefix: pulumi.output(pathPrefix), insecure: false, ...(keepsProjectPath === undefined ? {} : { keepsProjectPath }) },
+  pull: { username, password: pulumi.secret(password) },
+});
+
+describe("RegionMirrors under mocks", () => {
+  let resources: RecordedResource[];
+  let summaries: ReturnType<typeof createRegionMirrors>;
+
+  beforeAll(async () => {
+    resources = await installMockRuntime("registry-topology", "test");
+    const root = new pulumi.ComponentResource("test:index:Root", "root");
+    const regions = [
+      regionSchema.parse({
+        name: "eu-west",
+        mirrorNodes: { nodeSelector: { "node-role.kubernetes.io/registry-mirror": "true" } },
+        nodes: { nodeSelector: { "topology.kubernetes.io/region": "westeurope" } },
+        mirrorAddresses: ["10.1.0.11"],
+        runtimes: ["containerd", "crio"],
+        upstreamOrder: ["gar-usc1", "harbor"],
+      }),
+      regionSchema.parse({ name: "edge", mirrorNodes: { nodeSelector: { edge: "mirror" } }, mirrorAddresses: ["127.0.0.1"], runtimes: ["k3s"] }),
+    ];
+    summaries = createRegionMirrors(
+      regions,
+      [
+        upstream("harbor", "harbor", "https://harbor.example.com", "", "robot$mirror", HARBOR_PW),
+        upstream("gar-usc1", "gar", "https://us-central1-docker.pkg.dev", "regtopo-prod/harbor-backup", "_json_key", GAR_PW, true),
+      ],
+      root,
+      { host: pulumi.output("harbor.example.com"), url: pulumi.output("https://harbor.example.com"), projects: ["library", "apps"] },
+    );
+    await Promise.all(summaries.map((s) => promiseOf(s.mirrors)));
+    await settle();
+  });
+
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+
+  it("registers one component per region with the non-secret props the policy pack reads", () => {
+    const comps = ofType(TOKENS.regionMirrors);
+    expect(comps.map((c) => c.name).sort()).toEqual(["mirrors-edge", "mirrors-eu-west"]);
+    const eu = comps.find((c) => c.name === "mirrors-eu-west")!.inputs;
+    expect(eu).toEqual({
+      region: "eu-west",
+      upstreams: [
+        { name: "gar-usc1", kind: "gar", remoteUrl: "https://us-central1-docker.pkg.dev", insecure: false, username: "_json_key" },
+        { name: "harbor", kind: "harbor", remoteUrl: "https://harbor.example.com", insecure: false, username: "robot$mirror" },
+      ],
+      staticPodImages: [MIRROR_IMAGE],
+      mirrorAddresses: ["10.1.0.11"],
+      runtimes: ["containerd", "crio"],
+    });
+  });
+
+  it("summarises mirrors in the order nodes try them", async () => {
+    expect(await promiseOf(summaries[0]!.mirrors)).toEqual([
+      { upstream: "gar-usc1", address: "10.1.0.11:5000" },
+      { upstream: "harbor", address: "10.1.0.11:5001" },
+    ]);
+  });
+
+  it("creates a writer per role with the configured node selectors, CRI-O signalling only where needed", () => {
+    const ds = ofType("kubernetes:apps/v1:DaemonSet");
+    expect(ds.map((d) => d.name).sort()).toEqual(["regmirror-edge-mirror", "regmirror-edge-node", "regmirror-eu-west-mirror", "regmirror-eu-west-node"]);
+    const spec = (name: string) => (unwrapSecret(ds.find((d) => d.name === name)!.inputs.spec) as { template: { spec: { nodeSelector?: unknown; hostPID: boolean } } }).template.spec;
+    expect(spec("regmirror-eu-west-node").nodeSelector).toEqual({ "topology.kubernetes.io/region": "westeurope" });
+    expect(spec("regmirror-eu-west-node").hostPID).toBe(true);
+    expect(spec("regmirror-eu-west-mirror").nodeSelector).toEqual({ "node-role.kubernetes.io/registry-mirror": "true" });
+    expect(spec("regmirror-eu-west-mirror").hostPID).toBe(false);
+    expect(spec("regmirror-edge-node").nodeSelector).toBeUndefined();
+  });
+
+  it("keeps credentials only in Secrets, as Pulumi secrets, and nowhere in the plan", () => {
+    const secrets = ofType("kubernetes:core/v1:Secret");
+    expect(secrets.map((s) => s.name).sort()).toEqual(["regmirror-edge-mirror", "regmirror-eu-west-mirror"]);
+    for (const s of secrets) {
+      expect(isSecret(s.inputs.stringData)).toBe(true);
+    }
+    const eu = unwrapSecret(secrets.find((s) => s.name === "regmirror-eu-west-mirror")!.inputs.stringData) as Record<string, string>;
+    const configs = Object.values(eu).map((v) => YAML.parse(v) as { proxy: { password: string; remoteurl: string } });
+    expect(configs.map((c) => c.proxy.password).sort()).toEqual([GAR_PW, HARBOR_PW].sort());
+
+    const everythingButSecrets = JSON.stringify(resources.filter((r) => r.type !== "kubernetes:core/v1:Secret").map((r) => r.inputs));
+    expect(everythingButSecrets).not.toContain(HARBOR_PW);
+    expect(everythingButSecrets).not.toContain("gar-key-77e1");
+    const plan = JSON.stringify(buildPlan({ stack: "test", resources, outputs: {} } as never));
+    expect(plan).not.toContain(HARBOR_PW);
+    expect(plan).not.toContain("gar-key-77e1");
+  });
+
+  it("writes the same files offline, redacted unless --with-secrets", () => {
+    const files = nodeFilesFromResources(resources);
+    const paths = files.map((f) => `${f.region}/${f.role}${f.path}`);
+    expect(paths).toContain("eu-west/node/etc/containers/registries.conf.d/50-registry-topology.conf");
+    expect(paths).toContain("eu-west/node/etc/containerd/certs.d/harbor.example.com/hosts.toml");
+    expect(paths).toContain("eu-west/mirror/etc/kubernetes/manifests/registry-mirror-harbor.yaml");
+    expect(paths).toContain("edge/node/etc/rancher/k3s/registries.yaml");
+    expect(paths).toContain("edge/mirror/var/lib/rancher/k3s/agent/pod-manifests/registry-mirror-gar-usc1.yaml");
+    const redacted = files.find((f) => f.path === "/etc/registry-topology/mirrors/harbor/config.yml" && f.region === "eu-west")!;
+    expect(redacted.content).not.toContain(HARBOR_PW);
+    expect((YAML.parse(redacted.content) as { proxy: { password: string; username: string } }).proxy).toMatchObject({ username: "robot$mirror", password: expect.stringMatching(/^<secret: Secret regmirror-eu-west-mirror key s\d+ proxy\.password>$/) });
+    const real = nodeFilesFromResources(resources, { withSecrets: true }).find((f) => f.path === redacted.path && f.region === "eu-west")!;
+    expect(real.content).toContain(HARBOR_PW);
+
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "nodes-"));
+    try {
+      const written = writeNodeFiles(out, files);
+      expect(written).toHaveLength(files.length);
+      expect((fs.statSync(path.join(out, "eu-west/mirror/etc/registry-topology/mirrors/harbor/config.yml")).mode & 0o777).toString(8)).toBe("600");
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

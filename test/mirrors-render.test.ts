@@ -1,0 +1,171 @@
+// Pure renderers: region plan, CRI-O drop-in, containerd hosts.toml, k3s/RKE2 registries.yaml,
+// distribution config.yml and the static pod.
+import * as TOML from "smol-toml";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { publicNodeFiles, secretNodeFiles } from "../components/mirrors/nodeFiles";
+import { MIRROR_IMAGE, mirrorPath, planRegion, type RegionSpec, type ResolvedUpstream } from "../components/mirrors/plan";
+import { renderContainerd, renderCrio, renderRancher } from "../components/mirrors/runtimeConfig";
+import { mirrorConfig, mirrorStaticPod } from "../components/mirrors/staticPods";
+
+const harbor = { host: "harbor.example.com", url: "https://harbor.example.com", projects: ["library", "apps"], insecure: false };
+const ups: ResolvedUpstream[] = [
+  { name: "harbor", kind: "harbor", url: "https://harbor.example.com", pathPrefix: "", keepsProjectPath: true, insecure: false, username: "robot$mirror" },
+  { name: "gar-usc1", kind: "gar", url: "https://us-central1-docker.pkg.dev", pathPrefix: "regtopo-prod/harbor-backup", keepsProjectPath: true, insecure: false, username: "_json_key" },
+  { name: "ali", kind: "alibaba", url: "https://registry.cn-hangzhou.aliyuncs.com", pathPrefix: "ns", keepsProjectPath: false, insecure: false, username: "ram-user" },
+];
+const region: RegionSpec = { name: "eu-west", mirrorAddresses: ["10.1.0.11", "10.1.0.12"], runtimes: ["crio", "containerd", "k3s"], mirrorPortBase: 5000, dialTimeoutSeconds: 3 };
+
+describe("planRegion", () => {
+  it("orders upstreams (upstreamOrder first), gives each a port and lists endpoints upstream by upstream", () => {
+    const plan = planRegion({ ...region, upstreamOrder: ["gar-usc1"] }, harbor, ups);
+    expect(plan.mirrors.map((m) => [m.upstream.name, m.port])).toEqual([
+      ["gar-usc1", 5000],
+      ["harbor", 5001],
+      ["ali", 5002],
+    ]);
+    expect(plan.endpoints.map((e) => e.address)).toEqual(["10.1.0.11:5000", "10.1.0.12:5000", "10.1.0.11:5001", "10.1.0.12:5001", "10.1.0.11:5002", "10.1.0.12:5002"]);
+    expect(plan.bindHost).toBe("0.0.0.0");
+    expect(planRegion({ ...region, mirrorAddresses: ["127.0.0.1"] }, harbor, ups).bindHost).toBe("127.0.0.1");
+  });
+
+  it("rejects duplicate upstreams and ports past 65535 with the config key", () => {
+    expect(() => planRegion(region, harbor, [ups[0]!, ups[0]!])).toThrow(/listed twice/);
+    expect(() => planRegion({ ...region, mirrorPortBase: 65534 }, harbor, ups)).toThrow(/mirrorPortBase/);
+  });
+
+  it("maps Harbor paths onto each upstream's layout, honouring keepsProjectPath", () => {
+    expect(mirrorPath(ups[0]!, "library")).toBe("library");
+    expect(mirrorPath(ups[1]!, "library")).toBe("regtopo-prod/harbor-backup/library");
+    expect(mirrorPath(ups[2]!, "library")).toBe("ns");
+  });
+});
+
+describe("CRI-O drop-in", () => {
+  it("has one [[registry]] per project, location = the real Harbor, mirrors in order with path prefixes", () => {
+    const plan = planRegion(region, harbor, ups);
+    const doc = TOML.parse(renderCrio(plan).files[0]!.content) as { registry: { prefix: string; location: string; insecure: boolean; mirror: { location: string; insecure: boolean }[] }[] };
+    expect(doc.registry.map((r) => r.prefix)).toEqual(["harbor.example.com/library", "harbor.example.com/apps"]);
+    const lib = doc.registry[0]!;
+    expect(lib.location).toBe("harbor.example.com/library");
+    expect(lib.insecure).toBe(false);
+    expect(lib.mirror.map((m) => m.location)).toEqual([
+      "10.1.0.11:5000/library",
+      "10.1.0.12:5000/library",
+      "10.1.0.11:5001/regtopo-prod/harbor-backup/library",
+      "10.1.0.12:5001/regtopo-prod/harbor-backup/library",
+      "10.1.0.11:5002/ns",
+      "10.1.0.12:5002/ns",
+    ]);
+    expect(lib.mirror.every((m) => m.insecure)).toBe(true);
+  });
+});
+
+describe("containerd", () => {
+  it("writes hosts.toml for the Harbor host: server = Harbor, pull+resolve mirrors, override_path, dial_timeout", () => {
+    const plan = planRegion(region, harbor, ups);
+    const out = renderContainerd(plan);
+    const hosts = out.files.find((f) => f.path === "/etc/containerd/certs.d/harbor.example.com/hosts.toml")!;
+    const doc = TOML.parse(hosts.content) as { server: string; host: Record<string, { capabilities: string[]; override_path?: boolean; dial_timeout: string }> };
+    expect(doc.server).toBe("https://harbor.example.com");
+    expect(Object.keys(doc.host)).toEqual([
+      "http://10.1.0.11:5000",
+      "http://10.1.0.12:5000",
+      "http://10.1.0.11:5001/v2/regtopo-prod/harbor-backup",
+      "http://10.1.0.12:5001/v2/regtopo-prod/harbor-backup",
+    ]);
+    expect(doc.host["http://10.1.0.11:5000"]).toEqual({ capabilities: ["pull", "resolve"], dial_timeout: "3s" });
+    expect(doc.host["http://10.1.0.11:5001/v2/regtopo-prod/harbor-backup"]?.override_path).toBe(true);
+    expect(out.warnings.join("\n")).toMatch(/cannot use the mirror of "ali"/);
+  });
+
+  it("sets config_path with the version 2 and version 3 keys and warns about registry.mirrors", () => {
+    const out = renderContainerd(planRegion(region, harbor, ups));
+    const v2 = out.files.find((f) => f.path.endsWith("config-path-v2.toml"))!;
+    const v3 = out.files.find((f) => f.path.endsWith("config-path-v3.toml"))!;
+    expect(TOML.parse(v2.content)).toEqual({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: "/etc/containerd/certs.d" } } } });
+    expect(TOML.parse(v3.content)).toEqual({ version: 3, plugins: { "io.containerd.cri.v1.images": { registry: { config_path: "/etc/containerd/certs.d" } } } });
+    expect(v2.content).toMatch(/WARNING: never keep a legacy `registry.mirrors`/);
+  });
+});
+
+describe("k3s / RKE2", () => {
+  it("lists plain-HTTP endpoints in order; path prefixes ride on the endpoint path", () => {
+    const out = renderRancher(planRegion(region, harbor, ups), "rke2");
+    expect(out.files[0]!.path).toBe("/etc/rancher/rke2/registries.yaml");
+    const doc = YAML.parse(out.files[0]!.content) as { mirrors: Record<string, { endpoint: string[]; rewrite?: unknown }> };
+    expect(doc.mirrors["harbor.example.com"]?.endpoint).toEqual([
+      "http://10.1.0.11:5000",
+      "http://10.1.0.12:5000",
+      "http://10.1.0.11:5001/v2/regtopo-prod/harbor-backup",
+      "http://10.1.0.12:5001/v2/regtopo-prod/harbor-backup",
+    ]);
+    expect(doc.mirrors["harbor.example.com"]?.rewrite).toBeUndefined();
+  });
+});
+
+describe("mirror config.yml and static pod", () => {
+  const plan = planRegion(region, harbor, ups);
+  const m = plan.mirrors[1]!;
+
+  it("proxies one upstream with its pull identity, never expires the cache, checks storage but not the upstream", () => {
+    const cfg = mirrorConfig(plan, m, "pw") as { proxy: Record<string, unknown>; health: Record<string, unknown>; http: { addr: string }; storage: { delete: { enabled: boolean } } };
+    expect(cfg.proxy).toEqual({ remoteurl: "https://us-central1-docker.pkg.dev", username: "_json_key", password: "pw", ttl: "0s" });
+    expect(Object.keys(cfg.health)).toEqual(["storagedriver"]);
+    expect(cfg.http.addr).toBe("0.0.0.0:5001");
+    expect(cfg.storage.delete.enabled).toBe(true);
+  });
+
+  it("is a hostNetwork static pod with a digest-pinned image, probes that never touch the upstream, limits and hostPaths", () => {
+    const pod = mirrorStaticPod(plan, m) as { spec: Record<string, unknown> & { containers: Record<string, unknown>[]; volumes: { hostPath: { path: string; type: string } }[] } };
+    expect(pod.spec.hostNetwork).toBe(true);
+    expect(pod.spec.priorityClassName).toBe("system-node-critical");
+    const c = pod.spec.containers[0]!;
+    expect(c.image).toBe(MIRROR_IMAGE);
+    expect(MIRROR_IMAGE).toMatch(/^docker\.io\/library\/registry:3\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+    expect(c.livenessProbe).toMatchObject({ httpGet: { host: "127.0.0.1", path: "/", port: 5001 } });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/v2/", port: 5001 } });
+    expect(c.resources).toMatchObject({ requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "512Mi" } });
+    expect(pod.spec.volumes.map((v) => v.hostPath)).toEqual([
+      { path: "/etc/registry-topology/mirrors/gar-usc1/config.yml", type: "File" },
+      { path: "/var/lib/registry-topology/mirrors/gar-usc1", type: "DirectoryOrCreate" },
+    ]);
+  });
+});
+
+describe("node files", () => {
+  it("gives every node the runtime config and mirror nodes the static pods for each kubelet layout", () => {
+    const plan = planRegion({ ...region, runtimes: ["containerd", "k3s"] }, harbor, ups);
+    const { files } = publicNodeFiles(plan);
+    expect(files.filter((f) => f.role === "node").map((f) => [f.path, f.anchor])).toEqual([
+      ["/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/etc/containerd"],
+      ["/etc/containerd/registry-topology/config-path-v2.toml", "/etc/containerd"],
+      ["/etc/containerd/registry-topology/config-path-v3.toml", "/etc/containerd"],
+      ["/etc/rancher/k3s/registries.yaml", "/etc/rancher/k3s"],
+    ]);
+    const pods = files.filter((f) => f.role === "mirror").map((f) => f.path);
+    expect(pods).toContain("/etc/kubernetes/manifests/registry-mirror-harbor.yaml");
+    expect(pods).toContain("/var/lib/rancher/k3s/agent/pod-manifests/registry-mirror-ali.yaml");
+    expect(files.every((f) => !f.secret)).toBe(true);
+  });
+
+  it("puts each pull credential only in its mirror's 0600 config, and needs every password", () => {
+    const plan = planRegion(region, harbor, ups);
+    const files = secretNodeFiles(plan, { harbor: "h-pw", "gar-usc1": "g-pw", ali: "a-pw" });
+    expect(files.map((f) => [f.path, f.mode, f.secret])).toEqual([
+      ["/etc/registry-topology/mirrors/harbor/config.yml", "0600", true],
+      ["/etc/registry-topology/mirrors/gar-usc1/config.yml", "0600", true],
+      ["/etc/registry-topology/mirrors/ali/config.yml", "0600", true],
+    ]);
+    expect(files[1]!.content).toContain("g-pw");
+    expect(files[1]!.content).not.toContain("h-pw");
+    expect(publicNodeFiles(plan).files.some((f) => /[hga]-pw/.test(f.content))).toBe(false);
+    expect(() => secretNodeFiles(plan, { harbor: "x" })).toThrow(/no pull password for upstream "gar-usc1"/);
+  });
+
+  it("with no upstream renders nothing and says why", () => {
+    const out = publicNodeFiles(planRegion(region, harbor, []));
+    expect(out.files).toEqual([]);
+    expect(out.warnings[0]).toMatch(/no upstream with a pull identity/);
+  });
+});
