@@ -1,0 +1,364 @@
+// The registry-topology policies, as plain objects so tests and the offline check can run them
+// without a PolicyPack (constructing one starts the analyzer's gRPC server). Only type imports from
+// @pulumi/policy: the policies run the same under the CLI's analyzer and under policy/evaluate.ts.
+import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import {
+  BACKUP_TYPES,
+  label,
+  leaves,
+  ofType,
+  plainProps,
+  rawProps,
+  record,
+  records,
+  SECRET_MARKERS_KEPT,
+  str,
+  strings,
+  topologyOf,
+  TOKENS,
+  UNKNOWN,
+} from "./graph";
+import type { PolicyName } from "./levels";
+import { filterCoversProject, hostOf, isDigestPinned, isLoopbackHost } from "./patterns";
+
+type Policy = StackValidationPolicy & { name: PolicyName };
+
+// ---------------------------------------------------------------------------------------------
+// requires-backup-target
+
+const REPLICATING_TRIGGERS = ["event_based", "scheduled"];
+
+export interface BackupAssessment {
+  backup: string;
+  /** Empty when this backup is a usable target. */
+  problems: string[];
+}
+
+/**
+ * Why each backup in the graph is or is not a usable target for Harbor: another failure domain and
+ * host, and enabled event_based/scheduled replication whose name filters cover every project.
+ */
+export function assessBackups(resources: readonly PolicyResource[], harbor: PolicyResource): BackupAssessment[] {
+  const h = plainProps(harbor);
+  const harborDomain = str(h.failureDomain);
+  const harborHost = hostOf(str(h.hostname) ?? "");
+  const projects = strings(h.projects);
+  const endpoints = ofType(resources, TOKENS.harborRegistryEndpoint).map(plainProps);
+  const policies = ofType(resources, TOKENS.harborReplicationPolicy).map(plainProps);
+
+  return ofType(resources, ...BACKUP_TYPES).map((b) => {
+    const p = plainProps(b);
+    const name = str(p.backupName) ?? b.name;
+    const problems: string[] = [];
+    const domain = str(p.failureDomain);
+    if (domain !== undefined && domain === harborDomain) {
+      problems.push(`it is in Harbor's failure domain "${domain}" (same cluster), so it fails together with Harbor`);
+    }
+    for (const ep of endpoints.filter((e) => str(e.name) === name)) {
+      const host = hostOf(str(ep.url) ?? "");
+      if (host !== undefined && host === harborHost) problems.push(`its URL ${str(ep.url)} is on Harbor's own host ${host}`);
+    }
+
+    const mine = policies.filter((rp) => str(rp.destinationRegistryName) === name);
+    if (mine.length === 0) {
+      problems.push("no Harbor replication policy pushes to it");
+    } else {
+      const usable = mine.filter((rp) => rp.enabled !== false && REPLICATING_TRIGGERS.includes(str(rp.trigger) ?? "") && (str(rp.trigger) !== "scheduled" || !!str(rp.cron)));
+      for (const rp of mine.filter((x) => !usable.includes(x))) {
+        const why = rp.enabled === false ? "is disabled" : str(rp.trigger) === "scheduled" ? "is scheduled without a cron" : `has trigger "${str(rp.trigger) ?? "manual"}" (only event_based or scheduled replicate on their own)`;
+        problems.push(`replication policy "${str(rp.name) ?? "?"}" ${why}`);
+      }
+      if (usable.length > 0) {
+        const missing = projects.filter((project) => !usable.some((rp) => filterCoversProject(str(record(rp.filters).name), project)));
+        if (missing.length > 0) problems.push(`no enabled replication policy covers project${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+      } else if (!problems.some((x) => x.startsWith("replication policy"))) {
+        problems.push("no enabled event_based or scheduled replication policy pushes to it");
+      }
+    }
+    return { backup: name, problems };
+  });
+}
+
+const HOW_TO_ADD_BACKUP =
+  "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, " +
+  "or oci with a `url` outside Harbor's cluster and host), keep `registry-topology:replication` " +
+  "enabled with trigger event_based or scheduled, then preview again.";
+
+export const requiresBackupTarget: Policy = {
+  name: "requires-backup-target",
+  description:
+    "The stack has a Harbor and at least one backup registry in another failure domain (not the same cluster or host), " +
+    "with an enabled event_based or scheduled replication policy to it whose filters cover every Harbor project.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      minBackups: { type: "integer", minimum: 1, default: 1, description: "How many usable backup targets the stack needs." },
+    },
+  },
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const { minBackups = 1 } = args.getConfig<{ minBackups?: number }>();
+    const harbors = ofType(args.resources, TOKENS.harbor);
+    if (harbors.length === 0) args.notApplicable("the stack has no Harbor");
+    for (const harbor of harbors) {
+      const host = str(plainProps(harbor).hostname) ?? harbor.name;
+      const assessed = assessBackups(args.resources, harbor);
+      const usable = assessed.filter((a) => a.problems.length === 0);
+      if (usable.length >= minBackups) continue;
+      const found =
+        assessed.length === 0
+          ? "it has no backup registry"
+          : assessed
+              .filter((a) => a.problems.length > 0)
+              .map((a) => `backup "${a.backup}": ${a.problems.join("; ")}`)
+              .join(". ");
+      const need = minBackups === 1 ? "a backup target" : `${minBackups} backup targets (found ${usable.length} usable)`;
+      report(`Harbor ${host} needs ${need} in another failure domain with event-based or scheduled replication of every project, but ${found}. ${HOW_TO_ADD_BACKUP}`, harbor.urn);
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// no-registry-admin-credentials
+
+/** Azure built-in roles that administer resources or access: Owner, Contributor, User Access Administrator, RBAC Administrator. */
+export const AZURE_ADMIN_ROLE_IDS: Record<string, string> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+};
+
+export function azureAdminRole(roleDefinitionId: string): string | undefined {
+  const guid = roleDefinitionId.trim().toLowerCase().split("/").pop() ?? "";
+  return AZURE_ADMIN_ROLE_IDS[guid];
+}
+
+export function isGcpAdminRole(role: string): boolean {
+  return role === "roles/owner" || role === "roles/editor" || /admin/i.test(role);
+}
+
+/** IBM IAM roles above Writer/Reader/Viewer/Operator/Editor: Manager (service) and Administrator (platform). */
+export function isIbmAdminRole(role: string): boolean {
+  const last = role.split(":").pop() ?? role;
+  return last === "Manager" || last === "Administrator";
+}
+
+/** Admin-level statements in a RAM policy document: any action on everything, all of RAM, or all of CR account-wide. */
+export function alicloudAdminStatements(policyDocument: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(policyDocument);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const s of records(record(doc).Statement)) {
+    if (s.Effect !== "Allow") continue;
+    const actions = Array.isArray(s.Action) ? strings(s.Action) : strings([s.Action]);
+    const resources = Array.isArray(s.Resource) ? strings(s.Resource) : strings([s.Resource]);
+    for (const a of actions) {
+      if (a === "*" || a === "ram:*" || (a === "cr:*" && resources.includes("*"))) found.push(`${a} on ${resources.join(",") || "?"}`);
+    }
+  }
+  return found;
+}
+
+const ALICLOUD_ADMIN_POLICIES = ["AdministratorAccess", "AliyunContainerRegistryFullAccess", "AliyunRAMFullAccess"];
+
+/** Harbor's built-in administrator account name. */
+export const HARBOR_ADMIN_USERNAME = "admin";
+
+export const noRegistryAdminCredentials: Policy = {
+  name: "no-registry-admin-credentials",
+  description: "No ACR admin user, no owner/admin-level role for any registry identity, and no Harbor admin credential given to mirrors.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const r of args.resources) {
+      const p = plainProps(r);
+      if (r.type === "azure-native:containerregistry:Registry" && p.adminUserEnabled === true) {
+        report(`${label(r)} enables the ACR admin user (one shared full-access password). Set adminUserEnabled: false; Harbor and mirrors use their own service principals with AcrPush/AcrPull.`, r.urn);
+      }
+      if (r.type === "azure-native:authorization:RoleAssignment") {
+        const role = azureAdminRole(str(p.roleDefinitionId) ?? "");
+        if (role) report(`${label(r)} grants ${role} to principal ${str(p.principalId) ?? "?"} on ${str(p.scope) ?? "?"}. Registry identities get AcrPush or AcrPull on their registry only.`, r.urn);
+      }
+      if (/^gcp:.*iam(member|binding)$/i.test(r.type)) {
+        const role = str(p.role);
+        if (role && isGcpAdminRole(role)) report(`${label(r)} grants ${role}${str(p.member) ? ` to ${str(p.member)}` : ""}. Registry identities get roles/artifactregistry.writer or .reader on their repository only.`, r.urn);
+      }
+      if (r.type === "alicloud:ram/policy:Policy") {
+        const admin = alicloudAdminStatements(str(p.policyDocument) ?? "");
+        if (admin.length > 0) report(`${label(r)} allows ${admin.join("; ")}. Grant only the cr: push/pull actions on the backup's namespace.`, r.urn);
+      }
+      if (/^alicloud:ram\/.*PolicyAttachment:/.test(r.type) && ALICLOUD_ADMIN_POLICIES.includes(str(p.policyName) ?? "")) {
+        report(`${label(r)} attaches ${str(p.policyName)}. Attach a custom policy limited to the backup's namespace instead.`, r.urn);
+      }
+      if (r.type.startsWith("pulumi-nodejs:dynamic/ibm:")) {
+        const roles = leaves(p, (k) => /^roles?$/i.test(k)).flatMap((l) => (Array.isArray(l.value) ? strings(l.value) : strings([l.value])));
+        const admin = roles.filter(isIbmAdminRole);
+        if (admin.length > 0) report(`${label(r)} grants IBM role${admin.length > 1 ? "s" : ""} ${admin.join(", ")}. Registry identities get Writer (push) or Reader (pull) on their namespace only.`, r.urn);
+      }
+      if (r.type === TOKENS.regionMirrors) {
+        for (const u of records(p.upstreams)) {
+          if ((str(u.username) ?? "").toLowerCase() === HARBOR_ADMIN_USERNAME && (str(u.kind) ?? "harbor") === "harbor") {
+            report(`${label(r)} gives mirror "${str(u.name) ?? "?"}" Harbor's admin account. Mirrors pull with a pull-only robot account.`, r.urn);
+          }
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// credentials-are-secret
+
+/** Property names that hold a credential (not `secretName`, `accessKey` ids or `username`). */
+export function isCredentialKey(key: string): boolean {
+  return /(?:^|[a-z0-9_])(?:password|passwd|secret|token|api_?key|private_?key|htpasswd)$/i.test(key) && !/^(?:existing|tls|image_?pull)_?secret$/i.test(key);
+}
+
+function inScope(type: string): boolean {
+  return type.startsWith("pulumi-nodejs:dynamic/") || type.startsWith("registry-topology:") || type === "kubernetes:core/v1:Secret";
+}
+
+/**
+ * Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets)
+ * must be a secret. The two evaluators show secretness differently, so the rule has two readings:
+ * - `pulumi preview/up --policy-pack`: @pulumi/policy hands stack policies plain values (its
+ *   deserializer drops the engine's secret markers), so the only visible signal is the resource
+ *   option `additionalSecretOutputs`. A credential passes when its top-level property is listed
+ *   there: the engine then encrypts it in state and masks it in the plan. (Component resources
+ *   cannot declare it, so a component must not register a credential in its props at all.)
+ * - offline check (policy/offline.ts tags its resources with SECRET_MARKERS_KEPT): props are the raw
+ *   serialized inputs, where a secret input is still wrapped in Pulumi's secret marker. A credential
+ *   passes only when it (or an enclosing value) is wrapped AND its property is declared as above, so
+ *   the offline check is at least as strict as the CLI and also catches a plaintext input whose
+ *   property is merely declared (that plaintext would still sit in the state's inputs).
+ */
+export const credentialsAreSecret: Policy = {
+  name: "credentials-are-secret",
+  description: "Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets) is a Pulumi secret.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const r of args.resources.filter((x) => inScope(x.type))) {
+      const declared = new Set(r.opts?.additionalSecretOutputs ?? []);
+      const markersKept = (r as unknown as Record<symbol, unknown>)[SECRET_MARKERS_KEPT] === true;
+      const isSecretKey = r.type === "kubernetes:core/v1:Secret" ? (k: string) => k === "data" || k === "stringData" || isCredentialKey(k) : isCredentialKey;
+      const problems = new Map<string, string>();
+      for (const l of leaves(rawProps(r), isSecretKey)) {
+        if (l.value === undefined || l.value === null || l.value === "" || l.value === UNKNOWN) continue;
+        if (typeof l.value !== "string" && typeof l.value !== "object") continue;
+        if (markersKept && !l.underSecret) problems.set(l.path, "plain text");
+        else if (!declared.has(l.top) && !problems.has(l.path)) problems.set(l.path, `"${l.top}" not in additionalSecretOutputs`);
+      }
+      if (problems.size > 0) {
+        const list = [...problems].map(([path, why]) => `${path} (${why})`).join(", ");
+        report(`${label(r)} has credential input${problems.size > 1 ? "s" : ""} that ${problems.size > 1 ? "are" : "is"} not secret: ${list}. Wrap each with pulumi.secret() and list its property in the resource's additionalSecretOutputs.`, r.urn);
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// mirrors-cover-every-region
+
+export const mirrorsCoverEveryRegion: Policy = {
+  name: "mirrors-cover-every-region",
+  description: "Every region has pull-through mirrors for Harbor and for at least one backup registry.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const regions = ofType(args.resources, TOKENS.regionMirrors);
+    if (regions.length === 0) args.notApplicable("the stack has no regions");
+    const backups = new Set(ofType(args.resources, ...BACKUP_TYPES).map((b) => str(plainProps(b).backupName) ?? b.name));
+    for (const r of regions) {
+      const p = plainProps(r);
+      const upstreams = records(p.upstreams);
+      const missing: string[] = [];
+      if (!upstreams.some((u) => str(u.kind) === "harbor")) missing.push("Harbor");
+      if (!upstreams.some((u) => str(u.kind) !== "harbor" && backups.has(str(u.name) ?? ""))) missing.push("a backup registry");
+      if (missing.length > 0) {
+        report(`Region ${str(p.region) ?? r.name} has no mirror for ${missing.join(" or ")} (mirrors: ${upstreams.map((u) => str(u.name)).join(", ") || "none"}). Nodes there cannot pull when Harbor is down; give the region an upstream for Harbor and a backup (regions[].upstreamOrder).`, r.urn);
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// pinned-images
+
+function podImages(spec: Record<string, unknown>): string[] {
+  const pod = record(record(record(spec.spec).template).spec);
+  return [...records(pod.initContainers), ...records(pod.containers)].map((c) => str(c.image)).filter((i): i is string => i !== undefined);
+}
+
+export const pinnedImages: Policy = {
+  name: "pinned-images",
+  description: "Mirror static pods and DaemonSets run images pinned by digest (name@sha256:...).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const r of args.resources) {
+      const p = plainProps(r);
+      const images = r.type === TOKENS.regionMirrors ? strings(p.staticPodImages) : r.type === "kubernetes:apps/v1:DaemonSet" ? podImages(p) : [];
+      const unpinned = [...new Set(images.filter((i) => !isDigestPinned(i)))];
+      if (unpinned.length > 0) {
+        report(`${label(r)} runs image${unpinned.length > 1 ? "s" : ""} not pinned by digest: ${unpinned.join(", ")}. Use name@sha256:<digest> so every node runs the same bytes.`, r.urn);
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// no-insecure-upstreams
+
+/** Every object in a plain value tree, the root included. */
+function objectsIn(v: unknown): Record<string, unknown>[] {
+  if (Array.isArray(v)) return v.flatMap(objectsIn);
+  if (v === null || typeof v !== "object") return [];
+  return [v as Record<string, unknown>, ...Object.values(v as Record<string, unknown>).flatMap(objectsIn)];
+}
+
+export const noInsecureUpstreams: Policy = {
+  name: "no-insecure-upstreams",
+  description: "No insecure (skip TLS verification) connection to an upstream outside loopback, unless the stack sets allowInsecureUpstreams.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      allowedHosts: { type: "array", items: { type: "string" }, default: [], description: "Extra hosts that may be reached without TLS verification." },
+    },
+  },
+  validateStack: (args, report) => {
+    if (topologyOf(args.resources)?.allowInsecureUpstreams) return;
+    const { allowedHosts = [] } = args.getConfig<{ allowedHosts?: string[] }>();
+    const allowed = (host: string) => isLoopbackHost(host) || allowedHosts.map((h) => h.toLowerCase()).includes(host);
+    for (const r of args.resources) {
+      const p = plainProps(r);
+      const bad: string[] = [];
+      if (r.type === TOKENS.regionMirrors) {
+        for (const u of records(p.upstreams)) {
+          const host = hostOf(str(u.remoteUrl) ?? "");
+          if (u.insecure === true && host && !allowed(host)) bad.push(`mirror "${str(u.name) ?? "?"}" -> ${host}`);
+        }
+      } else if (r.type.startsWith("pulumi-nodejs:dynamic/")) {
+        for (const o of objectsIn(p)) {
+          const flag = Object.keys(o).find((k) => /^(insecure|skip_?verify|insecure_?skip_?verify)$/i.test(k) && o[k] === true);
+          if (!flag) continue;
+          const host = hostOf(str(o.url) ?? str(o.remoteUrl) ?? str(o.endpoint) ?? str(o.server) ?? "");
+          if (host === undefined || !allowed(host)) bad.push(`${flag} -> ${host ?? "unknown host"}`);
+        }
+      }
+      if (bad.length > 0) {
+        report(`${label(r)} skips TLS verification toward ${bad.join(", ")}. Give the upstream a trusted certificate, or set registry-topology:allowInsecureUpstreams: true to accept the risk.`, r.urn);
+      }
+    }
+  },
+};
+
+/** Every policy of the pack, in the order reports list them. */
+export const policies: Policy[] = [
+  requiresBackupTarget,
+  noRegistryAdminCredentials,
+  credentialsAreSecret,
+  mirrorsCoverEveryRegion,
+  pinnedImages,
+  noInsecureUpstreams,
+];

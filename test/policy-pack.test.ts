@@ -1,0 +1,150 @@
+// The pack as `pulumi preview --policy-pack policy` runs it: @pulumi/pulumi's run-policy-pack
+// boots policy/index.ts (ts-node, cwd policy/) in a child process, and this test plays the engine
+// over gRPC on 127.0.0.1 (GetAnalyzerInfo, Configure, AnalyzeStack with the engine's wire format:
+// secrets as markers, unknowns as the unknown sentinel). It proves the real analyzer hands the
+// policies plain values and that credentials-are-secret then relies on additionalSecretOutputs.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedResource } from "../infra/offline/mockRuntime";
+import { renderStack } from "../infra/offline/render";
+import { REPO_ROOT } from "../infra/offline/stackFiles";
+import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../policy/graph";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { packConfigFor, POLICY_NAMES, resolvePolicyConfig } from "../policy/levels";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes are untyped JS here */
+const analyzerPb: any = require("@pulumi/pulumi/proto/analyzer_pb");
+const analyzerGrpc: any = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const { Struct }: any = require("google-protobuf/google/protobuf/struct_pb");
+const { Empty }: any = require("google-protobuf/google/protobuf/empty_pb");
+
+const LEVELS = ["advisory", "mandatory", "disabled", "remediate"];
+
+interface Diagnostic {
+  policy: string;
+  level: string;
+  urn: string;
+  message: string;
+}
+
+let pack: ChildProcess;
+let client: any;
+let prod: RecordedResource[];
+let single: RecordedResource[];
+
+const call = <T>(method: string, req: unknown) =>
+  new Promise<T>((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+
+function analyzerResource(r: RecordedResource): unknown {
+  const ar = new analyzerPb.AnalyzerResource();
+  ar.setType(r.type);
+  ar.setName(r.name);
+  ar.setUrn(r.urn);
+  ar.setParent(r.parent);
+  ar.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.inputs))));
+  const opts = new analyzerPb.AnalyzerResourceOptions();
+  opts.setAdditionalsecretoutputsList(r.additionalSecretOutputs);
+  ar.setOptions(opts);
+  ar.setDependenciesList(r.dependencies);
+  return ar;
+}
+
+async function analyzeStack(resources: RecordedResource[]): Promise<Diagnostic[]> {
+  const req = new analyzerPb.AnalyzeStackRequest();
+  req.setResourcesList(resources.map(analyzerResource));
+  const res: any = await call("analyzeStack", req);
+  return res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()]!, urn: d.getUrn(), message: d.getMessage() }));
+}
+
+/** Like the engine: resolve the pack config file per policy and send every policy's level and properties. */
+async function configure(config: PolicyPackConfig): Promise<void> {
+  const req = new analyzerPb.ConfigureAnalyzerRequest();
+  const map = req.getPolicyconfigMap();
+  for (const name of POLICY_NAMES) {
+    const { enforcementLevel, properties } = resolvePolicyConfig(config, { name, enforcementLevel: "mandatory" });
+    const pc = new analyzerPb.PolicyConfig();
+    pc.setEnforcementlevel(LEVELS.indexOf(enforcementLevel));
+    pc.setProperties(Struct.fromJavaScript(properties));
+    map.set(name, pc);
+  }
+  await call("configure", req);
+}
+
+beforeAll(async () => {
+  // Exactly what the pulumi-analyzer-policy plugin starts, with the pack directory as cwd.
+  const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+  pack = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: path.join(REPO_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  pack.stderr!.on("data", (d) => (stderr += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
+    pack.stdout!.on("data", (d: Buffer) => {
+      const m = /^(\d+)\s*$/m.exec(d.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    pack.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
+  });
+  client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  prod = (await renderStack("prod")).resources;
+  single = (await renderStack(path.join(REPO_ROOT, "test/fixtures/stacks/Pulumi.single-registry.yaml"))).resources;
+}, 120_000);
+
+afterAll(() => {
+  client?.close();
+  if (pack && pack.exitCode === null) pack.kill();
+});
+
+describe("the policy pack under @pulumi/policy's analyzer", () => {
+  it("describes six mandatory policies and their config schemas", async () => {
+    const info: any = await call("getAnalyzerInfo", new Empty());
+    expect(info.getName()).toBe("registry-topology");
+    expect(info.getVersion()).toBe("0.1.0");
+    expect(info.getSupportsconfig()).toBe(true);
+    const policies = info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]);
+    expect(policies).toEqual(POLICY_NAMES.map((n) => [n, "mandatory"]));
+    const schema = info.getPoliciesList()[0].getConfigschema().getProperties().toJavaScript();
+    expect(schema.minBackups).toMatchObject({ type: "integer", default: 1 });
+  });
+
+  it("passes the prod graph, also with values unknown during preview", async () => {
+    await configure(packConfigFor("prod"));
+    expect(await analyzeStack(prod)).toEqual([]);
+    const preview = structuredClone(prod);
+    for (const r of preview.filter((x) => x.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint")) r.inputs.url = UNKNOWN;
+    for (const r of preview.filter((x) => x.type === "registry-topology:mirrors:RegionMirrors")) r.inputs.staticPodImages = UNKNOWN;
+    expect(await analyzeStack(preview)).toEqual([]);
+  });
+
+  it("blocks the single-registry stack with requires-backup-target, advisory under local's pack config", async () => {
+    const [d] = await analyzeStack(single);
+    expect(d).toMatchObject({ policy: "requires-backup-target", level: "mandatory", urn: expect.stringMatching(/registry-topology:harbor:Harbor::harbor$/) });
+    expect(d!.message).toContain("it has no backup registry");
+    await configure(packConfigFor("local"));
+    expect((await analyzeStack(single)).map((x) => [x.policy, x.level])).toEqual([["requires-backup-target", "advisory"]]);
+    await configure(packConfigFor("prod"));
+  });
+
+  it("sees plain values: a credential counts as secret when additionalSecretOutputs declares it", async () => {
+    const broken = structuredClone(prod);
+    const ep = broken.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint")!;
+    expect((ep.inputs.accessSecret as Record<string, unknown>)[SIG_KEY]).toBe(SECRET_SIG);
+    ep.inputs.accessSecret = (ep.inputs.accessSecret as { value: unknown }).value;
+    // Declared: the engine encrypts it, and the analyzer cannot see the input was plain (the offline check can).
+    expect(await analyzeStack(broken)).toEqual([]);
+    ep.additionalSecretOutputs = ["harborPassword"];
+    const diags = await analyzeStack(broken);
+    expect(diags.map((x) => [x.policy, x.level, x.urn.split("::").pop()])).toEqual([["credentials-are-secret", "mandatory", ep.name]]);
+    expect(diags[0]!.message).toContain('accessSecret ("accessSecret" not in additionalSecretOutputs)');
+  });
+
+  it("blocks an ACR admin user", async () => {
+    const broken = structuredClone(prod);
+    broken.find((r) => r.type === "azure-native:containerregistry:Registry")!.inputs.adminUserEnabled = true;
+    expect((await analyzeStack(broken)).map((x) => x.policy)).toEqual(["no-registry-admin-credentials"]);
+  });
+});

@@ -1,0 +1,158 @@
+// The offline policy check over real renders: every shipped stack passes, the bad fixture stacks
+// under test/fixtures/stacks are blocked by requires-backup-target, and deliberate breakages of the
+// real prod graph are each blocked with the exact violation.
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RecordedResource } from "../infra/offline/mockRuntime";
+import { renderStack } from "../infra/offline/render";
+import { listStacks, REPO_ROOT } from "../infra/offline/stackFiles";
+import { checkStack } from "../policy/check";
+import { evaluatePolicies, type Violation } from "../policy/evaluate";
+import { SECRET_SIG, SIG_KEY } from "../policy/graph";
+import { packConfigFor } from "../policy/levels";
+import { toPolicyResources } from "../policy/offline";
+import { policies } from "../policy/policies";
+
+const fixture = (name: string) => path.join(REPO_ROOT, "test", "fixtures", "stacks", `Pulumi.${name}.yaml`);
+const brief = (vs: Violation[]) => vs.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource ? `${v.resource.type}::${v.resource.name}` : "(stack)"}`);
+const HARBOR = "registry-topology:harbor:Harbor::harbor";
+
+describe("shipped stacks", () => {
+  it.each(listStacks())("%s passes the offline policy check", async (stack) => {
+    const check = await checkStack(stack);
+    expect(check.blocked).toBe(false);
+    expect(check.environment).toBe(stack);
+    expect(check.result.ran.map((r) => r.policy)).toEqual(policies.map((p) => p.name));
+    if (stack === "local") {
+      // Its only backup runs in Harbor's cluster: reported, advisory by the local environment.
+      expect(brief(check.result.violations)).toEqual([`advisory requires-backup-target ${HARBOR}`]);
+      expect(check.result.violations[0]!.message).toContain(`backup "local-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster)`);
+    } else {
+      expect(check.result.violations).toEqual([]);
+    }
+  });
+});
+
+describe("bad fixture stacks", () => {
+  const cases: [string, string, string][] = [
+    ["single-registry", "prod", "but it has no backup registry."],
+    ["in-cluster-backup", "dev", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
+    ["same-host-backup", "staging", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own host harbor.samehost.example.com.`],
+    ["replication-disabled", "prod", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
+  ];
+  it.each(cases)("%s (%s) is blocked by requires-backup-target", async (name, environment, reason) => {
+    const check = await checkStack(fixture(name));
+    expect(check.environment).toBe(environment);
+    expect(check.blocked).toBe(true);
+    expect(brief(check.result.violations)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(check.result.violations[0]!.message).toContain(reason);
+    expect(check.result.violations[0]!.message).toContain("Add a backup under `registry-topology:backups`");
+  });
+});
+
+describe("breaking the real prod graph", () => {
+  let prod: RecordedResource[];
+  beforeAll(async () => {
+    prod = (await renderStack("prod")).resources;
+  });
+
+  const evaluate = async (mutate: (rs: RecordedResource[]) => RecordedResource[]) => {
+    const resources = toPolicyResources(mutate(structuredClone(prod)));
+    return (await evaluatePolicies(policies, resources, packConfigFor("prod"))).violations;
+  };
+  const isPolicy = (r: RecordedResource) => r.type === "pulumi-nodejs:dynamic/harbor:ReplicationPolicy";
+
+  it("is clean before it is broken", async () => {
+    expect(await evaluate((rs) => rs)).toEqual([]);
+  });
+
+  it("no replication policy to any backup", async () => {
+    const vs = await evaluate((rs) => rs.filter((r) => !isPolicy(r)));
+    expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": no Harbor replication policy pushes to it. backup "gar-usc1": no Harbor replication policy pushes to it.`);
+  });
+
+  it("manual-only and disabled policies", async () => {
+    const vs = await evaluate((rs) => {
+      for (const r of rs.filter(isPolicy)) {
+        if (r.name.includes("acr-neu")) r.inputs.trigger = "manual";
+        else r.inputs.enabled = false;
+      }
+      return rs;
+    });
+    expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": replication policy "acr-neu-library" has trigger "manual"`);
+    expect(vs[0]!.message).toContain(`backup "gar-usc1": replication policy "gar-usc1-library" is disabled`);
+  });
+
+  it("policies that miss one project", async () => {
+    const vs = await evaluate((rs) => rs.filter((r) => !(isPolicy(r) && r.name.endsWith("-data"))));
+    expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": no enabled replication policy covers project data. backup "gar-usc1": no enabled replication policy covers project data.`);
+  });
+
+  it("an ACR admin user", async () => {
+    const vs = await evaluate((rs) => {
+      rs.find((r) => r.type === "azure-native:containerregistry:Registry")!.inputs.adminUserEnabled = true;
+      return rs;
+    });
+    expect(brief(vs)).toEqual(["mandatory no-registry-admin-credentials azure-native:containerregistry:Registry::acr-neu-registry"]);
+  });
+
+  it("a plaintext credential", async () => {
+    const vs = await evaluate((rs) => {
+      const ep = rs.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint" && r.name.endsWith("acr-neu"))!;
+      const wrapped = ep.inputs.accessSecret as Record<string, unknown>;
+      expect(wrapped[SIG_KEY]).toBe(SECRET_SIG);
+      ep.inputs.accessSecret = wrapped.value;
+      return rs;
+    });
+    expect(brief(vs)).toEqual(["mandatory credentials-are-secret pulumi-nodejs:dynamic/harbor:RegistryEndpoint::replication-endpoint-acr-neu"]);
+    expect(vs[0]!.message).toContain("accessSecret (plain text)");
+  });
+
+  it("an unpinned static pod image and DaemonSet image", async () => {
+    const vs = await evaluate((rs) => {
+      const region = rs.find((r) => r.type === "registry-topology:mirrors:RegionMirrors" && r.inputs.region === "edge")!;
+      region.inputs.staticPodImages = ["docker.io/library/registry:3"];
+      const ds = rs.find((r) => r.type === "kubernetes:apps/v1:DaemonSet" && r.name === "regmirror-edge-node")!;
+      const pod = (ds.inputs.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec;
+      pod.containers[0]!.image = "docker.io/library/busybox:1.36.1";
+      return rs;
+    });
+    expect(brief(vs)).toEqual([
+      "mandatory pinned-images registry-topology:mirrors:RegionMirrors::mirrors-edge",
+      "mandatory pinned-images kubernetes:apps/v1:DaemonSet::regmirror-edge-node",
+    ]);
+  });
+
+  it("a region without a backup mirror (mandatory in prod, advisory in dev)", async () => {
+    const drop = (rs: RecordedResource[]) => {
+      const region = rs.find((r) => r.type === "registry-topology:mirrors:RegionMirrors" && r.inputs.region === "edge")!;
+      region.inputs.upstreams = (region.inputs.upstreams as { kind: string }[]).filter((u) => u.kind === "harbor");
+      return rs;
+    };
+    expect(brief(await evaluate(drop))).toEqual(["mandatory mirrors-cover-every-region registry-topology:mirrors:RegionMirrors::mirrors-edge"]);
+    const dev = await evaluatePolicies(policies, toPolicyResources(drop(structuredClone(prod))), packConfigFor("dev"));
+    expect(brief(dev.violations)).toEqual(["advisory mirrors-cover-every-region registry-topology:mirrors:RegionMirrors::mirrors-edge"]);
+  });
+});
+
+describe("npm run policy (the CLI)", () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "policy/check-cli.ts", ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (err, stdout) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout });
+      });
+    });
+
+  // One spawn only (the CLI costs seconds of ts-node start-up); --all's logic is the shipped-stacks
+  // test above, in-process.
+  it("exits 1 naming requires-backup-target for the single-registry fixture", async () => {
+    const single = await run(["--stack", "test/fixtures/stacks/Pulumi.single-registry.yaml"]);
+    expect(single.code).toBe(1);
+    expect(single.stdout).toContain("MANDATORY requires-backup-target registry-topology:harbor:Harbor::harbor");
+    expect(single.stdout).toMatch(/^0 passed, 1 failed$/m);
+  });
+});
