@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { VerifyInput } from "./types";
+
+const credential = z.object({ username: z.string(), password: z.string() });
+
+/** The part of `pulumi stack output --json --show-secrets` that verification reads. */
+const outputsSchema = z.object({
+  harborUrl: z.string().url(),
+  harborAdminUsername: z.string(),
+  harborAdminPassword: z.string(),
+  harborProjects: z.array(z.string()).min(1),
+  registries: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.string(),
+      host: z.string(),
+      pathPrefix: z.string(),
+      url: z.string(),
+      keepsProjectPath: z.boolean().default(true),
+    }),
+  ),
+  registryCredentials: z.record(z.string(), z.object({ push: credential, pull: credential.optional() })).default({}),
+});
+
+export class OutputsError extends Error {}
+
+/**
+ * Turn the stack outputs into what verification needs. Backups are read with their pull-only
+ * identity; the push identity is kept for --repair only. Harbor is read with its admin
+ * credential (its catalog API needs system access).
+ */
+export function verifyInputFromOutputs(json: unknown): VerifyInput {
+  if (typeof json === "object" && json !== null && (json as Record<string, unknown>).harborAdminPassword === "[secret]") {
+    throw new OutputsError("the stack outputs hold [secret] placeholders: run `pulumi stack output --json --show-secrets`");
+  }
+  const parsed = outputsSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(outputs)"}: ${i.message}`);
+    throw new OutputsError(`the stack outputs are not what verification expects:\n  - ${problems.join("\n  - ")}\nPass the JSON of \`pulumi stack output --json --show-secrets\`.`);
+  }
+  const o = parsed.data;
+  const scheme = (url: string) => (url.startsWith("http://") ? "http" : "https");
+  return {
+    source: {
+      name: "harbor",
+      baseUrl: o.harborUrl.replace(/\/+$/, ""),
+      username: o.harborAdminUsername,
+      password: o.harborAdminPassword,
+      projects: o.harborProjects,
+    },
+    backups: o.registries
+      .filter((r) => r.kind !== "harbor")
+      .map((r) => {
+        const creds = o.registryCredentials[r.name];
+        const read = creds?.pull ?? creds?.push;
+        return {
+          name: r.name,
+          baseUrl: `${scheme(r.url)}://${r.host}`,
+          pathPrefix: r.pathPrefix,
+          keepsProjectPath: r.keepsProjectPath,
+          username: read?.username,
+          password: read?.password,
+          pushUsername: creds?.push.username,
+          pushPassword: creds?.push.password,
+        };
+      }),
+  };
+}

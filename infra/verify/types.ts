@@ -1,0 +1,57 @@
+/** A registry to read: the primary (source) or a backup (destination). No secret leaves this process. */
+export interface RegistryTarget {
+  name: string;
+  /** scheme://host[:port] of the Registry v2 API. */
+  baseUrl: string;
+  username?: string;
+  password?: string;
+}
+
+export interface BackupTarget extends RegistryTarget {
+  /** Where Harbor projects land ("" or "proj/repo"). */
+  pathPrefix: string;
+  /** false: the project level is dropped (`library/app` -> `<prefix>/app`). */
+  keepsProjectPath: boolean;
+  /** Credential with push rights, used only by --repair. */
+  pushUsername?: string;
+  pushPassword?: string;
+}
+
+export interface VerifyInput {
+  source: RegistryTarget & { projects: string[] };
+  backups: BackupTarget[];
+}
+
+/** One tag of one repository, by its path on the source. */
+export interface ImageRef {
+  repository: string;
+  tag: string;
+  /** Source digest (missing/different) or backup digest (extra). */
+  digest: string;
+  /** Path on the backup. */
+  backupRepository: string;
+  backupDigest?: string;
+}
+
+export interface BackupReport {
+  name: string;
+  status: "checked" | "unreachable";
+  reason?: string;
+  inSync: number;
+  missing: ImageRef[];
+  different: ImageRef[];
+  extra: ImageRef[];
+  /** Age of the newest image that is missing or differs (replication lag), from its config's `created`. */
+  newestMissingAgeSeconds?: number;
+  repaired?: number;
+  requests: number;
+  /** Wall time spent on this backup. */
+  ms: number;
+}
+
+export interface VerifyReport {
+  source: { name: string; status: "checked" | "unreachable"; reason?: string; repositories: number; tags: number; requests: number; ms: number };
+  backups: BackupReport[];
+  /** 0 all in sync, 1 something missing or different, 2 a registry could not be reached. */
+  exitCode: 0 | 1 | 2;
+}
