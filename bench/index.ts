@@ -7,6 +7,9 @@ interface BenchModule {
 
 const modules: [string, () => Promise<BenchModule>][] = [
   ["render", () => import("./render")],
+  ["verify", () => import("./verify")],
+  ["mirrors", () => import("./mirrors")],
+  ["harbor-provider", () => import("./harbor-provider")],
 ];
 
 async function main() {

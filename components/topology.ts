@@ -19,6 +19,8 @@ export interface RegistrySummary {
   url: string;
   harborAdapter: string;
   failureDomain: string;
+  /** false: Harbor's project level is dropped on this registry (see RegistryEndpoint). */
+  keepsProjectPath: boolean;
 }
 
 
@@ -31,6 +33,7 @@ function summarize(e: RegistryEndpoint): pulumi.Output<RegistrySummary> {
     url,
     harborAdapter: e.harborAdapter,
     failureDomain: e.failureDomain,
+    keepsProjectPath: e.keepsProjectPath,
   }));
 }
 
@@ -72,7 +75,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
 
     const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
     const backups = createBackups(cfg.backups, { environment: cfg.environment, harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
-    const wiring = wireReplication({ harbor, backups, replication: cfg.replication }, this);
+    const wiring = wireReplication({ harbor, backups, replication: cfg.replication, projects: cfg.harbor.projects }, this);
 
     const upstreams: MirrorUpstream[] = [];
     if (wiring.mirrorPull) {
@@ -82,7 +85,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
       });
     }
     for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
-    const regions = createRegionMirrors(cfg.regions, upstreams, this);
+    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
 
     const harborSummary = pulumi.all([harbor.host, harbor.url]).apply(([host, url]) => ({
       name: "harbor",
@@ -92,6 +95,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
       url,
       harborAdapter: "harbor",
       failureDomain: HARBOR_FAILURE_DOMAIN,
+      keepsProjectPath: true,
     }));
 
     this.harbor = harbor;

@@ -2,8 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseTopologyConfig } from "../infra/config";
 import { harborCronProblem } from "../components/harbor/cron";
 
+// Test configs are mutated deep inside freely; typing every shape would hide what each case changes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Raw = Record<string, any>;
+
 /** A valid config; each bad case below changes one thing. */
-function base(): Record<string, any> {
+function base(): Raw {
   return {
     environment: "dev",
     harbor: {
@@ -59,7 +63,7 @@ describe("valid config", () => {
   });
 });
 
-type Case = [title: string, mutate: (c: Record<string, any>) => void, path: string, expected: RegExp];
+type Case = [title: string, mutate: (c: Raw) => void, path: string, expected: RegExp];
 
 const cases: Case[] = [
   ["missing environment", (c) => delete c.environment, "environment", /expected one of "local" \| "dev" \| "staging" \| "prod", found nothing/],
@@ -90,7 +94,7 @@ const cases: Case[] = [
   ["external oci without push credential", (c) => (c.backups[1] = { name: "nas", kind: "oci", url: "https://nas.example.com", failureDomain: "dc2" }), "backups[1].push", /push credential Harbor replicates with/],
   ["oci URL with trailing slash", (c) => (c.backups[1] = { name: "nas", kind: "oci", url: "https://nas.example.com/", failureDomain: "dc2", push: { username: "u", password: "p" } }), "backups[1].url", /remove the trailing '\/'/],
   ["insecure backup not allowed", (c) => (c.backups[1] = { name: "nas", kind: "oci", url: "https://nas.example.com", failureDomain: "dc2", insecure: true, push: { username: "u", password: "p" } }), "backups[1].insecure", /allowInsecureUpstreams: true/],
-  ["Alibaba without pull credential", (c) => (c.backups[1] = { name: "ali", kind: "alibaba", region: "eu-central-1", namespace: "regtopo" }), "backups[1].pullCredential", /expected object, found nothing/],
+  ["Alibaba pull credential without password", (c) => (c.backups[1] = { name: "ali", kind: "alibaba", region: "eu-central-1", namespace: "regtopo", pullCredential: { username: "u@1" } }), "backups[1].pullCredential.password", /expected string, found nothing/],
   ["scheduled trigger without cron", (c) => (c.replication = { trigger: "scheduled" }), "replication.cron", /because trigger is scheduled/],
   ["cron firing every minute", (c) => (c.replication = { trigger: "scheduled", cron: "0 * * * * *" }), "replication.cron", /minutes field must not be \*/],
   ["manual trigger", (c) => (c.replication = { trigger: "manual" }), "replication.trigger", /expected one of "event_based" \| "scheduled", found string "manual"/],

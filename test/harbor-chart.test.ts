@@ -11,6 +11,10 @@ function harbor(extra: Record<string, unknown>) {
   }).harbor;
 }
 
+// Chart values are untyped YAML trees.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Values = any;
+
 const refs = { internalSecretName: "harbor-internal-secrets", internalDatabasePassword: "DBPW" };
 
 describe("external URL and login host", () => {
@@ -34,7 +38,7 @@ describe("external URL and login host", () => {
 
 describe("chart values", () => {
   it("ingress with TLS from a Secret, internal database with the generated password", () => {
-    const v = harborChartValues(harbor({ expose: { type: "ingress", className: "nginx", tlsSecretName: "harbor-tls", annotations: { a: "b" } } }), refs) as any;
+    const v = harborChartValues(harbor({ expose: { type: "ingress", className: "nginx", tlsSecretName: "harbor-tls", annotations: { a: "b" } } }), refs) as Values;
     expect(v.expose.type).toBe("ingress");
     expect(v.expose.tls).toEqual({ enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } });
     expect(v.expose.ingress.className).toBe("nginx");
@@ -52,7 +56,7 @@ describe("chart values", () => {
       redis: { type: "external", addr: "r1:26379,r2:26379", sentinelMasterSet: "mymaster", passwordSecretName: "harbor-redis" },
       replicas: { core: 3, registry: 2, jobservice: 2 },
     });
-    const v = harborChartValues(h, refs) as any;
+    const v = harborChartValues(h, refs) as Values;
     expect(v.database.external).toMatchObject({ host: "pg", port: "5432", existingSecret: "harbor-db", sslmode: "verify-full" });
     expect(v.database.external).not.toHaveProperty("password");
     expect(v.redis.external).toMatchObject({ addr: "r1:26379,r2:26379", sentinelMasterSet: "mymaster", existingSecret: "harbor-redis" });

@@ -22,9 +22,9 @@ function valueAt(root: unknown, path: Path): { found: boolean; value: unknown } 
 
 /** What the user wrote, short, and never a credential. */
 export function describeFound(root: unknown, path: Path): string {
-  if (path.some((k) => typeof k === "string" && CREDENTIAL_FIELDS.has(k))) return "a value (not shown: credential)";
   const { found, value } = valueAt(root, path);
   if (!found || value === undefined) return "nothing";
+  if (path.some((k) => typeof k === "string" && CREDENTIAL_FIELDS.has(k))) return "a value (not shown: credential)";
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === "object") return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;

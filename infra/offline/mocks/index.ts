@@ -1,4 +1,7 @@
 // Realistic outputs per resource type for the mock runtime. Each area registers its own.
 import "./core";
+import "./harbor";
+import "./backups";
+import "./mirrors";
 
 export { defineMockInvoke, defineMockOutputs, synthesizeInvoke, synthesizeOutputs } from "./registry";
