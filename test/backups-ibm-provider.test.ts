@@ -1,34 +1,15 @@
 import { execFileSync } from "node:child_process";
-import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IBM_TOKENS } from "../components/backups/icr";
 import { startIbmEmulator, type IbmEmulator } from "./ibm-emulator/server";
 import { buildIbmProbeResources } from "./ibm-emulator/probe-resources";
-import { runSerializedProvider, type CallOutcome } from "./ibm-emulator/run-serialized";
+import { captureProviderTexts, ref, runSerializedProvider, type CallOutcome } from "./helpers/serialized-provider";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const DEPLOYER_KEY = "deployer-key-for-the-emulator-only";
 
 /** Provider texts as vitest serializes them (vite's transform) ... */
-async function serializeUnderVitest(): Promise<Record<string, string>> {
-  const seen: Record<string, string> = {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        if (typeof a.inputs.__provider === "string") seen[a.type] = a.inputs.__provider;
-        return { id: `${a.name}-id`, state: { ...a.inputs, iamId: "iam-probe" } };
-      },
-      call: (a) => a.inputs,
-    },
-    "registry-topology",
-    "closure-check",
-    false,
-  );
-  const resources = buildIbmProbeResources();
-  await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
-  return seen;
-}
+const serializeUnderVitest = () => captureProviderTexts(buildIbmProbeResources, { iamId: "iam-probe" });
 
 /** ... and as `pulumi up` does (ts-node, CommonJS), in a child process. */
 function serializeUnderTsNode(): Record<string, string> {
@@ -81,7 +62,7 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
       { method: "diff", args: ["regtopo-backup", { ...ns, resourceGroupId: "f".repeat(32) }, { ...ns, resourceGroupId: "e".repeat(32) }] },
       { method: "diff", args: ["regtopo-backup", ns, { ...ns, name: "other-name" }] },
       { method: "check", args: [{}, { ...ns, name: "X" }] },
-    ], env);
+    ], { env });
     expect(value(nsOut[0])).toMatchObject({ failures: [] });
     expect(value(nsOut[1])).toMatchObject({ id: "regtopo-backup", outs: { crn: expect.stringContaining("namespace:regtopo-backup") } });
     expect(value(nsOut[2])).toMatchObject({ id: "regtopo-backup" });
@@ -100,10 +81,10 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
       const sid = { ...base, name: `regtopo-${role}`, description: role };
       const sidOut = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [
         { method: "create", args: [sid] },
-        { method: "read", args: ["$0.id", "$0.outs"] },
-        { method: "update", args: ["$0.id", "$0.outs", { ...sid, description: `${role} only` }] },
-        { method: "diff", args: ["$0.id", "$0.outs", { ...sid, accountId: "f".repeat(32) }] },
-      ], env);
+        { method: "read", args: [ref(0, "id"), ref(0, "outs")] },
+        { method: "update", args: [ref(0, "id"), ref(0, "outs"), { ...sid, description: `${role} only` }] },
+        { method: "diff", args: [ref(0, "id"), ref(0, "outs"), { ...sid, accountId: "f".repeat(32) }] },
+      ], { env });
       const created = value<{ id: string; outs: { iamId: string } }>(sidOut[0]);
       expect(value(sidOut[1])).toMatchObject({ id: created.id, props: { name: `regtopo-${role}` } });
       expect(value(sidOut[2])).toMatchObject({ outs: { description: `${role} only`, entityTag: "1-0" } });
@@ -112,9 +93,9 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
       const keyIn = { ...base, iamId: created.outs.iamId, name: `regtopo-${role}-1`, description: "docker login", rotation: "1" };
       const keyOut = await runSerializedProvider(texts[IBM_TOKENS.apiKey]!, [
         { method: "create", args: [keyIn] },
-        { method: "read", args: ["$0.id", "$0.outs"] },
-        { method: "diff", args: ["$0.id", "$0.outs", { ...keyIn, rotation: "2" }] },
-      ], env);
+        { method: "read", args: [ref(0, "id"), ref(0, "outs")] },
+        { method: "diff", args: [ref(0, "id"), ref(0, "outs"), { ...keyIn, rotation: "2" }] },
+      ], { env });
       const key = value<{ id: string; outs: { apikey: string } }>(keyOut[0]);
       expect(key.outs.apikey).toBeTruthy();
       // The API never returns the value again; refresh keeps the one from state.
@@ -129,9 +110,9 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
       { method: "check", args: [{}, { ...pol(ids.push!.iamId, ["Writer"]), resourceType: "account" }] },
       { method: "create", args: [pol(ids.push!.iamId, ["Writer"])] },
       { method: "create", args: [pol(ids.pull!.iamId, ["Reader"])] },
-      { method: "read", args: ["$2.id", "$2.outs"] },
-      { method: "diff", args: ["$2.id", "$2.outs", pol(ids.push!.iamId, ["Reader"])] },
-    ], env);
+      { method: "read", args: [ref(2, "id"), ref(2, "outs")] },
+      { method: "diff", args: [ref(2, "id"), ref(2, "outs"), pol(ids.push!.iamId, ["Reader"])] },
+    ], { env });
     expect(value<{ failures: { property: string }[] }>(polOut[0]).failures.map((f) => f.property)).toEqual(["roles"]);
     expect(value<{ failures: { property: string }[] }>(polOut[1]).failures.map((f) => f.property)).toEqual(["resourceType"]);
     expect(value(polOut[4])).toMatchObject({ props: { roles: ["Writer"] } });
@@ -158,7 +139,7 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
       { method: "delete", args: [pushPolicy.id, pushPolicy.outs] },
       { method: "read", args: [pushPolicy.id, pushPolicy.outs] },
       { method: "delete", args: [pushPolicy.id, pushPolicy.outs] }, // already gone: fine
-    ], env);
+    ], { env });
     expect(delPol.map((o) => o.ok)).toEqual([true, true, true]);
     expect(value(delPol[1])).toEqual({ id: "", props: {} });
     expect(emu.can(ids.push!.key, "push", "regtopo-backup")).toBe(false);
@@ -166,19 +147,19 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
     const delKey = await runSerializedProvider(texts[IBM_TOKENS.apiKey]!, [
       { method: "delete", args: [ids.push!.keyId, { ...base }] },
       { method: "read", args: [ids.push!.keyId, { ...base, apikey: "kept" }] },
-    ], env);
+    ], { env });
     expect(value(delKey[1])).toEqual({ id: "", props: {} });
     const delSid = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [
       { method: "delete", args: [ids.pull!.id, { ...base }] },
       { method: "read", args: [ids.pull!.id, { ...base }] },
-    ], env);
+    ], { env });
     expect(value(delSid[1])).toEqual({ id: "", props: {} });
     expect([...emu.apiKeys.values()].some((k) => k.iam_id === ids.pull!.iamId)).toBe(false); // keys go with their ID
 
     const delNs = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [
       { method: "delete", args: ["regtopo-backup", ns] },
       { method: "read", args: ["regtopo-backup", ns] },
-    ], env);
+    ], { env });
     expect(value(delNs[1])).toEqual({ id: "", props: {} });
     expect(emu.namespaces.size).toBe(0);
   });
@@ -186,15 +167,15 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
   it("fails clearly: no deployer key, a name owned by another account, persistent server errors", async () => {
     const ns = { iamUrl: emu.url, registryApiUrl: emu.url, accountId: ACCOUNT, name: "taken-name" };
     emu.foreignNamespaces.add("taken-name");
-    const [noKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], {});
+    const [noKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }]);
     expect(noKey).toMatchObject({ ok: false, error: expect.stringContaining("set IBMCLOUD_API_KEY") });
-    const [taken] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], env);
+    const [taken] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], { env });
     expect(taken).toMatchObject({ ok: false, error: expect.stringContaining("taken by another account") });
-    const [wrongKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], { IBMCLOUD_API_KEY: "not-a-key" });
+    const [wrongKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }], { env: { IBMCLOUD_API_KEY: "not-a-key" } });
     expect(wrongKey).toMatchObject({ ok: false, error: expect.stringContaining("POST /identity/token failed: 400") });
     expect(wrongKey && !wrongKey.ok && wrongKey.error).not.toContain("not-a-key");
     emu.faults.push({ method: "POST", pathPrefix: "/v1/serviceids", status: 500, times: 10 });
-    const [down] = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [{ method: "create", args: [{ iamUrl: emu.url, accountId: ACCOUNT, name: "x", description: "" }] }], env);
+    const [down] = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [{ method: "create", args: [{ iamUrl: emu.url, accountId: ACCOUNT, name: "x", description: "" }] }], { env });
     expect(down).toMatchObject({ ok: false, error: expect.stringContaining("POST /v1/serviceids failed: 500") });
     emu.faults.length = 0;
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKENS } from "../components/types";
 import { installMockRuntime, settle, type RecordedResource } from "../infra/offline/mockRuntime";
 import { buildProbeResources, PROBE_PASSWORD, PROBE_SECRET } from "./harbor-emulator/probe-resources";
-import { ref, runSerializedProvider, type ProviderCall } from "./harbor-emulator/run-serialized";
+import { ref, runSerializedProvider, type ProviderCall } from "./helpers/serialized-provider";
 import { HarborEmulator } from "./harbor-emulator/server";
 import { isSecret } from "./helpers/secrets";
 

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 
 export interface ProviderCall { method: "check" | "diff" | "create" | "read" | "update" | "delete"; args: unknown[] }
 
@@ -46,16 +47,48 @@ function resolve(v, out) {
 })();
 `;
 
-export function runSerializedProvider(text: string, calls: ProviderCall[], timeoutMs = 60_000): Promise<CallOutcome[]> {
-  const dir = mkdtempSync(join(tmpdir(), "harbor-provider-"));
+export interface RunOptions {
+  /** Extra environment for the child (besides PATH), e.g. a deployer key read inside the methods. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export function runSerializedProvider(text: string, calls: ProviderCall[], opts: RunOptions = {}): Promise<CallOutcome[]> {
+  const { env = {}, timeoutMs = 60_000 } = opts;
+  const dir = mkdtempSync(join(tmpdir(), "serialized-provider-"));
   writeFileSync(join(dir, "provider.js"), text);
   writeFileSync(join(dir, "calls.json"), JSON.stringify(calls));
   writeFileSync(join(dir, "runner.js"), RUNNER);
   return new Promise<CallOutcome[]>((resolve, reject) => {
-    execFile(process.execPath, ["runner.js", "provider.js", "calls.json"], { cwd: dir, env: { PATH: process.env.PATH ?? "" }, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ["runner.js", "provider.js", "calls.json"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
       rmSync(dir, { recursive: true, force: true });
       if (err) reject(new Error(`provider child failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout) as CallOutcome[]);
     });
   });
+}
+
+/**
+ * Register `build()`'s dynamic resources under a throwaway mock runtime and return each type's
+ * serialized `__provider` text, as the running serializer (vitest's transform, or ts-node when
+ * run as the CLI would) produces it. `state` is merged into every mock resource's outputs.
+ */
+export async function captureProviderTexts(build: () => pulumi.Resource[], state: Record<string, unknown> = {}): Promise<Record<string, string>> {
+  const seen: Record<string, string> = {};
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        if (typeof a.inputs.__provider === "string") seen[a.type] = a.inputs.__provider;
+        return { id: `${a.name}-id`, state: { ...a.inputs, ...state } };
+      },
+      call: (a) => a.inputs,
+    },
+    "registry-topology",
+    "closure-check",
+    false,
+  );
+  const resources = build();
+  await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+  return seen;
 }
