@@ -222,7 +222,7 @@ describe("oci", () => {
     expect(comp.inputs).toEqual({ backupName: "local-oci", kind: "oci", harborAdapter: "docker-registry", failureDomain: "harbor-cluster" });
     const dep = one(local, "kubernetes:apps/v1:Deployment", "local-oci-registry").inputs as { spec: { template: { spec: { containers: { image: string; env: { name: string; value: string }[] }[]; volumes: unknown[] } } } };
     const container = dep.spec.template.spec.containers[0]!;
-    expect(container.image).toMatch(/^docker\.io\/library\/registry:2\.\d+\.\d+$/);
+    expect(container.image).toMatch(/^docker\.io\/library\/registry:3\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
     expect(container.env).toContainEqual({ name: "REGISTRY_AUTH", value: "htpasswd" });
     expect(one(local, "kubernetes:core/v1:PersistentVolumeClaim", "local-oci-data").inputs).toMatchObject({ spec: { resources: { requests: { storage: "10Gi" } } } });
     expect(one(local, "kubernetes:core/v1:Service", "local-oci-service").inputs).toMatchObject({ spec: { type: "NodePort", ports: [{ nodePort: 30500, port: 5000 }] } });

@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OciBackupConfig } from "../../infra/config/backups";
 import { htpasswdLine } from "../shared/htpasswd";
+import { DISTRIBUTION_IMAGE } from "../shared/images";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
 
-/** CNCF distribution, pinned (the same major as the Debian docker-registry the DR drill uses). */
-export const DISTRIBUTION_IMAGE = "docker.io/library/registry:2.8.3";
+export { DISTRIBUTION_IMAGE };
 export const OCI_PUSH_USER = "harbor-push";
 export const OCI_PULL_USER = "mirror-pull";
 

@@ -2,11 +2,11 @@
 // nodes try them, and how a Harbor repository path maps onto each upstream's layout.
 import type { RegistryKind } from "../types";
 import type { Runtime } from "../../infra/config/regions";
+import { DISTRIBUTION_IMAGE, WRITER_IMAGE } from "../shared/images";
 
-/** distribution v3.0.0 (CNCF), pinned by the digest of its multi-arch index. */
-export const MIRROR_IMAGE = "docker.io/library/registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e";
-/** busybox 1.36.1 (multi-arch index digest): sh, cmp, mktemp, pidof for the node file writer. */
-export const WRITER_IMAGE = "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662";
+/** Mirrors run distribution v3 (pinned in components/shared/images.ts). */
+export const MIRROR_IMAGE = DISTRIBUTION_IMAGE;
+export { WRITER_IMAGE };
 
 /** An upstream with every value resolved (the password never leaves the secret-file renderers). */
 export interface ResolvedUpstream {
