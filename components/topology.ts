@@ -75,7 +75,10 @@ export class RegistryTopology extends pulumi.ComponentResource {
 
     const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
     const backups = createBackups(cfg.backups, { environment: cfg.environment, harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
-    const wiring = wireReplication({ harbor, backups, replication: cfg.replication, projects: cfg.harbor.projects }, this);
+    const wiring = wireReplication(
+      { harbor, backups, replication: cfg.replication, projects: cfg.harbor.projects, dockerHubProxyCache: cfg.harbor.dockerHubProxyCache },
+      this,
+    );
 
     const upstreams: MirrorUpstream[] = [];
     if (wiring.mirrorPull) {

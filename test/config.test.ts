@@ -103,6 +103,11 @@ const cases: Case[] = [
   ["empty node selector", (c) => (c.regions[0].mirrorNodes.nodeSelector = {}), "regions[0].mirrorNodes.nodeSelector", /at least one label/],
   ["unknown upstream in order", (c) => (c.regions[0].upstreamOrder = ["harbor", "gcr"]), "regions[0].upstreamOrder[1]", /unknown upstream "gcr"/],
   ["mirror address with port", (c) => (c.regions[0].mirrorAddresses = ["10.0.0.1:5000"]), "regions[0].mirrorAddresses[0]", /without scheme or port/],
+  ["proxy cache on a replicated project", (c) => (c.harbor.dockerHubProxyCache = { project: "apps" }), "harbor.dockerHubProxyCache.project", /also a replicated project/],
+  ["backup named like the Docker Hub endpoint", (c) => {
+    c.harbor.dockerHubProxyCache = {};
+    c.backups[1].name = "docker-hub";
+  }, "backups[1].name", /names Harbor's Docker Hub endpoint/],
   ["misspelled key", (c) => (c.harbor.hostName = "x"), "harbor.hostName", /unknown key; remove it or check its spelling/],
   ["region name not a DNS label", (c) => (c.regions[0].name = "EU West"), "regions[0].name", /lowercase DNS label/],
 ];

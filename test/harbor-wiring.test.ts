@@ -121,10 +121,26 @@ describe("shipped stacks", () => {
     const result = await renderStack("dev");
     const [component] = byType(result, TOKENS.harborReplication);
     expect(component!.inputs.projects).toEqual(["library", "platform", "apps"]);
-    expect(byType(result, TOKENS.harborProject)).toHaveLength(3);
+    // The replicated projects plus dev's Docker Hub proxy-cache project and its endpoint.
+    expect(byType(result, TOKENS.harborProject)).toHaveLength(3 + 1);
     expect(byType(result, TOKENS.harborRobotAccount)).toHaveLength(1);
     const backups = component!.inputs.backups as string[];
-    expect(byType(result, TOKENS.harborRegistryEndpoint)).toHaveLength(backups.length);
+    expect(byType(result, TOKENS.harborRegistryEndpoint)).toHaveLength(backups.length + 1);
     expect(byType(result, TOKENS.harborReplicationPolicy)).toHaveLength(backups.length * 3);
+  });
+});
+
+describe("Docker Hub proxy cache (dev stack)", () => {
+  it("adds a docker-hub endpoint and a proxy-cache project that is not replicated", async () => {
+    const r = await renderStack("dev");
+    const hub = r.resources.find((x) => x.type === TOKENS.harborRegistryEndpoint && x.inputs.name === "docker-hub");
+    expect(hub?.inputs).toMatchObject({ type: "docker-hub", url: "https://hub.docker.com" });
+    const project = r.resources.find((x) => x.type === TOKENS.harborProject && x.inputs.name === "dockerhub");
+    expect(project?.inputs.proxyCache).toMatchObject({ speedKbps: -1 });
+    expect(typeof (project?.inputs.proxyCache as { registryId: unknown }).registryId).toBe("number");
+    const policies = r.resources.filter((x) => x.type === TOKENS.harborReplicationPolicy);
+    expect(policies.map((p) => p.inputs.projectName)).not.toContain("dockerhub");
+    const robot = r.resources.find((x) => x.type === TOKENS.harborRobotAccount);
+    expect(robot?.inputs.projects).not.toContain("dockerhub");
   });
 });

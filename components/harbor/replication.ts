@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HarborConfig, ReplicationConfig } from "../../infra/config";
+import { DOCKER_HUB_ENDPOINT } from "../../infra/config/schema";
 import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
 import { HarborRegistryEndpoint } from "./endpoint";
 import { ReplicationPolicy } from "./policy";
@@ -17,6 +18,8 @@ export interface ReplicationArgs {
   projects: HarborConfig["projects"];
   backups: readonly RegistryEndpoint[];
   replication: ReplicationConfig;
+  /** A Docker Hub proxy-cache project, with the Docker Hub endpoint it caches from. */
+  dockerHubProxyCache?: HarborConfig["dockerHubProxyCache"];
 }
 
 /**
@@ -91,6 +94,8 @@ export class Replication extends pulumi.ComponentResource {
       }
     }
 
+    if (args.dockerHubProxyCache) this.dockerHubCache(name, args.dockerHubProxyCache, conn, child);
+
     const robot = new RobotAccount(`${name}-mirror-robot`, {
       ...conn,
       name: MIRROR_ROBOT_NAME,
@@ -106,9 +111,35 @@ export class Replication extends pulumi.ComponentResource {
     this.mirrorPull = { username: robot.robotName, password: pulumi.secret(robot.secret) };
 
     this.registerOutputs({
+      dockerHubProxyCacheProject: args.dockerHubProxyCache?.project,
       registryIds: pulumi.all(endpoints.map((e) => e.registryId)),
       policyIds: pulumi.all(policies.map((p) => p.policyId)),
       mirrorRobotName: robot.robotName,
     });
+  }
+
+  /** Harbor fetches from Docker Hub once and serves every later pull from its cache. */
+  private dockerHubCache(
+    name: string,
+    hub: NonNullable<HarborConfig["dockerHubProxyCache"]>,
+    conn: { harborUrl: pulumi.Input<string>; harborUsername: pulumi.Input<string>; harborPassword: pulumi.Output<string> },
+    child: pulumi.CustomResourceOptions,
+  ): void {
+    const upstream = new HarborRegistryEndpoint(`${name}-endpoint-${DOCKER_HUB_ENDPOINT}`, {
+      ...conn,
+      name: DOCKER_HUB_ENDPOINT,
+      type: "docker-hub",
+      url: "https://hub.docker.com",
+      accessKey: hub.credential?.username,
+      accessSecret: hub.credential ? pulumi.secret(hub.credential.password) : undefined,
+      description: `registry-topology: Docker Hub, upstream of proxy-cache project ${hub.project}`,
+    }, child);
+    new HarborProject(`${name}-project-${hub.project}`, {
+      ...conn,
+      name: hub.project,
+      public: hub.public,
+      // Harbor's -1 means no bandwidth limit.
+      proxyCache: { registryId: upstream.registryId, speedKbps: hub.speedLimitKbps > 0 ? hub.speedLimitKbps : -1 },
+    }, child);
   }
 }

@@ -10,6 +10,8 @@ export interface ReplicationWiringArgs {
   replication: ReplicationConfig;
   /** Harbor projects with their settings (public, quota); names only from `harbor.projects` otherwise. */
   projects?: HarborConfig["projects"];
+  /** Optional Docker Hub proxy-cache project (not replicated). */
+  dockerHubProxyCache?: HarborConfig["dockerHubProxyCache"];
 }
 
 export interface ReplicationWiring {
@@ -29,6 +31,7 @@ export function wireReplication(args: ReplicationWiringArgs, parent: pulumi.Reso
     projects: args.projects ?? h.projects.map((name) => ({ name, public: false })),
     backups: args.backups,
     replication: args.replication,
+    dockerHubProxyCache: args.dockerHubProxyCache,
   }, { parent });
   return { mirrorPull: replication.mirrorPull, replication };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, hostname, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
+import { credential, dnsLabel, hostname, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
 
 export const HARBOR_CHART_VERSION = "1.19.1";
 export const HARBOR_APP_VERSION = "2.15.1";
@@ -126,6 +126,19 @@ export const harborSchema = z.strictObject({
   metrics: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
   /** Existing Secret with `ca.crt` trusted by core/jobservice/registry (private CAs on backup targets). */
   caBundleSecretName: k8sName.optional(),
+  /**
+   * A proxy-cache project of Docker Hub: clients pull `<harbor>/<project>/library/nginx` and Harbor
+   * fetches and caches it once, which keeps nodes under Docker Hub's pull limits. Not replicated.
+   */
+  dockerHubProxyCache: z
+    .strictObject({
+      project: projectName.default("dockerhub"),
+      public: z.boolean().default(false),
+      /** A Docker Hub account (raises the anonymous pull limit); anonymous when absent. */
+      credential: credential.optional(),
+      speedLimitKbps: z.number().int().min(0).default(0),
+    })
+    .optional(),
 });
 
 export type HarborConfig = z.infer<typeof harborSchema>;

@@ -6,6 +6,9 @@ import { regionSchema } from "./regions";
 
 export const ENVIRONMENTS = ["local", "dev", "staging", "prod"] as const;
 
+/** Harbor endpoint name of the Docker Hub upstream of `harbor.dockerHubProxyCache`. */
+export const DOCKER_HUB_ENDPOINT = "docker-hub";
+
 /** The whole topology: one object, validated before any resource is registered. */
 export const topologySchema = z
   .strictObject({
@@ -55,6 +58,17 @@ export const topologySchema = z
     });
 
     const h = cfg.harbor;
+    const hub = h.dockerHubProxyCache;
+    if (hub && projects.has(hub.project)) {
+      ctx.addIssue({ code: "custom", path: ["harbor", "dockerHubProxyCache", "project"], message: `"${hub.project}" is also a replicated project; a proxy cache needs a project of its own` });
+    }
+    if (hub) {
+      cfg.backups.forEach((b, i) => {
+        if (b.name === DOCKER_HUB_ENDPOINT) {
+          ctx.addIssue({ code: "custom", path: ["backups", i, "name"], message: `"${DOCKER_HUB_ENDPOINT}" names Harbor's Docker Hub endpoint when dockerHubProxyCache is set; rename this backup` });
+        }
+      });
+    }
     const ha = h.replicas.core > 1 || h.replicas.jobservice > 1 || h.replicas.registry > 1;
     if (ha && h.database.type !== "external") {
       ctx.addIssue({ code: "custom", path: ["harbor", "database", "type"], message: "HA replicas (core/jobservice/registry > 1) need an external database: the internal one is a single pod" });
