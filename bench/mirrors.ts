@@ -2,38 +2,18 @@
 // 127.0.0.1: distribution (Harbor and backup stand-ins behind a token server, and the two mirrors
 // started from the rendered config.yml) and skopeo reading the rendered registries.conf.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { publicNodeFiles, secretNodeFiles } from "../components/mirrors/nodeFiles";
 import { planRegion } from "../components/mirrors/plan";
-import { startDistribution, stopAllDistributions, type RunningDistribution } from "../test/helpers/distribution";
+import { consecutiveFreePorts, startDistribution, stopAllDistributions, type RunningDistribution } from "../test/helpers/distribution";
 import { buildOciImage, pushImage, run as runCommand } from "../test/helpers/oci-image";
 import { startTokenServer, tokenAuthConfig, type TokenServer } from "../test/helpers/token-server";
 
 const ROUNDS = 10;
 const USER = { username: "bench", password: "bench-secret" };
 
-async function freeRun(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const servers: net.Server[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const s = net.createServer();
-        await new Promise<void>((res, rej) => (s.once("error", rej), s.listen(base + i, "127.0.0.1", () => res())));
-        servers.push(s);
-      }
-      return base;
-    } catch {
-      // taken: try another base
-    } finally {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error("no run of free ports found");
-}
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -58,7 +38,7 @@ export async function run(): Promise<void> {
       await pushImage(img, `${backup.address}/dr/library/img${i}:v1`, USER);
     }
     const plan = planRegion(
-      { name: "bench", mirrorAddresses: ["127.0.0.1"], runtimes: ["crio"], mirrorPortBase: await freeRun(2), dialTimeoutSeconds: 3 },
+      { name: "bench", mirrorAddresses: ["127.0.0.1"], runtimes: ["crio"], mirrorPortBase: await consecutiveFreePorts(2), dialTimeoutSeconds: 3 },
       { host: harbor.address, url: harbor.url, projects: ["library"], insecure: true },
       [
         { name: "harbor", kind: "harbor", url: harbor.url, pathPrefix: "", keepsProjectPath: true, insecure: true, username: USER.username },

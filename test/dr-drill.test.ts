@@ -7,7 +7,6 @@
 // serves the same digest; everything down -> a clear failure.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as TOML from "smol-toml";
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { publicNodeFiles, secretNodeFiles, type NodeFile } from "../components/mirrors/nodeFiles";
 import { planRegion, type RegionPlan, type ResolvedUpstream } from "../components/mirrors/plan";
-import { startDistribution, stopAllDistributions, waitForHttp, type RunningDistribution } from "./helpers/distribution";
+import { consecutiveFreePorts, startDistribution, stopAllDistributions, waitForHttp, type RunningDistribution } from "./helpers/distribution";
 import { buildOciImage, pushImage, run, type BuiltImage, type CommandResult } from "./helpers/oci-image";
 import { startTokenServer, tokenAuthConfig, type TokenServer } from "./helpers/token-server";
 
@@ -25,29 +24,6 @@ const PUSHER = { username: "replicator", password: "push-secret" };
 const BACKUP_PREFIX = "dr/harbor";
 const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
 
-/** n consecutive free ports on 127.0.0.1 (the region config gives mirrors mirrorPortBase + i). */
-async function consecutiveFreePorts(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const servers: net.Server[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const s = net.createServer();
-        await new Promise<void>((res, rej) => {
-          s.once("error", rej);
-          s.listen(base + i, "127.0.0.1", () => res());
-        });
-        servers.push(s);
-      }
-      return base;
-    } catch {
-      // taken: try another base
-    } finally {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error("no run of free ports found in 20 attempts");
-}
 
 function fileAt(files: NodeFile[], suffix: string): NodeFile {
   const f = files.find((x) => x.path.endsWith(suffix));

@@ -76,6 +76,30 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** n consecutive free ports on 127.0.0.1 (the region config gives mirrors mirrorPortBase + i). */
+export async function consecutiveFreePorts(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const servers: net.Server[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const s = net.createServer();
+        await new Promise<void>((res, rej) => {
+          s.once("error", rej);
+          s.listen(base + i, "127.0.0.1", () => res());
+        });
+        servers.push(s);
+      }
+      return base;
+    } catch {
+      // taken: try another base
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error("no run of free ports found in 20 attempts");
+}
+
 /**
  * Poll `url` until it answers with one of `statuses`, for at most `timeoutMs` (each attempt is
  * bounded by 1 s). Throws with the last error when the bound is reached or `alive()` says the
