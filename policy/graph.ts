@@ -1,54 +1,22 @@
 // Reading the resource graph the way both evaluators hand it over: the Pulumi CLI's analyzer
 // (plain values, secrets already unwrapped) and the offline check (raw serialized inputs where a
-// secret is still a wire marker). Pure functions; type-only imports so the pack has no runtime deps.
+// secret is still a wire marker). Pure functions.
 import type { PolicyResource } from "@pulumi/policy";
+// Tokens and the wire encoding come from the program's own modules, which have no runtime
+// imports: the pack stays self-contained and the two can never drift apart.
+import { isSecretMarker, unwrapSecrets, UNKNOWN } from "../components/shared/wire";
+import { TOKENS } from "../components/types";
 
-/**
- * Type tokens the policies match on. A copy of components/types.ts TOKENS (the pack must be
- * self-contained: the CLI runs it from policy/ with its own node_modules); a test keeps them equal.
- */
-export const TOKENS = {
-  topology: "registry-topology:index:RegistryTopology",
-  harbor: "registry-topology:harbor:Harbor",
-  acrBackup: "registry-topology:backups:AcrBackup",
-  garBackup: "registry-topology:backups:GarBackup",
-  icrBackup: "registry-topology:backups:IcrBackup",
-  alibabaBackup: "registry-topology:backups:AlibabaBackup",
-  ociBackup: "registry-topology:backups:OciBackup",
-  regionMirrors: "registry-topology:mirrors:RegionMirrors",
-  harborProject: "pulumi-nodejs:dynamic/harbor:Project",
-  harborRegistryEndpoint: "pulumi-nodejs:dynamic/harbor:RegistryEndpoint",
-  harborReplicationPolicy: "pulumi-nodejs:dynamic/harbor:ReplicationPolicy",
-  harborRobotAccount: "pulumi-nodejs:dynamic/harbor:RobotAccount",
-} as const;
+export { TOKENS };
+export { isSecretMarker, SECRET_SIG, SIG_KEY, unwrapSecrets, UNKNOWN } from "../components/shared/wire";
 
 export const BACKUP_TYPES: readonly string[] = [TOKENS.acrBackup, TOKENS.garBackup, TOKENS.icrBackup, TOKENS.alibabaBackup, TOKENS.ociBackup];
-
-/** Pulumi's wire signature for special values, and the one that marks a secret. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** Pulumi's wire value for "not known until apply" (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * Set (true) on PolicyResources whose props still carry secret markers (the offline check). The
  * CLI's analyzer never sets it: its props are plain values. Symbol.for so copies of this module agree.
  */
 export const SECRET_MARKERS_KEPT: unique symbol = Symbol.for("registry-topology.policy.secretMarkersKept");
-
-export function isSecretMarker(v: unknown): v is { value: unknown } {
-  return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** The value with every secret marker replaced by its plaintext (what the CLI's analyzer gives policies). */
-export function unwrapSecrets(v: unknown): unknown {
-  if (isSecretMarker(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v !== null && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}
 
 function isPlainContainer(v: object): boolean {
   const proto = Object.getPrototypeOf(v);

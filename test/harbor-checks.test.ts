@@ -3,10 +3,10 @@ import { endpointProvider, normalizeEndpointUrl } from "../components/harbor/end
 import { policyBody, policyFromHarbor, policyProvider } from "../components/harbor/policy-provider";
 import { projectProvider } from "../components/harbor/project-provider";
 import { hashSecret, secretMatches } from "../components/harbor/provider-support";
+import { UNKNOWN } from "../components/shared/wire";
 
 // check() runs in the provider before any call to Harbor: each bad input gets a named failure.
 const conn = { harborUrl: "https://harbor.example.com/", harborUsername: "admin", harborPassword: "pw-Secret-1" };
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 describe("check", () => {
   it("endpoint: scheme required, known adapter, key with a secret; normalises like Harbor", async () => {

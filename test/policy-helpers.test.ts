@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { TOKENS as COMPONENT_TOKENS } from "../components/types";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as wire from "../components/shared/wire";
 import { evaluatePolicies, hasMandatory } from "../policy/evaluate";
 import { isSecretMarker, leaves, TOKENS, unwrapSecrets } from "../policy/graph";
 import { ENVIRONMENTS, packConfigFor, POLICY_NAMES, resolvePolicyConfig } from "../policy/levels";
@@ -111,11 +112,16 @@ describe("enforcement levels", () => {
     expect(() => resolvePolicyConfig({ "requires-backup-target": "blocking" as never }, p)).toThrow(/unknown enforcement level "blocking"/);
   });
 
-  it("policy names, tokens and schema match the pack's contract", () => {
+  it("policy names and schema match the pack's contract", () => {
     expect(policies.map((p) => p.name)).toEqual([...POLICY_NAMES]);
-    for (const [k, v] of Object.entries(TOKENS)) expect(COMPONENT_TOKENS[k as keyof typeof COMPONENT_TOKENS]).toBe(v);
     // The engine injects enforcementLevel into every schema; declaring it makes PolicyPack exit.
     for (const p of policies) expect(Object.keys(p.configSchema?.properties ?? {})).not.toContain("enforcementLevel");
+  });
+});
+
+describe("wire encoding", () => {
+  it("matches the SDK's constants (the pack keeps literals to load no second SDK)", () => {
+    expect([wire.SIG_KEY, wire.SECRET_SIG, wire.RESOURCE_SIG, wire.UNKNOWN]).toEqual([rpc.specialSigKey, rpc.specialSecretSig, rpc.specialResourceSig, rpc.unknownValue]);
   });
 });
 

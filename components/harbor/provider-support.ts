@@ -11,7 +11,10 @@ export function connectionKeys(insecureKey = "insecure"): string[] {
   return ["harborUrl", "harborUsername", "harborPassword", insecureKey, "caCertificate", "httpTimeoutSeconds"];
 }
 
-/** Pulumi's marker for a value not known during preview. */
+/**
+ * Pulumi's marker for a value not known during preview. A literal, not components/shared/wire's
+ * UNKNOWN: a captured import would be serialized into every provider as a module object.
+ */
 export function isUnknown(v: unknown): boolean {
   return v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 }
@@ -53,7 +56,7 @@ export function checkConnection(news: Record<string, unknown>, failures: CheckFa
   return out;
 }
 
-/** Salted scrypt hash: lets diff see a changed secret without keeping the secret in state. */
+/** Salted scrypt hash: lets diff see a changed secret without putting the secret in the outputs. */
 export function hashSecret(secret: string, salt?: string): string {
   const crypto = require("crypto");
   const s = salt ?? crypto.randomBytes(16).toString("hex");

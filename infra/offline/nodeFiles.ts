@@ -5,11 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { parseWriterManifest } from "../../components/mirrors/writer";
+import { unwrapSecrets } from "../../components/shared/wire";
 import { CREDENTIAL_FIELDS } from "../config/primitives";
 import type { RecordedResource } from "./mockRuntime";
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface OfflineNodeFile {
   region: string;
@@ -18,11 +16,6 @@ export interface OfflineNodeFile {
   mode: string;
   secret: boolean;
   content: string;
-}
-
-function unwrap(v: unknown): unknown {
-  const o = v as Record<string, unknown> | null;
-  return o !== null && typeof o === "object" && o[SIG_KEY] === SECRET_SIG ? unwrap(o.value) : v;
 }
 
 /** Replace every credential value in a YAML document with a placeholder naming where it goes. */
@@ -39,7 +32,7 @@ export function redactYaml(text: string, label: string): string {
   return lead + YAML.stringify(walk(doc, ""));
 }
 
-const labelsOf = (r: RecordedResource) => ((unwrap(r.inputs.metadata) as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+const labelsOf = (r: RecordedResource) => ((unwrapSecrets(r.inputs.metadata) as { labels?: Record<string, string> } | undefined)?.labels ?? {});
 
 /** Every node file the recorded program would deliver. */
 export function nodeFilesFromResources(resources: readonly RecordedResource[], opts: { withSecrets?: boolean } = {}): OfflineNodeFile[] {
@@ -47,19 +40,19 @@ export function nodeFilesFromResources(resources: readonly RecordedResource[], o
   const secrets = new Map(
     resources
       .filter((r) => r.type === "kubernetes:core/v1:Secret" && isWriterObject(r))
-      .map((r) => [r.name, (unwrap(r.inputs.stringData) ?? {}) as Record<string, unknown>]),
+      .map((r) => [r.name, (unwrapSecrets(r.inputs.stringData) ?? {}) as Record<string, unknown>]),
   );
   const out: OfflineNodeFile[] = [];
   for (const cm of resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && isWriterObject(r))) {
     const labels = labelsOf(cm);
-    const data = (unwrap(cm.inputs.data) ?? {}) as Record<string, unknown>;
+    const data = (unwrapSecrets(cm.inputs.data) ?? {}) as Record<string, unknown>;
     const region = labels["registry-topology/region"]!;
     const role = labels["registry-topology/role"]!;
     for (const entry of parseWriterManifest(String(data.manifest ?? ""))) {
       const secret = entry.key.startsWith("s");
       const raw = secret ? secrets.get(cm.name)?.[entry.key] : data[entry.key];
       if (typeof raw !== "string") throw new Error(`${cm.name}: no content for ${entry.path} (key ${entry.key})`);
-      const content = secret && !opts.withSecrets ? redactYaml(String(unwrap(raw)), `Secret ${cm.name} key ${entry.key}`) : String(unwrap(raw));
+      const content = secret && !opts.withSecrets ? redactYaml(String(unwrapSecrets(raw)), `Secret ${cm.name} key ${entry.key}`) : String(unwrapSecrets(raw));
       out.push({ region, role, path: entry.path, mode: entry.mode, secret, content });
     }
   }

@@ -1,11 +1,9 @@
 import { createHash } from "node:crypto";
+import { isResourceRef, isSecretMarker } from "../../components/shared/wire";
 import type { RecordedResource } from "./mockRuntime";
 import type { RenderResult } from "./render";
 
 export const SECRET_MARK = "[secret]";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 
 export interface PlanResource {
   type: string;
@@ -34,10 +32,9 @@ export function sanitize(value: unknown, key?: string): unknown {
     }
     return value;
   }
-  const obj = value as Record<string, unknown>;
-  if (obj[SIG_KEY] === SECRET_SIG) return SECRET_MARK;
-  if (obj[SIG_KEY] === RESOURCE_SIG) return { $ref: obj.urn };
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, sanitize(v, k)]));
+  if (isSecretMarker(value)) return SECRET_MARK;
+  if (isResourceRef(value)) return { $ref: value.urn };
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sanitize(v, k)]));
 }
 
 export function planResource(r: RecordedResource): PlanResource {

@@ -1,18 +1,16 @@
-// Pulumi's wire markers, as recorded inputs carry them.
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// Reading Pulumi's secret markers in recorded inputs (components/shared/wire.ts has the encoding).
+import { isSecretMarker } from "../../components/shared/wire";
 
-export function isSecret(v: unknown): boolean {
-  return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
+export { isSecretMarker as isSecret };
 
+/** The value inside one secret marker (nested markers stay). */
 export function unwrapSecret(v: unknown): unknown {
-  return isSecret(v) ? (v as { value: unknown }).value : v;
+  return isSecretMarker(v) ? v.value : v;
 }
 
 /** Every value at `key` anywhere in a recorded input tree, with its path. */
 export function findKeys(value: unknown, key: string, path = ""): { path: string; value: unknown }[] {
-  if (isSecret(value)) return findKeys((value as { value: unknown }).value, key, path);
+  if (isSecretMarker(value)) return findKeys(value.value, key, path);
   if (Array.isArray(value)) return value.flatMap((v, i) => findKeys(v, key, `${path}[${i}]`));
   if (value === null || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([k, v]) => [
