@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TopologyConfig } from "../infra/config";
 import { createBackups } from "./backups";
 import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/harbor";
-import { wireReplication } from "./harbor/wiring";
+import { Replication } from "./harbor/replication";
 import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
-import { TOKENS, type RegistryEndpoint } from "./types";
+import { TOKENS, type RegistryEndpoint, type RegistryRef } from "./types";
 
 export interface RegistryTopologyArgs {
   config: TopologyConfig;
@@ -24,7 +24,7 @@ export interface RegistrySummary {
 }
 
 
-function summarize(e: RegistryEndpoint): pulumi.Output<RegistrySummary> {
+function summarize(e: RegistryRef): pulumi.Output<RegistrySummary> {
   return pulumi.all([e.host, e.pathPrefix, e.url]).apply(([host, pathPrefix, url]) => ({
     name: e.name,
     kind: e.kind,
@@ -74,37 +74,31 @@ export class RegistryTopology extends pulumi.ComponentResource {
     super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
 
     const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
-    const backups = createBackups(cfg.backups, { environment: cfg.environment, harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
-    const wiring = wireReplication(
-      { harbor, backups, replication: cfg.replication, projects: cfg.harbor.projects, dockerHubProxyCache: cfg.harbor.dockerHubProxyCache },
-      this,
+    const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
+    const replication = new Replication(
+      "replication",
+      {
+        harborUrl: harbor.url,
+        harborUsername: harbor.adminUsername,
+        harborPassword: harbor.adminPassword,
+        harborRelease: harbor.release,
+        projects: cfg.harbor.projects,
+        backups,
+        replication: cfg.replication,
+        dockerHubProxyCache: cfg.harbor.dockerHubProxyCache,
+      },
+      { parent: this },
     );
 
-    const upstreams: MirrorUpstream[] = [];
-    if (wiring.mirrorPull) {
-      upstreams.push({
-        endpoint: { name: "harbor", kind: "harbor", host: harbor.host, pathPrefix: pulumi.output(""), url: harbor.url, insecure: false },
-        pull: wiring.mirrorPull,
-      });
-    }
+    // Harbor first (through its pull-only robot), then every backup that has a pull identity.
+    const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
     for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
     const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
-
-    const harborSummary = pulumi.all([harbor.host, harbor.url]).apply(([host, url]) => ({
-      name: "harbor",
-      kind: "harbor",
-      host,
-      pathPrefix: "",
-      url,
-      harborAdapter: "harbor",
-      failureDomain: HARBOR_FAILURE_DOMAIN,
-      keepsProjectPath: true,
-    }));
 
     this.harbor = harbor;
     this.backups = backups;
     this.regions = regions;
-    this.registries = pulumi.all([harborSummary, ...backups.map(summarize)]);
+    this.registries = pulumi.all([harbor.ref, ...backups].map(summarize));
     this.registryCredentials = pulumi.secret(collectCredentials(backups));
 
     this.registerOutputs({

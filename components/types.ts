@@ -12,10 +12,10 @@ export type RegistryKind = "harbor" | "acr" | "gar" | "icr" | "alibaba" | "oci";
 export type HarborAdapter = "azure-acr" | "google-gcr" | "docker-registry" | "ali-acr" | "harbor";
 
 /**
- * The one value that crosses every boundary between a registry and its consumers
- * (Harbor replication, region mirrors, the policy pack, stack outputs).
+ * Where a registry is and how images are laid out on it, without credentials: Harbor itself
+ * (for the region mirrors and the stack outputs) and every backup.
  */
-export interface RegistryEndpoint {
+export interface RegistryRef {
   /** Unique in the stack: "harbor", "acr-weu". */
   name: string;
   kind: RegistryKind;
@@ -32,14 +32,21 @@ export interface RegistryEndpoint {
   /** URL Harbor's registry endpoint uses (Artifact Registry: https://<loc>-docker.pkg.dev). */
   url: pulumi.Output<string>;
   harborAdapter: HarborAdapter;
+  /** What fails together with this registry, e.g. "azure:westeurope", "harbor-cluster". */
+  failureDomain: string;
+  /** TLS verification off toward this registry (only with allowInsecureUpstreams). */
+  insecure: boolean;
+}
+
+/**
+ * The one value that crosses every boundary between a backup registry and its consumers
+ * (Harbor replication, region mirrors, the policy pack, stack outputs).
+ */
+export interface RegistryEndpoint extends RegistryRef {
   /** Harbor replication: write on that path only. */
   push: Credential;
   /** Region mirrors: read-only. */
   pull?: Credential;
-  /** What fails together with this registry, e.g. "azure:westeurope", "cluster:local". */
-  failureDomain: string;
-  /** TLS verification off toward this registry (only with allowInsecureUpstreams). */
-  insecure: boolean;
 }
 
 /**

@@ -81,20 +81,15 @@ export function loadTopologyConfig(): TopologyConfig {
   }
   const runtime = pulumi.runtime as unknown as { isConfigSecret(k: string): boolean };
   const isSecretPath = (path: string) => runtime.isConfigSecret(prefix + path.split(/[.[]/)[0]);
-  const keyProblems = unknownKeys.map(unknownKeyProblem);
+  // Unknown keys are reported together with every other problem.
+  const problems = unknownKeys.map((key) => `${key}: unknown key; expected one of ${CONFIG_KEYS.join(", ")}`);
+  let config: TopologyConfig | undefined;
   try {
-    const config = parseTopologyConfig(raw, isSecretPath);
-    if (keyProblems.length > 0) throw new ConfigError(keyProblems);
-    return config;
+    config = parseTopologyConfig(raw, isSecretPath);
   } catch (e) {
-    // Report unknown keys together with every other problem.
-    if (e instanceof ConfigError && keyProblems.length > 0 && e.problems !== keyProblems) {
-      throw new ConfigError([...keyProblems, ...e.problems]);
-    }
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
   }
-}
-
-function unknownKeyProblem(key: string): string {
-  return `${key}: unknown key; expected one of ${CONFIG_KEYS.join(", ")}`;
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
 }

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryTopology } from "../components/topology";
-import { loadTopologyConfig, PROJECT } from "./config";
+import { loadTopologyConfig, PROJECT, type TopologyConfig } from "./config";
 
 /**
  * The stack program: validate config (throwing before any resource is registered), build the
  * topology, and return the stack outputs. Used by infra/index.ts and by the offline renderer.
  */
-export function defineStack() {
-  const config = loadTopologyConfig();
+export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
   const topology = new RegistryTopology(PROJECT, { config });
   const h = topology.harbor;
   return {
@@ -23,5 +22,3 @@ export function defineStack() {
     regions: pulumi.all(topology.regions.map((r) => r.mirrors.apply((mirrors) => ({ region: r.region, mirrors })))),
   };
 }
-
-export type StackOutputs = ReturnType<typeof defineStack>;

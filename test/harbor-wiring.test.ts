@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Harbor } from "../components/harbor/harbor";
 import { destinationPath, policyFilters, policyName } from "../components/harbor/replication-plan";
-import { wireReplication, type ReplicationWiring } from "../components/harbor/wiring";
+import { Replication } from "../components/harbor/replication";
 import { TOKENS, type RegistryEndpoint } from "../components/types";
 import { harborSchema } from "../infra/config/harbor";
 import { REPLICATION_DEFAULTS, replicationSchema } from "../infra/config/replication";
@@ -31,9 +31,9 @@ describe("replication plan (pure)", () => {
   });
 });
 
-describe("wireReplication under the mock runtime", () => {
+describe("Replication under the mock runtime", () => {
   let recorded: RecordedResource[];
-  let wiring: ReplicationWiring;
+  let replication: Replication;
   let harbor: Harbor;
   beforeAll(async () => {
     recorded = await installMockRuntime("registry-topology", "wiring");
@@ -44,8 +44,16 @@ describe("wireReplication under the mock runtime", () => {
       projects: [{ name: "library" }, { name: "apps", public: true, storageQuotaGiB: 50 }],
     });
     harbor = new Harbor("harbor", { config }, { parent: root });
-    wiring = wireReplication({ harbor, backups: [backup("nas", true, "mirror/harbor"), backup("ali", false, "ns")], replication: REPLICATION_DEFAULTS, projects: config.projects }, root);
-    await promiseOf(wiring.mirrorPull!.username as pulumi.Output<string>);
+    replication = new Replication("replication", {
+      harborUrl: harbor.url,
+      harborUsername: harbor.adminUsername,
+      harborPassword: harbor.adminPassword,
+      harborRelease: harbor.release,
+      projects: config.projects,
+      backups: [backup("nas", true, "mirror/harbor"), backup("ali", false, "ns")],
+      replication: REPLICATION_DEFAULTS,
+    }, { parent: root });
+    await promiseOf(replication.mirrorPull.username as pulumi.Output<string>);
     await settle();
   });
 
@@ -109,7 +117,7 @@ describe("wireReplication under the mock runtime", () => {
     const [robot] = of(TOKENS.harborRobotAccount);
     expect(robot!.inputs).toMatchObject({ name: "region-mirrors", level: "system", projects: ["library", "apps"], access: [{ resource: "repository", action: "pull" }], duration: -1 });
     expect(robot!.additionalSecretOutputs).toContain("secret");
-    const pull = wiring.mirrorPull!;
+    const pull = replication.mirrorPull;
     expect(await promiseOf(pull.username as pulumi.Output<string>)).toBe("robot$region-mirrors");
     expect(await pulumi.isSecret(pull.password)).toBe(true);
     expect(await promiseOf(pull.password)).not.toBe(await promiseOf(harbor.adminPassword));

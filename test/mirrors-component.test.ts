@@ -18,8 +18,8 @@ import { isSecret, unwrapSecret } from "./helpers/secrets";
 const HARBOR_PW = "robot-pw-3f9a1c";
 const GAR_PW = '{"type":"service_account","private_key":"gar-key-77e1"}';
 
-const upstream = (name: string, kind: MirrorUpstream["endpoint"]["kind"], url: string, pathPrefix: string, username: string, password: string, keepsProjectPath?: boolean): MirrorUpstream => ({
-  endpoint: { name, kind, host: pulumi.output(new URL(url).host), url: pulumi.output(url), pathPrefix: pulumi.output(pathPrefix), insecure: false, ...(keepsProjectPath === undefined ? {} : { keepsProjectPath }) },
+const upstream = (name: string, kind: MirrorUpstream["endpoint"]["kind"], url: string, pathPrefix: string, username: string, password: string, keepsProjectPath = true): MirrorUpstream => ({
+  endpoint: { name, kind, host: pulumi.output(new URL(url).host), url: pulumi.output(url), pathPrefix: pulumi.output(pathPrefix), insecure: false, keepsProjectPath },
   pull: { username, password: pulumi.secret(password) },
 });
 

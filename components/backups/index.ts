@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig, TopologyConfig } from "../../infra/config";
+import type { BackupConfig } from "../../infra/config";
 import type { RegistryEndpoint } from "../types";
 import { AcrBackup } from "./acr";
 import { AlibabaBackup } from "./alibaba";
@@ -9,7 +9,6 @@ import { OciBackup } from "./oci";
 
 /** What a backup registry may need to know about the rest of the topology. */
 export interface BackupContext {
-  environment: TopologyConfig["environment"];
   /** Failure domain of Harbor's cluster; an in-cluster backup shares it. */
   harborFailureDomain: string;
 }

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { OciBackupConfig } from "../../infra/config/backups";
-import { htpasswdLine } from "../shared/htpasswd";
+import { generatedHtpasswdUser } from "../shared/generated-user";
 import { DISTRIBUTION_IMAGE } from "../shared/images";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
 
@@ -62,14 +61,10 @@ export class OciBackup extends pulumi.ComponentResource {
   private deployInCluster(name: string, c: OciBackupConfig, ic: NonNullable<OciBackupConfig["inCluster"]>, failureDomain: string): RegistryEndpoint {
     const parent = { parent: this };
     const labels = { "app.kubernetes.io/name": "registry-backup", "app.kubernetes.io/instance": c.name, "app.kubernetes.io/part-of": "registry-topology" };
-    const password = (role: string) => new random.RandomPassword(`${name}-${role}-password`, { length: 32, special: false }, parent);
     // Stable salts: the htpasswd lines (and so the Secret and the pod) only change when a password does.
-    const salt = (role: string) => new random.RandomString(`${name}-${role}-htpasswd-salt`, { length: 22, special: false }, parent);
-    const pushPw = password("push");
-    const pullPw = password("pull");
-    const htpasswd = pulumi
-      .all([pushPw.result, salt("push").result, pullPw.result, salt("pull").result])
-      .apply(([push, pushSalt, pull, pullSalt]) => [htpasswdLine(OCI_PUSH_USER, push, pushSalt), htpasswdLine(OCI_PULL_USER, pull, pullSalt), ""].join("\n"));
+    const pushUser = generatedHtpasswdUser(`${name}-push`, OCI_PUSH_USER, this);
+    const pullUser = generatedHtpasswdUser(`${name}-pull`, OCI_PULL_USER, this);
+    const htpasswd = pulumi.all([pushUser.line, pullUser.line]).apply((lines) => [...lines, ""].join("\n"));
 
     // A digest of bcrypt lines reveals no password: safe to show in plain text.
     const htpasswdDigest = pulumi.unsecret(htpasswd.apply((text) => createHash("sha256").update(text).digest("hex")));
@@ -144,8 +139,8 @@ export class OciBackup extends pulumi.ComponentResource {
     );
 
     const host = `${ic.nodeAddress}:${ic.nodePort}`;
-    const push: Credential = { username: OCI_PUSH_USER, password: pulumi.secret(pushPw.result) };
-    const pull: Credential = { username: OCI_PULL_USER, password: pulumi.secret(pullPw.result) };
+    const push: Credential = { username: OCI_PUSH_USER, password: pushUser.password };
+    const pull: Credential = { username: OCI_PULL_USER, password: pullUser.password };
     return {
       name: c.name,
       kind: "oci",

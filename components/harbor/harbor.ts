@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { HarborConfig } from "../../infra/config";
-import { TOKENS } from "../types";
+import { TOKENS, type RegistryRef } from "../types";
 import { generateHarborSecrets } from "./secrets";
 import { harborExternalUrl, harborHost } from "./url";
 import { harborChartValues } from "./values";
@@ -32,6 +32,8 @@ export class Harbor extends pulumi.ComponentResource {
   declare readonly adminPassword: pulumi.Output<string>;
   declare readonly release: k8s.helm.v3.Release;
   declare readonly projects: string[];
+  /** Harbor as a registry (mirrors' first upstream, stack outputs). */
+  declare readonly ref: RegistryRef;
 
   constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
     const h = args.config;
@@ -85,6 +87,17 @@ export class Harbor extends pulumi.ComponentResource {
     this.adminPassword = generated.adminPassword;
     this.release = release;
     this.projects = h.projects.map((p) => p.name);
+    this.ref = {
+      name: "harbor",
+      kind: "harbor",
+      host: this.host,
+      pathPrefix: pulumi.output(""),
+      keepsProjectPath: true,
+      url: this.url,
+      harborAdapter: "harbor",
+      failureDomain: HARBOR_FAILURE_DOMAIN,
+      insecure: false,
+    };
 
     this.registerOutputs({
       url: this.url,

@@ -6,7 +6,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { harborClient, type HarborClient } from "./client";
 import {
   changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, deleteIfPresent,
-  gone, isUnknown,
+  findIdByName, gone, isUnknown,
 } from "./provider-support";
 
 export interface ProxyCache {
@@ -90,11 +90,7 @@ export const projectProvider: dynamic.ResourceProvider = {
     const created = await createOrAdopt({
       client, path: "/projects", body: projectCreateBody(inputs), name, kind: "project",
       adoptExisting: inputs.adoptExisting === true,
-      findId: async () => {
-        const items = await client.list("/projects", { q: `name=${name}` }, `look up project "${name}"`);
-        const hit = items.find((i) => i.name === name);
-        return hit ? Number(hit.project_id) : undefined;
-      },
+      findId: () => findIdByName(client, "/projects", name, "project_id"),
     });
     if (created.adopted) {
       await client.call("PUT", `/projects/${created.id}`, { body: { metadata: projectMetadata(inputs) }, what: `take over project "${name}"` });

@@ -33,7 +33,7 @@ export class Replication extends pulumi.ComponentResource {
   declare readonly endpoints: HarborRegistryEndpoint[];
   declare readonly policies: ReplicationPolicy[];
   declare readonly robot: RobotAccount;
-  /** What the region mirrors log in to Harbor with. */
+  /** What the region mirrors log in to Harbor with (never the admin credential). */
   declare readonly mirrorPull: Credential;
 
   constructor(name: string, args: ReplicationArgs, opts?: pulumi.ComponentResourceOptions) {

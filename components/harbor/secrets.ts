@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { htpasswdLine } from "../shared/htpasswd";
-import { INTERNAL_SECRET_KEYS } from "./values";
+import { generatedHtpasswdUser } from "../shared/generated-user";
+import { INTERNAL_SECRET_KEYS, REGISTRY_USER } from "./values";
 
 /** Generated once and kept in state: stable across `pulumi up`, so nothing restarts. */
 export interface HarborGeneratedSecrets {
@@ -12,8 +12,8 @@ export interface HarborGeneratedSecrets {
   data: pulumi.Output<Record<string, string>>;
 }
 
-function alnum(name: string, length: number, parent: pulumi.Resource, extra: Partial<random.RandomStringArgs> = {}) {
-  return new random.RandomString(name, { length, special: false, ...extra }, { parent });
+function alnum(name: string, length: number, parent: pulumi.Resource) {
+  return new random.RandomString(name, { length, special: false }, { parent });
 }
 
 export function generateHarborSecrets(name: string, parent: pulumi.Resource): HarborGeneratedSecrets {
@@ -28,8 +28,7 @@ export function generateHarborSecrets(name: string, parent: pulumi.Resource): Ha
   const jobserviceSecret = alnum(`${name}-jobservice-secret`, 16, parent);
   const registryHttpSecret = alnum(`${name}-registry-http-secret`, 16, parent);
   const xsrfKey = alnum(`${name}-xsrf-key`, 32, parent); // must be exactly 32
-  const registryPassword = new random.RandomPassword(`${name}-registry-password`, { length: 24, special: false }, { parent });
-  const htpasswdSalt = alnum(`${name}-registry-htpasswd-salt`, 22, parent);
+  const registry = generatedHtpasswdUser(`${name}-registry`, REGISTRY_USER, parent, 24);
   const databasePassword = new random.RandomPassword(`${name}-database-password`, { length: 24, special: false }, { parent });
   // Stable token-signing key and cert: otherwise the chart's genCA makes a new one on every render.
   const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "RSA", rsaBits: 4096 }, { parent });
@@ -53,8 +52,8 @@ export function generateHarborSecrets(name: string, parent: pulumi.Resource): Ha
       xsrf: xsrfKey.result,
       job: jobserviceSecret.result,
       regHttp: registryHttpSecret.result,
-      regPw: registryPassword.result,
-      salt: htpasswdSalt.result,
+      regPw: registry.password,
+      htpasswd: registry.line,
       keyPem: tokenKey.privateKeyPem,
       certPem: tokenCert.certPem,
   };
@@ -70,7 +69,7 @@ export function generateHarborSecrets(name: string, parent: pulumi.Resource): Ha
       [k.jobserviceSecret]: v.job,
       [k.registryHttpSecret]: v.regHttp,
       [k.registryPassword]: v.regPw,
-      [k.registryHtpasswd]: htpasswdLine("harbor_registry_user", v.regPw, v.salt),
+      [k.registryHtpasswd]: v.htpasswd,
       [k.tokenKey]: v.keyPem,
       [k.tokenCert]: v.certPem,
       };

@@ -1,6 +1,9 @@
 import type { HarborConfig } from "../../infra/config";
 import { harborExternalUrl } from "./url";
 
+/** User Harbor's core and jobservice log in to its internal registry with (htpasswd). */
+export const REGISTRY_USER = "harbor_registry_user";
+
 /** Keys of the one Secret that holds every generated Harbor secret (chart `existingSecret*` refs). */
 export const INTERNAL_SECRET_KEYS = {
   adminPassword: "HARBOR_ADMIN_PASSWORD",
@@ -152,7 +155,7 @@ export function harborChartValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>):
       replicas: r.registry,
       existingSecret: secret,
       existingSecretKey: k.registryHttpSecret,
-      credentials: { username: "harbor_registry_user", existingSecret: secret },
+      credentials: { username: REGISTRY_USER, existingSecret: secret },
     },
     trivy: { enabled: h.trivy.enabled, replicas: r.trivy },
     exporter: { replicas: r.exporter },

@@ -4,14 +4,14 @@ import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { RegionConfig } from "../../infra/config";
-import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
+import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
 /** An upstream a region mirrors: Harbor or a backup, with the read-only identity the mirror uses. */
 export interface MirrorUpstream {
-  endpoint: Pick<RegistryEndpoint, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure"> & Partial<Pick<RegistryEndpoint, "keepsProjectPath">>;
+  endpoint: Pick<RegistryRef, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure" | "keepsProjectPath">;
   pull: Credential;
 }
 
@@ -50,7 +50,7 @@ function resolveUpstream(u: MirrorUpstream): pulumi.Output<ResolvedUpstream> {
     kind: e.kind,
     url,
     pathPrefix,
-    keepsProjectPath: e.keepsProjectPath ?? true,
+    keepsProjectPath: e.keepsProjectPath,
     insecure: e.insecure,
     username,
   }));
@@ -101,9 +101,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
     const secretFiles = pulumi.secret(pulumi.all([plan, passwords]).apply(([p, pw]) => secretNodeFiles(p, pw)));
 
     this.region = r.name;
-    this.mirrors = pulumi.output(
-      ordered.flatMap((u, i) => r.mirrorAddresses.map((a) => ({ upstream: u.endpoint.name, address: `${a}:${r.mirrorPortBase + i}` }))),
-    );
+    this.mirrors = plan.apply((p) => p.endpoints.map((e) => ({ upstream: e.upstream, address: e.address })));
     // Paths and public digests only: the list is not secret, the secret files' content is.
     this.nodeFiles = pulumi.unsecret(
       pulumi.all([pub, secretFiles]).apply(([p, s]) => [
@@ -117,8 +115,6 @@ export class RegionMirrors extends pulumi.ComponentResource {
       const mirrorPublic = pub.apply((f) => f.filter((x) => x.role === "mirror"));
       const mirrorFiles = pulumi.all([mirrorPublic, secretFiles]).apply(([p, s]) => [...p, ...s]);
       this.writer("mirror", mirrorPublic, mirrorFiles, r.mirrorNodes.nodeSelector);
-    } else {
-      void pulumi.log.warn(`region ${r.name}: no upstream with a pull identity yet, so no mirrors and no node runtime config are deployed`, this);
     }
 
     this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles });

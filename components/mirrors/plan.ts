@@ -73,7 +73,7 @@ export function planRegion(region: RegionSpec, harbor: HarborTarget, upstreams: 
   }
   const mirrors = orderUpstreams(upstreams, region.upstreamOrder).map((upstream, i) => ({ upstream, port: region.mirrorPortBase + i }));
   const last = mirrors.at(-1);
-  if (last && last.port > 65535) throw new Error(`regions[${region.name}].mirrorPortBase: ${mirrors.length} mirrors need ports up to ${last.port}; lower it`);
+  if (last && last.port > 65535) throw new Error(`region ${region.name}: mirrorPortBase ${region.mirrorPortBase} leaves no room for ${mirrors.length} mirrors (ports up to ${last.port}); lower it`);
   const endpoints = mirrors.flatMap((m) => region.mirrorAddresses.map((a) => ({ upstream: m.upstream.name, address: `${a}:${m.port}`, mirror: m })));
   const bindHost = region.mirrorAddresses.every(isLoopback) ? "127.0.0.1" : "0.0.0.0";
   return { region, harbor, mirrors, bindHost, endpoints };

@@ -11,14 +11,6 @@ export const WRITER_NAMESPACE = "kube-system";
 export const WRITER_SCRIPT = fs.readFileSync(path.join(__dirname, "writer.sh"), "utf8");
 const PROJECTED = "/files";
 
-export interface WriterBundle {
-  /** ConfigMap data: the script, the manifest and every public file. */
-  configData: Record<string, string>;
-  /** Secret data: the secret files (empty when the role has none). */
-  secretKeys: string[];
-  manifest: string;
-}
-
 /** Kubernetes object name for a region's writer of a role (<= 57 characters for 40-character regions). */
 export const writerName = (region: string, role: Role): string => `regmirror-${region}-${role}`;
 export const stateFile = (region: string, role: Role): string => `/var/lib/registry-topology/${writerName(region, role)}.managed`;

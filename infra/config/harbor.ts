@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { credential, dnsLabel, hostname, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
 
+/** Harbor's official chart 1.19.1 installs Harbor 2.15.1. */
 export const HARBOR_CHART_VERSION = "1.19.1";
-export const HARBOR_APP_VERSION = "2.15.1";
 
 const annotations = z.record(z.string(), z.string());
 

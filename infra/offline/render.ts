@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, type TopologyConfig } from "../config";
+import { loadTopologyConfig, PROJECT, type TopologyConfig } from "../config";
+import { defineStack } from "../program";
 import { installMockRuntime, settle, type RecordedResource } from "./mockRuntime";
 import { readStackConfig, type StackConfig } from "./stackFiles";
 
@@ -35,10 +36,8 @@ export async function renderStack(stackOrFile: string): Promise<RenderResult> {
   const stackConfig = readStackConfig(stackOrFile);
   const resources = await installMockRuntime(PROJECT, stackConfig.stack);
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
-  const { loadTopologyConfig } = await import("../config");
-  const { defineStack } = await import("../program");
   const config = loadTopologyConfig();
-  const stackOutputs = defineStack();
+  const stackOutputs = defineStack(config);
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [key, o] of Object.entries(stackOutputs)) outputs[key] = await resolve(o);
   await settle();

@@ -44,10 +44,12 @@ async function backupInventory(client: RegistryClient, b: BackupTarget, source: 
   // Extra repositories: best effort, some registries refuse the catalog to a pull-only identity.
   try {
     const prefix = b.pathPrefix.replace(/^\/+|\/+$/g, "");
+    // Without the project level a listed repository maps back only when there is one project.
+    const attributable = b.keepsProjectPath ? projects : projects.length === 1 ? projects : [];
     for (const listed of await client.repositories(prefix)) {
-      for (const p of projects) {
+      for (const p of attributable) {
         const src = sourceRepositoryFor(listed, b.pathPrefix, b.keepsProjectPath, p);
-        if (src && (b.keepsProjectPath || repos.has(src) || projects.length === 1)) repos.add(src);
+        if (src) repos.add(src);
       }
     }
   } catch (e) {

@@ -5,9 +5,6 @@
 // environment (IBMCLOUD_API_KEY) inside each call, never from inputs or from this module.
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Roles a machine identity may get on a namespace. Manager/Administrator are refused by `check`. */
-export const ICR_ALLOWED_ROLES = ["Reader", "Writer"] as const;
-
 interface Endpoints {
   /** IAM base URL, e.g. https://iam.cloud.ibm.com (the emulator in tests). */
   iamUrl: string;

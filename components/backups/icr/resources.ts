@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { accessPolicyProvider, apiKeyProvider, namespaceProvider, serviceIdProvider } from "./provider";
+import {
+  accessPolicyProvider, apiKeyProvider, namespaceProvider, serviceIdProvider,
+  type AccessPolicyInputs, type ApiKeyInputs, type NamespaceInputs, type ServiceIdInputs,
+} from "./provider";
 
 /** Dynamic resource type tokens (pulumi-nodejs:dynamic/ibm:<Type>); the policy pack matches on them. */
 export const IBM_TOKENS = {
@@ -11,75 +14,49 @@ export const IBM_TOKENS = {
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-export interface CrNamespaceArgs {
-  iamUrl: string;
-  registryApiUrl: string;
-  accountId: string;
-  name: string;
-  resourceGroupId?: string;
-}
+export type CrNamespaceArgs = Inputs<NamespaceInputs>;
 
 /** An IBM Cloud Container Registry namespace. Deleting it deletes every image in it. */
 export class CrNamespace extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly crn: pulumi.Output<string>;
 
-  constructor(name: string, args: Inputs<CrNamespaceArgs>, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: CrNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
     super(namespaceProvider, name, { crn: undefined, ...args }, opts, "ibm", "CrNamespace");
   }
 }
 
-export interface ServiceIdArgs {
-  iamUrl: string;
-  accountId: string;
-  name: string;
-  description: string;
-}
+export type ServiceIdArgs = Inputs<ServiceIdInputs>;
 
 /** An IAM service ID (a machine identity with no access of its own). */
 export class ServiceId extends pulumi.dynamic.Resource {
   declare readonly iamId: pulumi.Output<string>;
   declare readonly crn: pulumi.Output<string>;
 
-  constructor(name: string, args: Inputs<ServiceIdArgs>, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: ServiceIdArgs, opts?: pulumi.CustomResourceOptions) {
     super(serviceIdProvider, name, { iamId: undefined, crn: undefined, entityTag: undefined, ...args }, opts, "ibm", "ServiceId");
   }
 }
 
-export interface ServiceIdApiKeyArgs {
-  iamUrl: string;
-  accountId: string;
-  iamId: string;
-  name: string;
-  description: string;
-  rotation: string;
-}
+export type ServiceIdApiKeyArgs = Inputs<ApiKeyInputs>;
 
 /** An API key of a service ID. `apikey` is a secret, known only from the create call. */
 export class ServiceIdApiKey extends pulumi.dynamic.Resource {
   declare readonly apikey: pulumi.Output<string>;
 
-  constructor(name: string, args: Inputs<ServiceIdApiKeyArgs>, opts?: pulumi.CustomResourceOptions) {
-    super(apiKeyProvider, name, { apikey: undefined, ...args }, { ...opts, additionalSecretOutputs: ["apikey"] }, "ibm", "ServiceIdApiKey");
+  constructor(name: string, args: ServiceIdApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(apiKeyProvider, name, { apikey: undefined, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apikey"] }), "ibm", "ServiceIdApiKey");
   }
 }
 
-export interface AccessPolicyArgs {
-  iamUrl: string;
-  accountId: string;
-  subjectIamId: string;
-  serviceName: "container-registry";
-  region: string;
-  resourceType: "namespace";
-  resource: string;
-  roles: ("Reader" | "Writer")[];
-}
+/** Machine identities get Reader or Writer; `check` refuses anything else. */
+export type AccessPolicyArgs = Inputs<Omit<AccessPolicyInputs, "roles"> & { roles: ("Reader" | "Writer")[] }>;
 
 /** An IAM access policy granting a subject roles on one container-registry namespace. */
 export class AccessPolicy extends pulumi.dynamic.Resource {
   declare readonly policyId: pulumi.Output<string>;
 
-  constructor(name: string, args: Inputs<AccessPolicyArgs>, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: AccessPolicyArgs, opts?: pulumi.CustomResourceOptions) {
     super(accessPolicyProvider, name, { policyId: undefined, ...args }, opts, "ibm", "AccessPolicy");
   }
 }
