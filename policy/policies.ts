@@ -291,14 +291,17 @@ function podImages(spec: Record<string, unknown>): string[] {
   return [...records(pod.initContainers), ...records(pod.containers)].map((c) => str(c.image)).filter((i): i is string => i !== undefined);
 }
 
+/** Workloads this program deploys itself (Harbor's chart images are pinned by the chart version). */
+const WORKLOAD_TYPES = ["kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
+
 export const pinnedImages: Policy = {
   name: "pinned-images",
-  description: "Mirror static pods and DaemonSets run images pinned by digest (name@sha256:...).",
+  description: "Mirror static pods and the DaemonSets, Deployments and StatefulSets this program deploys run images pinned by digest (name@sha256:...).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const r of args.resources) {
       const p = plainProps(r);
-      const images = r.type === TOKENS.regionMirrors ? strings(p.staticPodImages) : r.type === "kubernetes:apps/v1:DaemonSet" ? podImages(p) : [];
+      const images = r.type === TOKENS.regionMirrors ? strings(p.staticPodImages) : WORKLOAD_TYPES.includes(r.type) ? podImages(p) : [];
       const unpinned = [...new Set(images.filter((i) => !isDigestPinned(i)))];
       if (unpinned.length > 0) {
         report(`${label(r)} runs image${unpinned.length > 1 ? "s" : ""} not pinned by digest: ${unpinned.join(", ")}. Use name@sha256:<digest> so every node runs the same bytes.`, r.urn);
@@ -340,9 +343,12 @@ export const noInsecureUpstreams: Policy = {
         }
       } else if (r.type.startsWith("pulumi-nodejs:dynamic/")) {
         for (const o of objectsIn(p)) {
-          const flag = Object.keys(o).find((k) => /^(insecure|skip_?verify|insecure_?skip_?verify)$/i.test(k) && o[k] === true);
+          const flag = Object.keys(o).find((k) => /^(insecure|skip_?verify|insecure_?skip_?verify|harbor_?insecure)$/i.test(k) && o[k] === true);
           if (!flag) continue;
-          const host = hostOf(str(o.url) ?? str(o.remoteUrl) ?? str(o.endpoint) ?? str(o.server) ?? "");
+          // Harbor's dynamic resources name the flag toward Harbor `insecure` (no remote URL
+          // beside it) or, on RegistryEndpoint, `harborInsecure`: the host is then Harbor's.
+          const towardHarbor = /^harbor/i.test(flag) || (str(o.url) ?? str(o.remoteUrl) ?? str(o.endpoint) ?? str(o.server)) === undefined;
+          const host = hostOf((towardHarbor ? str(o.harborUrl) : str(o.url) ?? str(o.remoteUrl) ?? str(o.endpoint) ?? str(o.server)) ?? "");
           if (host === undefined || !allowed(host)) bad.push(`${flag} -> ${host ?? "unknown host"}`);
         }
       }

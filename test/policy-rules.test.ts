@@ -244,6 +244,15 @@ describe("pinned-images", () => {
       { message: "DaemonSet::eu-west-node-files runs image not pinned by digest: busybox:latest. Use name@sha256:<digest> so every node runs the same bytes.", urn: urnOf(ds) },
     ]);
   });
+
+  it("also blocks a Deployment the program deploys (the in-cluster backup registry)", async () => {
+    const specs = healthySpecs();
+    const dep = { type: "kubernetes:apps/v1:Deployment", name: "local-oci-registry", props: { spec: { template: { spec: { containers: [{ name: "registry", image: "docker.io/library/registry:2.8.3" }] } } } } };
+    const run = await runStackPolicy(pinnedImages, build([...specs, dep]));
+    expect(run.violations.map((v) => v.message)).toEqual([
+      "Deployment::local-oci-registry runs image not pinned by digest: docker.io/library/registry:2.8.3. Use name@sha256:<digest> so every node runs the same bytes.",
+    ]);
+  });
 });
 
 describe("no-insecure-upstreams", () => {
@@ -259,6 +268,17 @@ describe("no-insecure-upstreams", () => {
     expect(run.violations.map((v) => v.message)).toEqual([
       "RegistryEndpoint::harbor-endpoint-acr-weu skips TLS verification toward insecure -> regtopoweu.azurecr.io. Give the upstream a trusted certificate, or set registry-topology:allowInsecureUpstreams: true to accept the risk.",
       'RegionMirrors::eu-west skips TLS verification toward mirror "acr-weu" -> regtopoweu.azurecr.io. Give the upstream a trusted certificate, or set registry-topology:allowInsecureUpstreams: true to accept the risk.',
+    ]);
+  });
+
+  it("names Harbor's host when TLS verification toward Harbor itself is off", async () => {
+    const specs = healthySpecs();
+    findSpec(specs, "harbor-project-library").props.insecure = true;
+    findSpec(specs, "harbor-endpoint-acr-weu").props.harborInsecure = true;
+    const run = await runStackPolicy(noInsecureUpstreams, build(specs));
+    expect(run.violations.map((v) => v.message)).toEqual([
+      "Project::harbor-project-library skips TLS verification toward insecure -> harbor.example.com. Give the upstream a trusted certificate, or set registry-topology:allowInsecureUpstreams: true to accept the risk.",
+      "RegistryEndpoint::harbor-endpoint-acr-weu skips TLS verification toward harborInsecure -> harbor.example.com. Give the upstream a trusted certificate, or set registry-topology:allowInsecureUpstreams: true to accept the risk.",
     ]);
   });
 

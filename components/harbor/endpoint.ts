@@ -9,7 +9,7 @@ export interface HarborRegistryEndpointArgs extends HarborConnectionArgs {
   type: pulumi.Input<string>;
   url: pulumi.Input<string>;
   accessKey?: pulumi.Input<string>;
-  /** Stored in Harbor only; the state keeps a salted hash (`accessSecretHash`). */
+  /** A secret input; the outputs keep only a salted hash (`accessSecretHash`). */
   accessSecret?: pulumi.Input<string>;
   /** Harbor skips TLS verification toward this remote registry. */
   remoteInsecure?: pulumi.Input<boolean>;

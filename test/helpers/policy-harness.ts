@@ -1,9 +1,10 @@
 // Runs policy objects without the CLI or a PolicyPack (which would start a gRPC server):
 // hand-built PolicyResources, real renders turned into PolicyResources, and a runner that behaves
 // like @pulumi/policy's analyzer (getConfig() returns the policy's config, notApplicable() throws).
-import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { SECRET_MARKERS_KEPT, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../../policy/graph";
-import { toPolicyResources } from "../../policy/offline";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { evaluatePolicies } from "../../policy/evaluate";
+import { SECRET_SIG, SIG_KEY, unwrapSecrets } from "../../policy/graph";
+import { policyResourceOf, toPolicyResources } from "../../policy/offline";
 import { renderStack } from "../../infra/offline/render";
 
 export interface ResourceSpec {
@@ -19,8 +20,6 @@ export function secret<T>(value: T): { value: T } {
   return { [SIG_KEY]: SECRET_SIG, value } as unknown as { value: T };
 }
 
-type ResourceClass = { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
-
 /**
  * "offline": props keep secret markers and the resource is tagged as the offline check tags it.
  * "cli": plain props, as @pulumi/policy's analyzer hands them to stack policies.
@@ -28,27 +27,15 @@ type ResourceClass = { __pulumiType?: string; isInstance?: (o: unknown) => boole
 export type Shape = "offline" | "cli";
 
 export function policyResource(spec: ResourceSpec, shape: Shape = "offline"): PolicyResource {
-  const props = shape === "cli" ? (unwrapSecrets(spec.props ?? {}) as Record<string, unknown>) : (spec.props ?? {});
-  const isType = (cls: ResourceClass) => (cls.__pulumiType !== undefined ? cls.__pulumiType === spec.type : cls.isInstance?.({ __pulumiType: spec.type }) === true);
-  return {
+  return policyResourceOf({
     type: spec.type,
     name: spec.name,
     urn: `urn:pulumi:test::registry-topology::${spec.type}::${spec.name}`,
-    props,
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: spec.additionalSecretOutputs ?? [],
-    },
+    props: shape === "cli" ? (unwrapSecrets(spec.props ?? {}) as Record<string, unknown>) : (spec.props ?? {}),
+    additionalSecretOutputs: spec.additionalSecretOutputs,
     parent: spec.parent,
-    dependencies: [],
-    propertyDependencies: {},
-    isType,
-    asType: (cls: ResourceClass) => (isType(cls) ? props : undefined),
-    ...(shape === "offline" ? { [SECRET_MARKERS_KEPT]: true } : {}),
-  } as unknown as PolicyResource;
+    secretMarkersKept: shape === "offline",
+  });
 }
 
 export interface PolicyRun {
@@ -56,25 +43,14 @@ export interface PolicyRun {
   notApplicable?: string;
 }
 
-class NotApplicable extends Error {}
-
+/** One policy at its level in code, with `config` as its properties, through the offline evaluator. */
 export async function runStackPolicy(policy: StackValidationPolicy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<PolicyRun> {
-  const violations: PolicyRun["violations"] = [];
-  const args: StackValidationArgs = {
-    resources,
-    stackTags: new Map(),
-    getConfig: <T extends object>() => ({ ...config }) as T,
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
+  const level = policy.enforcementLevel ?? "mandatory";
+  const result = await evaluatePolicies([policy], resources, { [policy.name]: { ...config, enforcementLevel: level } });
+  return {
+    violations: result.violations.map(({ message, urn }) => ({ message, urn })),
+    ...(result.notApplicable[0] ? { notApplicable: result.notApplicable[0].reason } : {}),
   };
-  try {
-    await policy.validateStack(args, (message, urn) => violations.push({ message, urn }));
-  } catch (e) {
-    if (e instanceof NotApplicable) return { violations, notApplicable: e.message };
-    throw e;
-  }
-  return { violations };
 }
 
 /** A stack (name or Pulumi.<name>.yaml path) rendered under mocks, as the offline check sees it. */
