@@ -8,11 +8,13 @@ beforeAll(async () => { emu = new HarborEmulator(); await emu.start(); });
 afterAll(async () => { await emu.stop(); });
 
 async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${emu.url}/api/v2.0${path}`, {
+  const send = () => fetch(`${emu.url}/api/v2.0${path}`, {
     method,
     headers: { Authorization: "Basic " + Buffer.from("admin:Harbor12345").toString("base64"), "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // fetch keeps connections alive: the first request after emu.restart() may hit a closed one.
+  const res = await send().catch(send);
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
@@ -53,7 +55,8 @@ describe("emulator follows Harbor", () => {
     expect((await api("PUT", `/replication/policies/${pid}`, { name: "p1", dest_registry: { id: regId }, trigger: { type: "event_based" } })).status).toBe(200);
     expect((await api("GET", `/replication/policies/${pid}`)).body).toMatchObject({ dest_namespace_replace_count: -1, enabled: false });
     expect((await api("DELETE", `/registries/${regId}`)).status).toBe(412);
-    expect((await api("POST", "/replication/policies", { name: "p2", src_registry: { id: regId }, trigger: { type: "event_based" } })).status).toBe(400);
+    // Harbor's API refuses a policy naming both sides (or neither), not a pull-mode one (model.go Policy.Validate).
+    expect((await api("POST", "/replication/policies", { name: "p2", src_registry: { id: regId }, dest_registry: { id: regId }, trigger: { type: "event_based" } })).status).toBe(400);
     expect((await api("POST", "/replication/policies", { name: "p3", dest_registry: { id: regId }, filters: [{ type: "name", value: "x", decoration: "matches" }] })).status).toBe(400);
   });
 
@@ -64,6 +67,69 @@ describe("emulator follows Harbor", () => {
     const id = r.body.id as number;
     expect((await api("GET", `/robots/${id}`)).body).not.toHaveProperty("secret");
     expect((await api("PUT", `/robots/${id}`, { name: "bot", level: "system", duration: -1 })).status).toBe(400);
+  });
+
+  it("robot: stored bare, answered with the robot_name_prefix setting; q=name= matches the stored name; pairs validated", async () => {
+    const body = (name: string, resource = "repository", action = "pull") => ({ name, level: "system", duration: -1, permissions: [{ kind: "project", namespace: "library", access: [{ resource, action }] }] });
+    expect((await api("POST", "/robots", body("pair", "artifact", "pull"))).body).toMatchObject({ errors: [{ message: "bad request permission: artifact:pull" }] });
+    emu.robotNamePrefix = "svc-";
+    const r = await api("POST", "/robots", body("stored"));
+    expect(r.body.name).toBe("svc-stored");
+    expect(emu.robots.get(r.body.id as number)!.name).toBe("stored");
+    expect((await api("GET", "/robots?q=name=stored")).body.map((x: { name: string }) => x.name)).toEqual(["svc-stored"]);
+    expect((await api("GET", "/robots?q=name=svc-stored")).body).toEqual([]);
+    expect((await api("GET", "/configurations")).body.robot_name_prefix).toEqual({ value: "svc-", editable: true });
+    emu.robotNamePrefix = "robot$";
+  });
+
+  it("project: 412 while it holds repositories; repositories listed and deleted by project name; quota limits", async () => {
+    const p = await api("POST", "/projects", { project_name: "imgs", metadata: { public: "false" }, storage_limit: 1125899906842625 });
+    expect(p).toMatchObject({ status: 400, body: { errors: [{ message: expect.stringMatching(/exceeded 1024TB/) }] } });
+    const created = await api("POST", "/projects", { project_name: "imgs", metadata: { public: "false" }, storage_limit: 0 });
+    const id = Number(created.headers.get("location")!.split("/").pop());
+    expect(emu.quotas.get(id)!.hard.storage).toBe(-1); // 0 means Harbor's default (-1)
+    expect((await api("PUT", `/quotas/${id}`, { hard: { storage: 0 } })).status).toBe(400);
+    emu.addRepository("imgs", "a/b");
+    expect((await api("GET", `/projects/${id}`)).body.repo_count).toBe(1);
+    expect(await api("DELETE", `/projects/${id}`)).toMatchObject({ status: 412, body: { errors: [{ code: "PRECONDITION", message: "the project contains repositories, can not be deleted" }] } });
+    expect((await api("GET", "/projects/imgs/repositories")).body.map((r: { name: string }) => r.name)).toEqual(["imgs/a/b"]);
+    expect((await api("DELETE", "/projects/imgs/repositories/a%252Fb")).status).toBe(200);
+    expect((await api("DELETE", `/projects/${id}`)).status).toBe(200);
+  });
+
+  it("registry PUT: an empty access_key drops the credential; v2.15.1 keeps the secret on a URL change", async () => {
+    const created = await api("POST", "/registries", { name: "cred", type: "docker-registry", url: "https://cred", credential: { type: "basic", access_key: "k", access_secret: "s" } });
+    const id = Number(created.headers.get("location")!.split("/").pop());
+    expect((await api("PUT", `/registries/${id}`, { url: "https://cred2" })).status).toBe(200);
+    expect(emu.registries.get(id)!.credential).toMatchObject({ access_key: "k", access_secret: "s" });
+    expect((await api("PUT", `/registries/${id}`, { access_key: "", access_secret: "" })).status).toBe(200);
+    expect((await api("GET", `/registries/${id}`)).body.credential).toBeUndefined();
+  });
+
+  it("policy: cron checked on single blanks, destination namespace and filters as Harbor does", async () => {
+    const reg = await api("POST", "/registries", { name: "cronreg", type: "docker-registry", url: "https://cronreg" });
+    const regId = Number(reg.headers.get("location")!.split("/").pop());
+    const policy = (name: string, extra: Record<string, unknown>) => api("POST", "/replication/policies", { name, dest_registry: { id: regId }, ...extra });
+    expect((await policy("c1", { trigger: { type: "scheduled", trigger_settings: { cron: " 0 0 * * * *" } } })).status).toBe(400);
+    expect((await policy("c2", { trigger: { type: "scheduled", trigger_settings: { cron: "0 * * * * *" } } })).status).toBe(400);
+    expect((await policy("c3", { trigger: { type: "scheduled", trigger_settings: { cron: "0 0 */6 * * *" } } })).status).toBe(201);
+    expect((await policy("n1", { dest_namespace: "Upper/Case" })).status).toBe(400);
+    expect((await policy("f1", { filters: [{ type: "resource", value: "chart" }] })).status).toBe(400);
+  });
+
+  it("execution: fails when told to, and a restart keeps the state on the same address", async () => {
+    const reg = await api("POST", "/registries", { name: "execreg", type: "docker-registry", url: "https://execreg" });
+    const regId = Number(reg.headers.get("location")!.split("/").pop());
+    const p = await api("POST", "/replication/policies", { name: "exec", dest_registry: { id: regId }, enabled: true });
+    const pid = Number(p.headers.get("location")!.split("/").pop());
+    emu.failExecutions = 1;
+    const e = await api("POST", "/replication/executions", { policy_id: pid });
+    const eid = Number(e.headers.get("location")!.split("/").pop());
+    expect((await api("GET", `/replication/executions/${eid}`)).body).toMatchObject({ status: "Failed" });
+    const before = emu.url;
+    await emu.restart();
+    expect(emu.url).toBe(before);
+    expect((await api("GET", `/replication/policies/${pid}`)).body).toMatchObject({ name: "exec" });
   });
 
   it("lists paginate with X-Total-Count and Link", async () => {

@@ -83,9 +83,10 @@ describe("Project lifecycle", () => {
     expect(await projects.diff(id, updated, { ...conn(emu), name: "apps2", public: true, storageQuotaGiB: 20 })).toMatchObject({ replaces: ["name"] });
     (emu.projects.get(Number(id))!.metadata as Record<string, string>).public = "false";
     expect((await projects.read(id, updated)).props!.public).toBe(false);
-    emu.projects.get(Number(id))!.repo_count = 2;
-    await expect(projects.delete(id, updated)).rejects.toThrow(/HTTP 412 PRECONDITION: the project apps contains repositories.*remove that first/);
-    emu.projects.get(Number(id))!.repo_count = 0;
+    emu.addRepository("apps", "api");
+    emu.addRepository("apps", "team/web");
+    await expect(projects.delete(id, updated)).rejects.toThrow(/HTTP 412: project "apps" still holds 2 repositories \(apps\/api, apps\/team\/web\).*forceDestroy: true/);
+    emu.repositories.clear();
     await projects.delete(id, updated);
     await projects.delete(id, updated);
     expect(await projects.read(id, updated)).toEqual({ id: "", props: {} });
@@ -210,7 +211,7 @@ describe("RobotAccount lifecycle", () => {
     expect(fixed.secret).toBe(rotated.secret);
 
     expect(await robots.diff(id, fixed, { ...inputs, name: "other", rotationToken: "2" })).toMatchObject({ replaces: ["name"] });
-    expect(await robots.failures({ ...inputs, access: [{ resource: "repository", action: "push" }] })).toEqual([{ property: "access", reason: expect.stringMatching(/not read-only/) }]);
+    expect(await robots.failures({ ...inputs, access: [{ resource: "repository", action: "push" }] })).toEqual([{ property: "access", reason: expect.stringMatching(/"repository:push" is not a read-only permission/) }]);
     expect(await robots.failures({ ...inputs, duration: 0 })).toEqual([{ property: "duration", reason: expect.stringMatching(/-1/) }]);
 
     await robots.delete(id, fixed);
@@ -222,7 +223,7 @@ describe("RobotAccount lifecycle", () => {
 describe("emulator contract", () => {
   it("every request body the providers sent conforms to Harbor's swagger", () => {
     // Runs last in this file: every request of the lifecycle tests above.
-    expect(seen.length).toBeGreaterThan(50);
+    expect(seen.length).toBeGreaterThan(40);
     for (const r of seen) expect({ route: `${r.method} ${r.path}`, problems: r.schemaProblems }).toEqual({ route: `${r.method} ${r.path}`, problems: [] });
   });
 });

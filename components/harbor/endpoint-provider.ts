@@ -36,16 +36,23 @@ export function endpointCreateBody(p: Record<string, unknown>): Record<string, u
   return body;
 }
 
-/** Harbor's flat, partial PUT body. The secret always goes along: a URL change without it clears it. */
+/**
+ * Harbor's flat, partial PUT body (v2.15.1 src/server/v2.0/handler/registry.go UpdateRegistry: a
+ * field that is absent keeps its stored value). The credential fields are always sent: the secret
+ * because a URL change without it clears it on Harbor after 2.15.2, and an empty access key because
+ * that is the only way to remove a credential (src/pkg/reg/manager.go toDaoModel stores none
+ * without a key); omitting them would keep the old one forever.
+ */
 export function endpointUpdateBody(p: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return {
     name: p.name,
     description: p.description ?? "",
     url: p.url,
     insecure: p.insecure === true,
+    credential_type: "basic",
+    access_key: p.accessKey ?? "",
+    access_secret: p.accessKey ? (p.accessSecret ?? "") : "",
   };
-  if (p.accessKey) Object.assign(body, { credential_type: "basic", access_key: p.accessKey, access_secret: p.accessSecret ?? "" });
-  return body;
 }
 
 /** Harbor's GET answer mapped onto this resource's properties. */

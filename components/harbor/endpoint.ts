@@ -9,7 +9,7 @@ export interface HarborRegistryEndpointArgs extends HarborConnectionArgs {
   type: pulumi.Input<string>;
   url: pulumi.Input<string>;
   accessKey?: pulumi.Input<string>;
-  /** A secret input; the outputs keep only a salted hash (`accessSecretHash`). */
+  /** A secret input; the outputs keep only a salted hash (`accessSecretHash`, itself a secret output). */
   accessSecret?: pulumi.Input<string>;
   /** Harbor skips TLS verification toward this remote registry. */
   remoteInsecure?: pulumi.Input<boolean>;
@@ -24,6 +24,7 @@ export class HarborRegistryEndpoint extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly type: pulumi.Output<string>;
   declare readonly url: pulumi.Output<string>;
+  /** Secret: a salted scrypt hash of the access secret, so diff sees a rotation. */
   declare readonly accessSecretHash: pulumi.Output<string>;
 
   constructor(name: string, args: HarborRegistryEndpointArgs, opts?: pulumi.CustomResourceOptions) {
@@ -43,7 +44,8 @@ export class HarborRegistryEndpoint extends pulumi.dynamic.Resource {
         registryId: undefined,
         accessSecretHash: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["harborPassword", "accessSecret"] }),
+      // The hash too: for a low-entropy password a salted hash in plain state is guessable offline.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["harborPassword", "accessSecret", "accessSecretHash"] }),
       "harbor",
       "RegistryEndpoint",
     );

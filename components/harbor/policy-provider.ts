@@ -79,34 +79,63 @@ function finalStatus(status: unknown): boolean {
 /**
  * Start one execution and wait (bounded) for its state. A retried POST whose first attempt may have
  * reached Harbor looks for a manual execution started meanwhile instead of starting a second one.
+ * Never throws once the policy exists: a start that fails is reported as `StartFailed` (the next
+ * `up` retries it), a status that cannot be read as `Unknown` (the next refresh reads it).
  */
 async function backfill(client: HarborClient, policyId: number, name: string, waitSeconds: number): Promise<Record<string, unknown>> {
   const what = `start backfill execution of replication policy "${name}"`;
   let id = 0;
-  // Bounded: an attempt that may have reached Harbor is looked up before starting another one.
-  for (let attempt = 1; id === 0; attempt++) {
-    const startedAt = Date.now();
-    try {
-      const r = await client.call("POST", "/replication/executions", { body: { policy_id: policyId }, what, accept: [412], retryAmbiguous: false });
-      if (r.status === 412) return { backfillExecutionId: 0, backfillStatus: "Skipped", backfillStatusText: "policy disabled: Harbor starts no execution" };
-      id = client.idFromLocation(r, what);
-    } catch (e) {
-      if (!(e as { ambiguous?: boolean }).ambiguous || attempt >= 3) throw e;
-      const list = await client.list("/replication/executions", { policy_id: policyId, trigger: "manual" }, `find backfill execution of "${name}"`);
-      const mine = list.filter((x) => Date.parse(String(x.start_time)) >= startedAt - 60_000).map((x) => Number(x.id));
-      id = Math.max(0, ...mine);
+  try {
+    // Bounded: an attempt that may have reached Harbor is looked up before starting another one.
+    for (let attempt = 1; id === 0; attempt++) {
+      const startedAt = Date.now();
+      try {
+        const r = await client.call("POST", "/replication/executions", { body: { policy_id: policyId }, what, accept: [412], retryAmbiguous: false });
+        if (r.status === 412) return { backfillExecutionId: 0, backfillStatus: "Skipped", backfillStatusText: "policy disabled: Harbor starts no execution" };
+        id = client.idFromLocation(r, what);
+      } catch (e) {
+        if (!(e as { ambiguous?: boolean }).ambiguous || attempt >= 3) throw e;
+        const list = await client.list("/replication/executions", { policy_id: policyId, trigger: "manual" }, `find backfill execution of "${name}"`);
+        const mine = list.filter((x) => Date.parse(String(x.start_time)) >= startedAt - 60_000).map((x) => Number(x.id));
+        id = Math.max(0, ...mine);
+      }
     }
+  } catch (e) {
+    return { backfillExecutionId: 0, backfillStatus: "StartFailed", backfillStatusText: `${(e as Error).message} (the next pulumi up starts it again)` };
   }
-  let exec: Record<string, unknown> = { status: "InProgress", status_text: "" };
+  let exec: Record<string, unknown> = { status: "Unknown", status_text: "" };
   let delay = 250;
   const deadline = Date.now() + waitSeconds * 1000;
-  for (let i = 0; i < 100; i++) {
-    exec = (await client.call("GET", `/replication/executions/${id}`, { what: `read backfill execution ${id}` })).body as Record<string, unknown>;
-    if (finalStatus(exec.status) || Date.now() + delay > deadline) break;
-    await new Promise((res) => setTimeout(res, delay));
-    delay = Math.min(delay * 2, 5000);
+  try {
+    for (let i = 0; i < 100; i++) {
+      exec = (await client.call("GET", `/replication/executions/${id}`, { what: `read backfill execution ${id}` })).body as Record<string, unknown>;
+      if (finalStatus(exec.status) || Date.now() + delay > deadline) break;
+      await new Promise((res) => setTimeout(res, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  } catch (e) {
+    exec = { status: "Unknown", status_text: `started, but its status could not be read: ${(e as Error).message}` };
   }
   return { backfillExecutionId: id, backfillStatus: String(exec.status ?? "Unknown"), backfillStatusText: String(exec.status_text ?? "") };
+}
+
+/**
+ * A backfill the next `up` starts again: it could not start, failed, was stopped (Harbor restarted),
+ * or was skipped while the policy was disabled and the policy is enabled now.
+ */
+export function backfillDue(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  return news.backfill === true && news.enabled === true && ["StartFailed", "Failed", "Stopped", "Skipped"].includes(String(olds.backfillStatus));
+}
+
+/** Harbor's cron as validated: trimmed, single blanks (Harbor splits on " ": model.go Policy.Validate). */
+export function normalizeCron(cron: string): string {
+  return cron.trim().split(/\s+/).join(" ");
+}
+
+/** The policy found under our name is ours: same destination and same source project. */
+function isOurs(r: Record<string, unknown>, p: Record<string, unknown>): boolean {
+  const found = policyFromHarbor(r);
+  return found.destinationRegistryId === Number(p.destinationRegistryId) && String((found.filters as PolicyFilters).name).startsWith(`${String(p.projectName)}/`);
 }
 
 function policyOutputs(p: Record<string, unknown>, policyId: number, run: Record<string, unknown>): Record<string, unknown> {
@@ -143,6 +172,8 @@ export const policyProvider: dynamic.ResourceProvider = {
     } else if (news.trigger === "scheduled") {
       const problem = typeof news.cron === "string" ? harborCronProblem(news.cron) : "missing";
       if (problem && !isUnknown(news.cron)) failures.push({ property: "cron", reason: `expected a Harbor cron such as "0 0 */6 * * *" (6 fields, seconds first): ${problem}` });
+      // What is validated is what is sent: Harbor checks fields split on single blanks.
+      else if (typeof news.cron === "string") inputs.cron = normalizeCron(news.cron);
     } else if (news.cron) {
       failures.push({ property: "cron", reason: "cron applies only to trigger scheduled" });
     }
@@ -170,6 +201,7 @@ export const policyProvider: dynamic.ResourceProvider = {
     // Another destination is another policy: replace, deleting first because the name stays.
     const replaces = changedKeys(olds, news, ["harborUrl", "destinationRegistryId"]);
     const updates = changedKeys(olds, news, [...policyApiFields(), ...connectionKeys(), "destinationRegistryName", "projectName", "backfill", "backfillToken", "backfillWaitSeconds", "adoptExisting"]);
+    if (backfillDue(olds, news)) updates.push("backfillStatus");
     const nameSame = changedKeys(olds, news, ["name"]).length === 0;
     return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && nameSame };
   },
@@ -177,12 +209,22 @@ export const policyProvider: dynamic.ResourceProvider = {
   async create(inputs) {
     const client = harborClient(connectionOf(inputs));
     const name = String(inputs.name);
+    // A policy under our name with our destination and project is one this resource created whose
+    // state was lost (a crash after Harbor committed): adopted without asking. Another one is not.
     const created = await createOrAdopt({
       client, path: "/replication/policies", body: policyBody(inputs), name, kind: "replication policy",
-      adoptExisting: inputs.adoptExisting === true,
+      adoptExisting: true,
       findId: () => findIdByName(client, "/replication/policies", name),
     });
-    if (created.adopted) await client.call("PUT", `/replication/policies/${created.id}`, { body: policyBody(inputs), what: `take over replication policy "${name}"` });
+    if (created.adopted) {
+      const found = (await client.call("GET", `/replication/policies/${created.id}`, { what: `read replication policy "${name}"` })).body as Record<string, unknown>;
+      if (inputs.adoptExisting !== true && !isOurs(found, inputs)) {
+        throw new Error(`Harbor API call failed: create replication policy "${name}": a replication policy named "${name}" exists already in Harbor for another destination or project ` +
+          `(registry ${String(policyFromHarbor(found).destinationRegistryId)}, filter "${String((policyFromHarbor(found).filters as PolicyFilters).name)}"). ` +
+          `Rename one of them, delete it in Harbor, or set adoptExisting: true to take it over.`);
+      }
+      await client.call("PUT", `/replication/policies/${created.id}`, { body: policyBody(inputs), what: `take over replication policy "${name}"` });
+    }
     const run = inputs.backfill === true && inputs.enabled === true
       ? await backfill(client, created.id, name, Number(inputs.backfillWaitSeconds ?? 30))
       : { backfillExecutionId: 0, backfillStatus: "NotRequested", backfillStatusText: "" };
@@ -210,7 +252,7 @@ export const policyProvider: dynamic.ResourceProvider = {
       await client.call("PUT", `/replication/policies/${id}`, { body: policyBody(news), what: `update replication policy "${String(news.name)}"` });
     }
     let run: Record<string, unknown> = { backfillExecutionId: olds.backfillExecutionId ?? 0, backfillStatus: olds.backfillStatus ?? "NotRequested", backfillStatusText: olds.backfillStatusText ?? "" };
-    if (changedKeys(olds, news, ["backfillToken"]).length > 0 && news.backfill === true && news.enabled === true) {
+    if ((changedKeys(olds, news, ["backfillToken"]).length > 0 && news.backfill === true && news.enabled === true) || backfillDue(olds, news)) {
       run = await backfill(client, Number(id), String(news.name), Number(news.backfillWaitSeconds ?? 30));
     }
     return { outs: policyOutputs(news, Number(id), run) };

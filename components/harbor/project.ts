@@ -9,6 +9,13 @@ export interface HarborProjectArgs extends HarborConnectionArgs {
   storageQuotaGiB?: pulumi.Input<number>;
   /** Make it a proxy cache of a registry endpoint (e.g. type docker-hub, against Docker Hub pull limits). */
   proxyCache?: pulumi.Input<{ registryId: pulumi.Input<number>; speedKbps?: pulumi.Input<number> }>;
+  /**
+   * Delete the project's repositories (and their images) when the project is deleted: on destroy,
+   * rename, or a proxy-cache upstream change. Default false: deleting a project that holds
+   * repositories fails with an error naming them (Harbor refuses with 412). Like
+   * terraform-provider-harbor's `force_destroy`.
+   */
+  forceDestroy?: pulumi.Input<boolean>;
 }
 
 /** A Harbor project (the unit that is replicated and that robots get access to). */
@@ -26,6 +33,7 @@ export class HarborProject extends pulumi.dynamic.Resource {
         public: args.public ?? false,
         storageQuotaGiB: args.storageQuotaGiB,
         proxyCache: args.proxyCache,
+        forceDestroy: args.forceDestroy ?? false,
         projectId: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["harborPassword"] }),

@@ -4,17 +4,47 @@
  * which the resource marks secret. Changing `rotationToken` refreshes it.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { harborClient } from "./client";
+import { harborClient, type HarborClient } from "./client";
 import {
   changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, deleteIfPresent,
-  findIdByName, gone, isUnknown,
+  gone, isUnknown,
 } from "./provider-support";
 
 export interface RobotAccess { resource: string; action: string }
 
-/** Actions a pull-only robot may hold: nothing that writes or deletes. */
-export function readOnlyActions(): string[] {
-  return ["pull", "read", "list"];
+/**
+ * (resource, action) pairs a pull-only robot may hold: the read-only part of Harbor's project-scope
+ * catalogue (v2.15.1 src/common/rbac/const.go `PoliciesMap[ScopeProject]`). Harbor validates the
+ * pair, not the action alone (src/server/v2.0/handler/robot.go `containsAccess`): `artifact:pull`
+ * is refused although `pull` is read-only.
+ */
+export function readOnlyPermissions(): string[] {
+  return [
+    "repository:pull", "repository:read", "repository:list", "artifact:read", "artifact:list", "tag:list", "accessory:list",
+    "artifact-addition:read", "scan:read", "sbom:read", "label:read", "label:list", "metadata:read", "metadata:list", "project:read", "quota:read",
+  ];
+}
+
+/**
+ * Harbor's `robot_name_prefix` setting (default "robot$"; src/lib/config/userconfig.go RobotPrefix):
+ * Harbor stores a system robot under its bare name and adds the prefix only in its answers.
+ */
+export async function robotNamePrefix(client: HarborClient): Promise<string> {
+  const r = await client.call("GET", "/configurations", { what: "read Harbor's robot_name_prefix setting" });
+  const value = (r.body as { robot_name_prefix?: { value?: unknown } } | undefined)?.robot_name_prefix?.value;
+  if (typeof value !== "string") throw new Error("Harbor's GET /configurations answered no robot_name_prefix; check that harborUsername is a system administrator.");
+  return value;
+}
+
+/**
+ * A system robot by its bare name: `q=name=` is an exact match on the *stored* name
+ * (src/lib/orm/query.go setFilters), which has no prefix; the answer carries the prefix.
+ */
+async function findRobotId(client: HarborClient, name: string): Promise<number | undefined> {
+  const prefix = await robotNamePrefix(client);
+  const items = await client.list("/robots", { q: `Level=system,name=${name}` }, `look up robot "${name}"`);
+  const hit = items.find((i) => i.name === `${prefix}${name}`);
+  return hit ? Number(hit.id) : undefined;
 }
 
 export function robotPermissions(projects: string[], access: RobotAccess[]): Record<string, unknown>[] {
@@ -74,7 +104,7 @@ export const robotProvider: dynamic.ResourceProvider = {
     });
     if (Array.isArray(news.projects)) inputs.projects = [...(news.projects as string[])].sort();
     if (!isUnknown(news.name) && (typeof news.name !== "string" || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(news.name))) {
-      failures.push({ property: "name", reason: "expected a robot name in lower case: a-z, 0-9 with . _ - between them (Harbor adds the robot$ prefix)" });
+      failures.push({ property: "name", reason: "expected a robot name in lower case: a-z, 0-9 with . _ - between them (Harbor answers it with its robot_name_prefix setting, default robot$)" });
     }
     if (inputs.level !== "system") failures.push({ property: "level", reason: "only system-level robots are managed here (one robot spans several projects)" });
     const d = inputs.duration;
@@ -88,8 +118,9 @@ export const robotProvider: dynamic.ResourceProvider = {
     if (!isUnknown(access)) {
       if (!Array.isArray(access) || access.length === 0) failures.push({ property: "access", reason: "expected at least one { resource, action }" });
       else for (const a of access) {
-        if (!readOnlyActions().includes(String(a.action))) {
-          failures.push({ property: "access", reason: `action "${String(a.action)}" on ${String(a.resource)} is not read-only; this robot is pull-only (allowed: ${readOnlyActions().join(", ")})` });
+        const pair = `${String(a.resource)}:${String(a.action)}`;
+        if (!readOnlyPermissions().includes(pair)) {
+          failures.push({ property: "access", reason: `"${pair}" is not a read-only permission Harbor grants a project robot; this robot is pull-only (allowed resource:action pairs: ${readOnlyPermissions().join(", ")})` });
         }
       }
     }
@@ -108,7 +139,7 @@ export const robotProvider: dynamic.ResourceProvider = {
     const created = await createOrAdopt({
       client, path: "/robots", body: robotBody(inputs), name, kind: "robot account",
       adoptExisting: inputs.adoptExisting === true,
-      findId: () => findIdByName(client, "/robots", `robot$${name}`, "id", "name", "Level=system,"),
+      findId: () => findRobotId(client, name),
     });
     const answer = created.body as { name?: string; secret?: string } | undefined;
     let robotName = answer?.name;
@@ -121,7 +152,8 @@ export const robotProvider: dynamic.ResourceProvider = {
       secret = ((await client.call("PATCH", `/robots/${created.id}`, { body: {}, what: `refresh secret of robot "${name}"` })).body as { secret?: string }).secret;
     }
     if (!secret) throw new Error(`Harbor created robot "${name}" but returned no secret; delete it in Harbor and run again.`);
-    return { id: String(created.id), outs: robotOutputs(inputs, created.id, robotName ?? `robot$${name}`, secret) };
+    robotName ??= `${await robotNamePrefix(client)}${name}`;
+    return { id: String(created.id), outs: robotOutputs(inputs, created.id, robotName, secret) };
   },
 
   async read(id, props) {

@@ -3,7 +3,7 @@ import { robotProvider, type RobotAccess } from "./robot-provider";
 import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
 
 export interface RobotAccountArgs extends HarborConnectionArgs {
-  /** Short name; Harbor stores it as robot$<name>. */
+  /** Short name; Harbor stores it bare and answers it with its robot_name_prefix setting (default robot$). */
   name: pulumi.Input<string>;
   level?: pulumi.Input<"system">;
   description?: pulumi.Input<string>;
@@ -20,7 +20,7 @@ export interface RobotAccountArgs extends HarborConnectionArgs {
 /** A Harbor system robot account, pull-only; its secret is a secret output. */
 export class RobotAccount extends pulumi.dynamic.Resource {
   declare readonly robotId: pulumi.Output<number>;
-  /** Full name to log in with: robot$<name>. */
+  /** Full name to log in with, as Harbor answers it: <robot_name_prefix><name> (robot$<name> by default). */
   declare readonly robotName: pulumi.Output<string>;
   /** Secret. */
   declare readonly secret: pulumi.Output<string>;
