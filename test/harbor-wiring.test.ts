@@ -41,7 +41,7 @@ describe("Replication under the mock runtime", () => {
     const config = harborSchema.parse({
       hostname: "harbor.example.com",
       expose: { type: "ingress", className: "nginx", tlsSecretName: "harbor-tls" },
-      projects: [{ name: "library" }, { name: "apps", public: true, storageQuotaGiB: 50 }],
+      projects: [{ name: "library" }, { name: "apps", public: true, storageQuotaGiB: 50, forceDestroy: true }],
     });
     harbor = new Harbor("harbor", { config }, { parent: root });
     replication = new Replication("replication", {
@@ -76,10 +76,10 @@ describe("Replication under the mock runtime", () => {
   });
 
   it("one project per config entry, adopting Harbor's built-in library", () => {
-    const projects = of(TOKENS.harborProject).map((p) => ({ name: p.inputs.name, public: p.inputs.public, quota: p.inputs.storageQuotaGiB, adopt: p.inputs.adoptExisting }));
+    const projects = of(TOKENS.harborProject).map((p) => ({ name: p.inputs.name, public: p.inputs.public, quota: p.inputs.storageQuotaGiB, adopt: p.inputs.adoptExisting, force: p.inputs.forceDestroy }));
     expect(projects).toEqual([
-      { name: "library", public: false, quota: undefined, adopt: true },
-      { name: "apps", public: true, quota: 50, adopt: false },
+      { name: "library", public: false, quota: undefined, adopt: true, force: false },
+      { name: "apps", public: true, quota: 50, adopt: false, force: true },
     ]);
   });
 
@@ -92,7 +92,8 @@ describe("Replication under the mock runtime", () => {
     for (const e of eps) {
       expect(isSecret(e.inputs.accessSecret)).toBe(true);
       expect(unwrapSecret(e.inputs.accessSecret)).toBe(PUSH_SECRET);
-      expect(e.additionalSecretOutputs).toEqual(expect.arrayContaining(["harborPassword", "accessSecret"]));
+      // Issue 13 item 9: the salted hash of a (possibly low-entropy) secret is a secret output too.
+      expect(e.additionalSecretOutputs).toEqual(expect.arrayContaining(["harborPassword", "accessSecret", "accessSecretHash"]));
     }
   });
 

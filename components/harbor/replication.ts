@@ -54,6 +54,7 @@ export class Replication extends pulumi.ComponentResource {
       public: p.public,
       storageQuotaGiB: p.storageQuotaGiB,
       adoptExisting: BUILTIN_PROJECTS.includes(p.name),
+      forceDestroy: p.forceDestroy ?? false,
       // Harbor's own project stays when the stack is destroyed.
     }, { ...child, retainOnDelete: BUILTIN_PROJECTS.includes(p.name) }));
 
@@ -140,6 +141,8 @@ export class Replication extends pulumi.ComponentResource {
       public: hub.public,
       // Harbor's -1 means no bandwidth limit.
       proxyCache: { registryId: upstream.registryId, speedKbps: hub.speedLimitKbps > 0 ? hub.speedLimitKbps : -1 },
+      // A proxy cache always holds images: replacing it (new upstream) or destroying it needs this.
+      forceDestroy: hub.forceDestroy ?? false,
     }, child);
   }
 }

@@ -62,6 +62,8 @@ const project = z.strictObject({
   name: projectName,
   public: z.boolean().default(false),
   storageQuotaGiB: z.number().int().positive().optional(),
+  /** Delete the project's repositories when Pulumi deletes the project (destroy, rename); default false. */
+  forceDestroy: z.boolean().optional(),
 });
 
 const database = z.discriminatedUnion("type", [
@@ -137,6 +139,8 @@ export const harborSchema = z.strictObject({
       /** A Docker Hub account (raises the anonymous pull limit); anonymous when absent. */
       credential: credential.optional(),
       speedLimitKbps: z.number().int().min(0).default(0),
+      /** Delete the cached images when the project is replaced or destroyed; default false. */
+      forceDestroy: z.boolean().optional(),
     })
     .optional(),
 });
