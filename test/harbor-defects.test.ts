@@ -72,7 +72,7 @@ describe("2. a created replication policy always ends up in state", () => {
     expect(again.id).toBe(orphan.id);
     expect([...emu.policies.values()].filter((p) => p.name === "orphan")).toHaveLength(1);
     const other = await base("orphan-other");
-    await expect(policies.create({ ...other, name: "orphan" })).rejects.toThrow(/replication policy named "orphan" exists already.*another destination or project/);
+    await expect(policies.create({ ...other, name: "orphan" })).rejects.toThrow(/replication policy named "orphan" exists already in Harbor and differs from what this resource creates\. Set adoptExisting: true/);
   });
 });
 

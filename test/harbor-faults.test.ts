@@ -123,7 +123,7 @@ describe("error messages say which call, the status, Harbor's message and what t
 
   it("409 and 412 and 500", async () => {
     await endpoints.create(ep("dupe"));
-    expect(await failure(endpoints.create(ep("dupe")))).toMatch(/HTTP 409 CONFLICT: a registry endpoint named "dupe" exists already in Harbor\. Set adoptExisting: true/);
+    expect(await failure(endpoints.create(ep("dupe", { url: "https://other.azurecr.io" })))).toMatch(/HTTP 409 CONFLICT: a registry endpoint named "dupe" exists already in Harbor and differs from what this resource creates\. Set adoptExisting: true/);
     const unknownType = await failure(endpointProvider.create({ ...ep("weird"), type: "no-such-adapter", unhealthyRetrySeconds: 0 }).then(() => undefined));
     expect(unknownType).toMatch(/HTTP 500 UNKNOWN: adapter factory for no-such-adapter not found \(after 6 attempts\)\. Harbor failed internally/);
   });

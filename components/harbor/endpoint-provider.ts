@@ -123,6 +123,10 @@ export const endpointProvider: dynamic.ResourceProvider = {
       client, path: "/registries", body: endpointCreateBody(inputs), name, kind: "registry endpoint",
       adoptExisting: inputs.adoptExisting === true,
       findId: () => findIdByName(client, "/registries", name),
+      isOwn: async (id) => {
+        const current = endpointFromHarbor((await client.call("GET", `/registries/${id}`, { what: `read registry endpoint "${name}"` })).body as Record<string, unknown>);
+        return current.type === inputs.type && changedKeys(current, inputs, endpointApiFields()).length === 0;
+      },
       unhealthyRetryMs: Number(inputs.unhealthyRetrySeconds ?? 300) * 1000,
     });
     if (created.adopted) {

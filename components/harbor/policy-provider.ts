@@ -210,21 +210,15 @@ export const policyProvider: dynamic.ResourceProvider = {
     const client = harborClient(connectionOf(inputs));
     const name = String(inputs.name);
     // A policy under our name with our destination and project is one this resource created whose
-    // state was lost (a crash after Harbor committed): adopted without asking. Another one is not.
+    // state was lost (a crash after Harbor committed, or an older version that threw on a failed
+    // backfill): adopted without asking. Another one is not.
     const created = await createOrAdopt({
       client, path: "/replication/policies", body: policyBody(inputs), name, kind: "replication policy",
-      adoptExisting: true,
+      adoptExisting: inputs.adoptExisting === true,
       findId: () => findIdByName(client, "/replication/policies", name),
+      isOwn: async (id) => isOurs((await client.call("GET", `/replication/policies/${id}`, { what: `read replication policy "${name}"` })).body as Record<string, unknown>, inputs),
     });
-    if (created.adopted) {
-      const found = (await client.call("GET", `/replication/policies/${created.id}`, { what: `read replication policy "${name}"` })).body as Record<string, unknown>;
-      if (inputs.adoptExisting !== true && !isOurs(found, inputs)) {
-        throw new Error(`Harbor API call failed: create replication policy "${name}": a replication policy named "${name}" exists already in Harbor for another destination or project ` +
-          `(registry ${String(policyFromHarbor(found).destinationRegistryId)}, filter "${String((policyFromHarbor(found).filters as PolicyFilters).name)}"). ` +
-          `Rename one of them, delete it in Harbor, or set adoptExisting: true to take it over.`);
-      }
-      await client.call("PUT", `/replication/policies/${created.id}`, { body: policyBody(inputs), what: `take over replication policy "${name}"` });
-    }
+    if (created.adopted) await client.call("PUT", `/replication/policies/${created.id}`, { body: policyBody(inputs), what: `take over replication policy "${name}"` });
     const run = inputs.backfill === true && inputs.enabled === true
       ? await backfill(client, created.id, name, Number(inputs.backfillWaitSeconds ?? 30))
       : { backfillExecutionId: 0, backfillStatus: "NotRequested", backfillStatusText: "" };

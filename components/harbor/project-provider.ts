@@ -143,6 +143,13 @@ export const projectProvider: dynamic.ResourceProvider = {
       client, path: "/projects", body: projectCreateBody(inputs), name, kind: "project",
       adoptExisting: inputs.adoptExisting === true,
       findId: () => findIdByName(client, "/projects", name, "project_id"),
+      // Empty, with our public flag and proxy upstream: what this resource's own create makes.
+      isOwn: async (id) => {
+        const current = (await client.call("GET", `/projects/${id}`, { what: `read project "${name}"` })).body as Record<string, unknown>;
+        const mine = projectFromHarbor(current, inputs);
+        return Number(current.repo_count ?? 0) === 0 && mine.public === (inputs.public === true) &&
+          ((mine.proxyCache as ProxyCache | undefined)?.registryId ?? 0) === Number((inputs.proxyCache as ProxyCache | undefined)?.registryId ?? 0);
+      },
     });
     if (created.adopted) {
       await client.call("PUT", `/projects/${created.id}`, { body: { metadata: projectMetadata(inputs) }, what: `take over project "${name}"` });

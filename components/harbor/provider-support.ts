@@ -98,6 +98,12 @@ export interface CreateOrAdoptArgs {
   adoptExisting: boolean;
   /** Looks the object up by exact name; its id or undefined. */
   findId: () => Promise<number | undefined>;
+  /**
+   * Whether the object found under our name is one this resource made: what it would create
+   * itself, indistinguishable from its own create whose answer (or state write) was lost. Such an
+   * object is adopted without adoptExisting, so the next `up` after a lost answer converges.
+   */
+  isOwn?: (id: number) => Promise<boolean>;
   unhealthyRetryMs?: number;
 }
 
@@ -108,20 +114,21 @@ export interface Created {
 }
 
 /**
- * POST; on 409 adopt the existing object when allowed, or when an earlier attempt of this very
- * call may have created it (a reset or timeout after Harbor committed): never a duplicate.
+ * POST; on 409 adopt the existing object when allowed, when an earlier attempt of this very call
+ * may have created it (a reset or timeout after Harbor committed), or when it is this resource's
+ * own (isOwn: an earlier run created it and lost the answer). Never a duplicate.
  */
 export async function createOrAdopt(a: CreateOrAdoptArgs): Promise<Created> {
   const what = `create ${a.kind} "${a.name}"`;
   const r = await a.client.call("POST", a.path, { body: a.body, accept: [409], what, unhealthyRetryMs: a.unhealthyRetryMs });
   if (r.status !== 409) return { id: a.client.idFromLocation(r, what), adopted: false, body: r.body };
-  if (!a.adoptExisting && !r.ambiguous) {
-    throw new Error(`Harbor API call failed: ${what} (POST ${a.path}): HTTP 409 CONFLICT: a ${a.kind} named "${a.name}" exists already in Harbor. ` +
-      `Set adoptExisting: true to take it over (its settings are then overwritten by this resource's inputs), rename this one, or delete the existing one in Harbor.`);
-  }
   const id = await a.findId();
   if (id === undefined) {
     throw new Error(`Harbor API call failed: ${what}: Harbor answered 409 (exists) but no ${a.kind} named "${a.name}" was found by name; check the name and Harbor's log.`);
+  }
+  if (!a.adoptExisting && !r.ambiguous && !(a.isOwn && await a.isOwn(id))) {
+    throw new Error(`Harbor API call failed: ${what} (POST ${a.path}): HTTP 409 CONFLICT: a ${a.kind} named "${a.name}" exists already in Harbor and differs from what this resource creates. ` +
+      `Set adoptExisting: true to take it over (its settings are then overwritten by this resource's inputs), rename this one, or delete the existing one in Harbor.`);
   }
   return { id, adopted: true, body: undefined };
 }

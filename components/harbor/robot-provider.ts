@@ -140,6 +140,11 @@ export const robotProvider: dynamic.ResourceProvider = {
       client, path: "/robots", body: robotBody(inputs), name, kind: "robot account",
       adoptExisting: inputs.adoptExisting === true,
       findId: () => findRobotId(client, name),
+      // Same description, lifetime, projects and access: what this resource's own create makes.
+      isOwn: async (id) => {
+        const current = robotFromHarbor((await client.call("GET", `/robots/${id}`, { what: `read robot "${name}"` })).body as Record<string, unknown>);
+        return current.level === "system" && changedKeys(current, inputs, ["description", "duration", "projects", "access"]).length === 0;
+      },
     });
     const answer = created.body as { name?: string; secret?: string } | undefined;
     let robotName = answer?.name;

@@ -27,6 +27,8 @@ export interface Fault {
   delayMs?: number;
   /** How many matching requests it hits (default 1). */
   times?: number;
+  /** Hit only every Nth matching request (the 1st, the N+1th, ...): with 2, every call fails once and its retry succeeds. */
+  every?: number;
 }
 
 export interface RecordedRequest {
@@ -74,7 +76,7 @@ export class HarborEmulator {
    * clears the stored secret. Off: v2.15.1 keeps it (src/server/v2.0/handler/registry.go UpdateRegistry).
    */
   urlChangeClearsSecret = false;
-  private faults: (Fault & { left: number })[] = [];
+  private faults: (Fault & { left: number; seen: number })[] = [];
   private nextId = 1;
   private server?: Server;
   private port = 0;
@@ -113,7 +115,7 @@ export class HarborEmulator {
   }
 
   inject(fault: Fault): void {
-    this.faults.push({ ...fault, left: fault.times ?? 1 });
+    this.faults.push({ ...fault, left: fault.times ?? 1, seen: 0 });
   }
 
   clearFaults(): void {
@@ -143,7 +145,9 @@ export class HarborEmulator {
   private takeFault(method: string, path: string): Fault | undefined {
     const route = `${method} ${path}`;
     const f = this.faults.find((x) => x.left > 0 && (x.route === "*" || x.route === route || (x.route.endsWith("/*") && route.startsWith(x.route.slice(0, -1)))));
-    if (f) f.left--;
+    if (!f) return undefined;
+    if ((f.seen++ % (f.every ?? 1)) !== 0) return undefined;
+    f.left--;
     return f;
   }
 
