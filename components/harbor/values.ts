@@ -18,6 +18,17 @@ export const INTERNAL_SECRET_KEYS = {
   tokenCert: "tls.crt",
 } as const;
 
+/**
+ * Keys the chart's templates read from the user's own Secrets (harbor-helm v1.19.1):
+ * `database.external.existingSecret` -> `password` (templates/core/core-dpl.yaml POSTGRESQL_PASSWORD,
+ * core-pre-upgrade-job.yaml, exporter-dpl.yaml); `redis.external.existingSecret` -> `REDIS_PASSWORD`
+ * and, if present, `REDIS_USERNAME` (templates/_helpers.tpl harbor.redis.password / username).
+ */
+export const USER_SECRET_KEYS = {
+  externalDatabase: { required: ["password"], optional: [] as string[] },
+  externalRedis: { required: ["REDIS_PASSWORD"], optional: ["REDIS_USERNAME"] },
+} as const;
+
 export interface ChartSecretRefs<S> {
   /** Name of the Secret holding INTERNAL_SECRET_KEYS. */
   internalSecretName: string;
@@ -100,8 +111,10 @@ function redisValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
       sentinelMasterSet: r.sentinelMasterSet ?? "",
       username: r.username ?? "",
       ...(r.passwordSecretName ? { existingSecret: r.passwordSecretName } : { password: refs.externalRedisPassword }),
+      // Where the chart reads it (templates/_helpers.tpl harbor.redis.scheme / enableTLS):
+      // `redis.tlsOptions` at the top of `redis` is silently ignored.
+      tlsOptions: { enable: r.tls },
     },
-    ...(r.tls ? { tlsOptions: { enable: true } } : {}),
   };
 }
 
