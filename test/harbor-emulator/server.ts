@@ -467,7 +467,7 @@ export class HarborEmulator {
         return fail(400, "BAD_REQUEST", "invalid trigger type");
       }
     }
-    // policy controller Create/Update -> reg.Mgr.Get of the remote registry (unverified message).
+    // src/controller/replication/policy.go validatePolicy -> reg.Mgr.Get of each side (message text unverified).
     if (!this.registries.has(dest || src)) return fail(404, "NOT_FOUND", `registry ${dest || src} not found`);
     return undefined;
   }
@@ -605,11 +605,17 @@ export class HarborEmulator {
     return ok(undefined);
   }
 
-  /** RefreshSec: an empty body mints a new secret and answers it; a given secret is stored, answered empty. */
+  /**
+   * RefreshSec: an empty body mints a new secret and answers it; a given secret must pass
+   * robot.IsValidSec (8-128 characters, upper, lower and digit), is stored and answered empty.
+   */
   private refreshRobotSecret(id: number, b: Obj): Answer {
     const r = this.robots.get(id);
     if (!r) return fail(404, "NOT_FOUND", `robot ${id} not found`);
     if (typeof b.secret === "string" && b.secret) {
+      if (!(b.secret.length >= 8 && b.secret.length <= 128 && /[A-Z]/.test(b.secret) && /[a-z]/.test(b.secret) && /\d/.test(b.secret))) {
+        return fail(400, "BAD_REQUEST", "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number");
+      }
       r.secret = b.secret;
       return ok({ secret: "" });
     }
