@@ -51,6 +51,9 @@ function lifecycle(type: string, emu: HarborEmulator, registryId: number, suffix
     { method: "delete", args: [ref(1, "id"), ref(6, "outs")] },           // 7
     { method: "read", args: [ref(1, "id"), ref(6, "outs")] },             // 8: gone
     { method: "delete", args: [ref(1, "id"), ref(6, "outs")] },           // 9: gone again
+    { method: "create", args: [ref(0, "inputs")] },                       // 10: again
+    { method: "create", args: [ref(0, "inputs")] },                       // 11: its own, adopted (lost-answer path)
+    { method: "delete", args: [ref(10, "id"), ref(11, "outs")] },         // 12
   ];
 }
 
@@ -76,6 +79,8 @@ function expectLifecycle(outcomes: Awaited<ReturnType<typeof runSerializedProvid
   expect(noChange).toMatchObject({ changes: false });
   expect(changed).toMatchObject({ changes: true, replaces: [] });
   expect(gone).toEqual({ id: "", props: {} });
+  // The adoption path (lookup by name, robot_name_prefix, isOwn) runs from the serialized text too.
+  expect((outcomes[11]!.value as { id: string }).id).toBe((outcomes[10]!.value as { id: string }).id);
   if (type === TOKENS.harborRobotAccount) {
     const createdSecret = (created!.outs as Record<string, unknown>).secret;
     const updated = outcomes[6]!.value as { outs: Record<string, unknown> };
@@ -95,6 +100,7 @@ describe("serialized Harbor providers", () => {
     const endpoint = recorded.find((x) => x.type === TOKENS.harborRegistryEndpoint)!;
     expect(isSecret(endpoint.inputs.accessSecret)).toBe(true);
     expect(recorded.find((x) => x.type === TOKENS.harborRobotAccount)!.additionalSecretOutputs).toContain("secret");
+    expect(endpoint.additionalSecretOutputs).toContain("accessSecretHash");
   });
 
   it.each(TYPES)("%s: the text vitest serialized runs a lifecycle in a clean process", async (type) => {
