@@ -1,9 +1,8 @@
 // The offline policy check for one stack: render it under mocks, evaluate every policy at the
-// levels of the stack's environment. No CLI, no cloud, no credentials.
+// levels of the stack's name (levels.ts). No CLI, no cloud, no credentials.
 import { renderStack } from "../infra/offline/render";
 import { evaluatePolicies, hasMandatory, type EvaluationResult } from "./evaluate";
-import { topologyOf } from "./graph";
-import { isEnvironment, packConfigFor, type Environment } from "./levels";
+import { environmentOfStack, packConfigFor, type Environment } from "./levels";
 import { toPolicyResources } from "./offline";
 import { policies } from "./policies";
 
@@ -18,9 +17,9 @@ export interface StackCheck {
 export async function checkStack(stackOrFile: string): Promise<StackCheck> {
   const rendered = await renderStack(stackOrFile);
   const resources = toPolicyResources(rendered.resources);
-  const declared = topologyOf(resources)?.environment ?? rendered.config.environment;
-  // An unknown environment gets no relaxation: every policy at its level in code.
-  const environment: Environment = isEnvironment(declared) ? declared : "prod";
+  // Levels from the stack's NAME, as under the CLI (levels.ts): the stack's own `environment`
+  // config cannot lower them; a name that is no environment gets prod's rules.
+  const environment: Environment = environmentOfStack(rendered.stack);
   const result = await evaluatePolicies(policies, resources, packConfigFor(environment));
   return { stack: rendered.stack, environment, resourceCount: resources.length, result, blocked: hasMandatory(result) };
 }

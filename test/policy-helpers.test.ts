@@ -9,7 +9,9 @@ import { evaluatePolicies, hasMandatory } from "../policy/evaluate";
 import { isSecretMarker, leaves, TOKENS, unwrapSecrets } from "../policy/graph";
 import { ENVIRONMENTS, packConfigFor, POLICY_NAMES, resolvePolicyConfig } from "../policy/levels";
 import { toPolicyResources } from "../policy/offline";
-import { doublestarMatch, filterCoversProject, hostOf, isDigestPinned, isLoopbackHost } from "../policy/patterns";
+import { doublestarMatch } from "../policy/doublestar";
+import { hostOf, isDigestPinned, isLoopbackHost } from "../policy/patterns";
+import { filterVerdict } from "../policy/replication-filters";
 import { azureAdminRole, isCredentialKey, isGcpAdminRole, isIbmAdminRole, policies, requiresBackupTarget } from "../policy/policies";
 import { build, healthySpecs, secret } from "./helpers/policy-harness";
 
@@ -31,12 +33,13 @@ describe("doublestar filters", () => {
   });
 
   it("covers a project only when every repository of it is selected", () => {
-    expect(filterCoversProject("library/**", "library")).toBe(true);
-    expect(filterCoversProject(undefined, "library")).toBe(true);
-    expect(filterCoversProject("**", "library")).toBe(true);
-    expect(filterCoversProject("library/*", "library")).toBe(false);
-    expect(filterCoversProject("library/app-*", "library")).toBe(false);
-    expect(filterCoversProject("apps/**", "library")).toBe(false);
+    const kind = (f: string | undefined) => filterVerdict("library", f).kind;
+    expect(kind("library/**")).toBe("ok");
+    expect(kind(undefined)).toBe("ok");
+    expect(kind("**")).toBe("ok");
+    expect(kind("library/*")).toBe("misses");
+    expect(kind("library/app-*")).toBe("misses");
+    expect(kind("apps/**")).toBe("copies-nothing");
   });
 });
 

@@ -1,0 +1,125 @@
+// Does a Harbor replication policy's filters copy anything, and does it copy a whole project?
+// Matching is Harbor's own (./doublestar.ts, a port of the matcher Harbor calls); what is
+// matched against is decided here.
+//
+// "Real repositories" of a project: the stack declares Harbor projects, not repositories
+// (repositories appear when someone pushes), so the repositories a backup must receive are every
+// name distribution accepts under "<project>/": one or more path components of
+// [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* (distribution/reference regexp.go, `path-component`). A name
+// filter counts as covering the project only when it selects all of them; it is checked against
+// probes of every shape of that grammar (1 to 4 components, each leading character class, each
+// separator). A filter that selects none of them copies nothing from the project.
+//
+// Tags: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (distribution/reference `tag`). Harbor's tag filter
+// (src/pkg/reg/filter/artifact.go artifactTagFilter.Filter) keeps, per artifact, the tags the
+// pattern matches ("matches") or does not match ("excludes"); untagged artifacts are matched as "".
+import { BadPatternError, harborMatch } from "./doublestar";
+
+const COMPONENTS = ["a", "z9", "0", "9z", "app", "a.b", "a_b", "a__b", "a-b", "a--b", "x-snapshot", "web.v2_beta-1"];
+
+/** Repository names (without the project) of every shape the grammar allows. */
+export const REPOSITORY_PROBES: readonly string[] = [
+  ...COMPONENTS,
+  ...COMPONENTS.map((c) => `team/${c}`),
+  ...COMPONENTS.map((c) => `${c}/app`),
+  "a/b/c",
+  "a/b/c/d",
+  "0/9/z/a-b",
+];
+
+/** Tags of every shape the grammar allows (leading char classes, separators, the longest). */
+export const TAG_PROBES: readonly string[] = [
+  "latest", "a", "Z", "0", "_", "v1", "V1.2.3", "1.0", "1.0.0-rc.1", "sha-0123abc", "x-snapshot", "release_2026.01", "a.b-c_d", "___", "9-", "_.-", "A".repeat(128),
+];
+
+export type FilterVerdict =
+  | { kind: "ok" }
+  | { kind: "bad-pattern"; filter: "name" | "tag"; pattern: string }
+  | { kind: "copies-nothing"; why: string }
+  | { kind: "misses"; examples: string[] };
+
+function safe(pattern: string, name: string): boolean | BadPatternError {
+  try {
+    return harborMatch(pattern, name);
+  } catch (e) {
+    if (e instanceof BadPatternError) return e;
+    throw e;
+  }
+}
+
+const TAG_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Candidate tags a pattern could match: the pattern with each wildcard replaced by a few fillers
+ * and each character class by every tag character it admits (bounded). A pattern matches some
+ * valid tag when one of these is a valid tag that the real matcher accepts.
+ */
+function tagWitnesses(pattern: string, limit = 5000): string[] {
+  let out = [""];
+  const push = (opts: string[]) => {
+    out = out.flatMap((o) => opts.map((x) => o + x)).slice(0, limit);
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") push(["", "a", "0", "_"]);
+    else if (c === "?") push(["a", "0", "_", "."]);
+    else if (c === "\\" && i + 1 < pattern.length) push([pattern[++i]!]);
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end === -1) return [];
+      const cls = `[${pattern.slice(i + 1, end)}]`;
+      push([...TAG_CHARS].filter((ch) => safe(cls, ch) === true));
+      i = end;
+    } else if (c === "{") {
+      // Alternatives: expand each option (no nesting support needed for witnesses: options
+      // are tried with every character of the tag alphabet via the real matcher below).
+      let depth = 1;
+      let j = i + 1;
+      while (j < pattern.length && depth > 0) {
+        if (pattern[j] === "{") depth++;
+        else if (pattern[j] === "}") depth--;
+        j++;
+      }
+      const opts = pattern.slice(i + 1, j - 1).split(",");
+      const rest = pattern.slice(j);
+      const prefixes = out;
+      out = [];
+      for (const o of opts) for (const w of tagWitnesses(o + rest, limit)) for (const p of prefixes) if (out.length < limit) out.push(p + w);
+      return out;
+    } else push([c]);
+  }
+  return out;
+}
+
+/** What the tag filter leaves of a project's artifacts. */
+function tagVerdict(pattern: string, decoration: string): FilterVerdict {
+  if (pattern === "") return { kind: "ok" };
+  const probe = safe(pattern, "latest");
+  if (probe instanceof BadPatternError) return { kind: "bad-pattern", filter: "tag", pattern };
+  if (decoration === "excludes") {
+    const kept = TAG_PROBES.filter((t) => safe(pattern, t) !== true);
+    const untaggedKept = safe(pattern, "") !== true;
+    if (kept.length === 0 && !untaggedKept) return { kind: "copies-nothing", why: `its tag filter excludes "${pattern}", which matches every tag` };
+    return { kind: "ok" };
+  }
+  const matchesSome = safe(pattern, "") === true || TAG_PROBES.some((t) => safe(pattern, t) === true) || tagWitnesses(pattern).some((w) => TAG_RE.test(w) && safe(pattern, w) === true);
+  return matchesSome ? { kind: "ok" } : { kind: "copies-nothing", why: `its tag filter "${pattern}" matches no valid tag` };
+}
+
+/**
+ * The verdict for one project: does the policy (name filter, tag filter) copy every repository of
+ * `project`, and at least some of its tags? `nameFilter` undefined/"" means no name filter.
+ */
+export function filterVerdict(project: string, nameFilter: string | undefined, tag?: { pattern?: string; decoration?: string }): FilterVerdict {
+  const name = nameFilter ?? "";
+  const repos = REPOSITORY_PROBES.map((r) => `${project}/${r}`);
+  const results = repos.map((r) => safe(name, r));
+  if (results.some((x) => x instanceof BadPatternError)) return { kind: "bad-pattern", filter: "name", pattern: name };
+  const missed = repos.filter((_, i) => results[i] !== true);
+  if (missed.length === repos.length) return { kind: "copies-nothing", why: `its name filter "${name}" matches none of project ${project}'s repositories` };
+  const t = tagVerdict(tag?.pattern ?? "", tag?.decoration ?? "matches");
+  if (t.kind !== "ok") return t;
+  if (missed.length > 0) return { kind: "misses", examples: missed.slice(0, 3) };
+  return { kind: "ok" };
+}
