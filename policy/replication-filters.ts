@@ -47,46 +47,76 @@ function safe(pattern: string, name: string): boolean | BadPatternError {
   }
 }
 
-const TAG_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+const TAG_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+const REPO_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789._-/";
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** distribution/reference: path-component (/ path-component)* */
+const REPO_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+
+/** Index after the `}` closing the `{` at `open`, or -1 (escapes and nesting as doublestar's splitAlternatives). */
+function closingBrace(p: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < p.length; i++) {
+    if (p[i] === "\\") i++;
+    else if (p[i] === "{") depth++;
+    else if (p[i] === "}" && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** Top-level options of `{...}` content. */
+function options(inner: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    if (inner[i] === "\\") i++;
+    else if (inner[i] === "{") depth++;
+    else if (inner[i] === "}") depth--;
+    else if (inner[i] === "," && depth === 0) {
+      out.push(inner.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(inner.slice(start));
+  return out;
+}
 
 /**
- * Candidate tags a pattern could match: the pattern with each wildcard replaced by a few fillers
- * and each character class by every tag character it admits (bounded). A pattern matches some
- * valid tag when one of these is a valid tag that the real matcher accepts.
+ * Candidate names a pattern could match: each wildcard replaced by a few fillers, each character
+ * class by every character of `alphabet` it admits, each `{...}` by each option (bounded). Only
+ * candidates; the caller keeps those that are valid names AND that the real matcher accepts.
  */
-function tagWitnesses(pattern: string, limit = 5000): string[] {
+export function witnesses(pattern: string, alphabet: string, limit = 5000): string[] {
   let out = [""];
   const push = (opts: string[]) => {
     out = out.flatMap((o) => opts.map((x) => o + x)).slice(0, limit);
   };
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === "*") push(["", "a", "0", "_"]);
-    else if (c === "?") push(["a", "0", "_", "."]);
-    else if (c === "\\" && i + 1 < pattern.length) push([pattern[++i]!]);
+    if (c === "*") {
+      if (pattern[i + 1] === "*") {
+        i++;
+        push(["", "a", "0", "a/a"]);
+      } else push(["", "a", "0"]);
+    } else if (c === "?") push(["a", "0", ".", "_", "-"]);
+    else if (c === "\\") push(i + 1 < pattern.length ? [pattern[++i]!] : []);
     else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
+      const end = pattern.indexOf("]", i + 2);
       if (end === -1) return [];
       const cls = `[${pattern.slice(i + 1, end)}]`;
-      push([...TAG_CHARS].filter((ch) => safe(cls, ch) === true));
+      push([...alphabet].filter((ch) => ch !== "/" && safe(cls, ch) === true));
       i = end;
     } else if (c === "{") {
-      // Alternatives: expand each option (no nesting support needed for witnesses: options
-      // are tried with every character of the tag alphabet via the real matcher below).
-      let depth = 1;
-      let j = i + 1;
-      while (j < pattern.length && depth > 0) {
-        if (pattern[j] === "{") depth++;
-        else if (pattern[j] === "}") depth--;
-        j++;
-      }
-      const opts = pattern.slice(i + 1, j - 1).split(",");
-      const rest = pattern.slice(j);
+      const end = closingBrace(pattern, i);
+      if (end === -1) return [];
+      const rest = pattern.slice(end);
       const prefixes = out;
-      out = [];
-      for (const o of opts) for (const w of tagWitnesses(o + rest, limit)) for (const p of prefixes) if (out.length < limit) out.push(p + w);
-      return out;
+      const next: string[] = [];
+      for (const o of options(pattern.slice(i + 1, end - 1))) {
+        for (const w of witnesses(o + rest, alphabet, limit)) for (const p of prefixes) if (next.length < limit) next.push(p + w);
+      }
+      return next;
     } else push([c]);
   }
   return out;
@@ -103,7 +133,7 @@ function tagVerdict(pattern: string, decoration: string): FilterVerdict {
     if (kept.length === 0 && !untaggedKept) return { kind: "copies-nothing", why: `its tag filter excludes "${pattern}", which matches every tag` };
     return { kind: "ok" };
   }
-  const matchesSome = safe(pattern, "") === true || TAG_PROBES.some((t) => safe(pattern, t) === true) || tagWitnesses(pattern).some((w) => TAG_RE.test(w) && safe(pattern, w) === true);
+  const matchesSome = safe(pattern, "") === true || TAG_PROBES.some((t) => safe(pattern, t) === true) || witnesses(pattern, TAG_ALPHABET).some((w) => TAG_RE.test(w) && safe(pattern, w) === true);
   return matchesSome ? { kind: "ok" } : { kind: "copies-nothing", why: `its tag filter "${pattern}" matches no valid tag` };
 }
 
@@ -117,7 +147,11 @@ export function filterVerdict(project: string, nameFilter: string | undefined, t
   const results = repos.map((r) => safe(name, r));
   if (results.some((x) => x instanceof BadPatternError)) return { kind: "bad-pattern", filter: "name", pattern: name };
   const missed = repos.filter((_, i) => results[i] !== true);
-  if (missed.length === repos.length) return { kind: "copies-nothing", why: `its name filter "${name}" matches none of project ${project}'s repositories` };
+  const prefix = `${project}/`;
+  const matchesSome =
+    missed.length < repos.length ||
+    witnesses(name, REPO_ALPHABET).some((w) => w.startsWith(prefix) && REPO_RE.test(w.slice(prefix.length)) && safe(name, w) === true);
+  if (!matchesSome) return { kind: "copies-nothing", why: `its name filter "${name}" matches none of project ${project}'s repositories` };
   const t = tagVerdict(tag?.pattern ?? "", tag?.decoration ?? "matches");
   if (t.kind !== "ok") return t;
   if (missed.length > 0) return { kind: "misses", examples: missed.slice(0, 3) };

@@ -95,7 +95,7 @@ describe("secret markers", () => {
 
 describe("enforcement levels", () => {
   it("relaxes only local and dev, and only the two documented policies", () => {
-    expect(packConfigFor("local")).toEqual({ "requires-backup-target": { enforcementLevel: "advisory" }, "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
+    expect(packConfigFor("local")).toEqual({ "backup-outside-harbor-failure-domain": { enforcementLevel: "advisory" }, "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("dev")).toEqual({ "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("staging")).toEqual({});
     expect(packConfigFor("prod")).toEqual({});
@@ -131,9 +131,11 @@ describe("wire encoding", () => {
 describe("offline evaluator", () => {
   it("applies levels, passes config, records not-applicable and skips disabled policies", async () => {
     const resources = build(healthySpecs().filter((s) => !s.type.startsWith("registry-topology:backups:") && s.type !== "registry-topology:mirrors:RegionMirrors"));
-    const advisory = await evaluatePolicies(policies, resources, { "requires-backup-target": "advisory" });
+    const advisory = await evaluatePolicies(policies, resources, { "requires-backup-target": "advisory", "mirrors-cover-every-region": "disabled" });
     expect(advisory.violations.map((v) => [v.policy, v.enforcementLevel, v.resource?.name])).toEqual([["requires-backup-target", "advisory", "harbor"]]);
-    expect(advisory.notApplicable).toEqual([{ policy: "mirrors-cover-every-region", reason: "the stack has no regions" }]);
+    expect(advisory.notApplicable).toEqual([]);
+    const noHarbor = await evaluatePolicies(policies, resources.filter((r) => r.type !== TOKENS.harbor));
+    expect(noHarbor.notApplicable.map((n) => n.policy)).toEqual(["requires-backup-target", "backup-outside-harbor-failure-domain", "mirrors-cover-every-region"]);
     expect(hasMandatory(advisory)).toBe(false);
 
     const mandatory = await evaluatePolicies([requiresBackupTarget], resources);

@@ -9,7 +9,7 @@ import { renderStack } from "../infra/offline/render";
 import { listStacks, REPO_ROOT } from "../infra/offline/stackFiles";
 import { checkStack } from "../policy/check";
 import { evaluatePolicies, type Violation } from "../policy/evaluate";
-import { SECRET_SIG, SIG_KEY } from "../policy/graph";
+import { SECRET_SIG, SIG_KEY, topologyOf } from "../policy/graph";
 import { packConfigFor } from "../policy/levels";
 import { toPolicyResources } from "../policy/offline";
 import { policies } from "../policy/policies";
@@ -25,8 +25,8 @@ describe("shipped stacks", () => {
     expect(check.environment).toBe(stack);
     expect(check.result.ran.map((r) => r.policy)).toEqual(policies.map((p) => p.name));
     if (stack === "local") {
-      // Its only backup runs in Harbor's cluster: reported, advisory by the local environment.
-      expect(brief(check.result.violations)).toEqual([`advisory requires-backup-target ${HARBOR}`]);
+      // Its only backup runs in Harbor's cluster: reported, advisory by the local stack's name.
+      expect(brief(check.result.violations)).toEqual([`advisory backup-outside-harbor-failure-domain ${HARBOR}`]);
       expect(check.result.violations[0]!.message).toContain(`backup "local-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster)`);
     } else {
       expect(check.result.violations).toEqual([]);
@@ -35,19 +35,42 @@ describe("shipped stacks", () => {
 });
 
 describe("bad fixture stacks", () => {
-  const cases: [string, string, string][] = [
-    ["single-registry", "prod", "but it has no backup registry."],
-    ["in-cluster-backup", "dev", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
-    ["same-host-backup", "staging", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own host harbor.samehost.example.com.`],
-    ["replication-disabled", "prod", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
+  const NO_REGION = `mandatory mirrors-cover-every-region ${HARBOR}`;
+  // [fixture, stack name, the policy that blocks it, reason]. Levels come from
+  // the stack NAME: none of these is named after an environment, so all get prod's rules
+  // whatever `environment:` they declare.
+  const cases: [string, string, string, string][] = [
+    ["single-registry", "single-registry", "requires-backup-target", "but it has no backup registry."],
+    ["in-cluster-backup", "in-cluster-backup", "backup-outside-harbor-failure-domain", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
+    ["same-host-backup", "same-host-backup", "backup-outside-harbor-failure-domain", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own machine (harbor.samehost.example.com:5443; Harbor is on harbor.samehost.example.com:80).`],
+    ["replication-disabled", "replication-disabled", "requires-backup-target", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
+    ["harbor-spelling", "harbor-spelling", "requires-backup-target", `but backup "nas-oci": its URL https://harbor.spelling.example.com. is Harbor itself (harbor.spelling.example.com:443 is where Harbor answers).`],
+    ["never-fires", "never-fires", "requires-backup-target", `but backup "nas-oci": replication policy "nas-oci-library" never runs: its cron "0 0 3 30 2 *" can never fire (no date on the calendar matches it).`],
   ];
-  it.each(cases)("%s (%s) is blocked by requires-backup-target", async (name, environment, reason) => {
+  it.each(cases)("%s (stack %s) is blocked by %s", async (name, stack, policy, reason) => {
     const check = await checkStack(fixture(name));
-    expect(check.environment).toBe(environment);
+    expect(check.stack).toBe(stack);
+    expect(check.environment).toBe("prod");
     expect(check.blocked).toBe(true);
-    expect(brief(check.result.violations)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    // These fixtures declare no region: prod's rules also block that (mirrors-cover-every-region).
+    expect(brief(check.result.violations)).toEqual([`mandatory ${policy} ${HARBOR}`, NO_REGION]);
     expect(check.result.violations[0]!.message).toContain(reason);
     expect(check.result.violations[0]!.message).toContain("Add a backup under `registry-topology:backups`");
+  });
+
+  it("a stack named prod declaring `environment: local` and `regions: []` is held to prod's rules", async () => {
+    const check = await checkStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-prod/Pulumi.prod.yaml"));
+    expect(topologyOf(toPolicyResources((await renderStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-prod/Pulumi.prod.yaml"))).resources))?.environment).toBe("local");
+    expect([check.stack, check.environment, check.blocked]).toEqual(["prod", "prod", true]);
+    expect(brief(check.result.violations)).toEqual([`mandatory backup-outside-harbor-failure-domain ${HARBOR}`, NO_REGION]);
+    expect(check.result.violations[0]!.message).toContain(`backup "local-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor; its URL http://127.0.0.1:30500 is on Harbor's own machine`);
+  });
+
+  it("a stack named local with zero backups is blocked (local relaxes only the failure-domain rule)", async () => {
+    const check = await checkStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-local/Pulumi.local.yaml"));
+    expect([check.stack, check.environment, check.blocked]).toEqual(["local", "local", true]);
+    expect(brief(check.result.violations)).toEqual([`mandatory requires-backup-target ${HARBOR}`, "advisory mirrors-cover-every-region registry-topology:mirrors:RegionMirrors::mirrors-local"]);
+    expect(check.result.violations[0]!.message).toContain("but it has no backup registry.");
   });
 });
 
@@ -89,7 +112,7 @@ describe("breaking the real prod graph", () => {
   it("policies that miss one project", async () => {
     const vs = await evaluate((rs) => rs.filter((r) => !(isPolicy(r) && r.name.endsWith("-data"))));
     expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
-    expect(vs[0]!.message).toContain(`backup "acr-neu": no enabled replication policy covers project data. backup "gar-usc1": no enabled replication policy covers project data.`);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": no enabled replication policy copies the whole of project data. backup "gar-usc1": no enabled replication policy copies the whole of project data.`);
   });
 
   it("an ACR admin user", async () => {
