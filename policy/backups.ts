@@ -137,7 +137,7 @@ export function assessBackups(resources: readonly PolicyResource[], harbor: Poli
         .filter((x) => str(x.rp.projectName) === undefined || str(x.rp.projectName) === project)
         .map(({ rp, v }) => {
           const n = `"${str(rp.name) ?? "?"}"`;
-          if (v.kind === "bad-pattern") return `${n}: its ${v.filter} filter "${v.pattern}" is not a valid pattern, so Harbor's filter fails and copies nothing`;
+          if (v.kind === "bad-pattern") return `${n}: its ${v.filter} filter "${v.pattern}" is not a valid pattern (doublestar returns ErrBadPattern), so Harbor's filter fails instead of copying`;
           if (v.kind === "copies-nothing") return `${n}: ${v.why}`;
           if (v.kind === "misses") return `${n}: misses repositories such as ${v.examples.join(", ")}`;
           return n;

@@ -125,8 +125,9 @@ export function witnesses(pattern: string, alphabet: string, limit = 5000): stri
 /** What the tag filter leaves of a project's artifacts. */
 function tagVerdict(pattern: string, decoration: string): FilterVerdict {
   if (pattern === "") return { kind: "ok" };
-  const probe = safe(pattern, "latest");
-  if (probe instanceof BadPatternError) return { kind: "bad-pattern", filter: "tag", pattern };
+  // doublestar reports a malformed pattern only when matching reaches the broken part, so try
+  // every probe and witness: any tag that reaches it makes Harbor's filter (and the run) fail.
+  if ([...TAG_PROBES, ...witnesses(pattern, TAG_ALPHABET)].some((t) => safe(pattern, t) instanceof BadPatternError)) return { kind: "bad-pattern", filter: "tag", pattern };
   if (decoration === "excludes") {
     const kept = TAG_PROBES.filter((t) => safe(pattern, t) !== true);
     const untaggedKept = safe(pattern, "") !== true;

@@ -135,6 +135,33 @@ describe("breaking the real prod graph", () => {
     expect(vs[0]!.message).toContain("accessSecret (plain text)");
   });
 
+  it("a generated internal secret of Harbor stored in clear (the RandomString of secrets.ts before the fix)", async () => {
+    const vs = await evaluate((rs) => {
+      const key = rs.find((r) => r.name === "harbor-secret-key")!;
+      expect(key.type).toBe("random:index/randomString:RandomString");
+      expect(key.additionalSecretOutputs).toEqual(["result"]);
+      key.additionalSecretOutputs = [];
+      return rs;
+    });
+    expect(brief(vs)).toEqual(["mandatory credentials-are-secret random:index/randomString:RandomString::harbor-secret-key"]);
+    expect(vs[0]!.message).toContain("(it feeds Secret::harbor-internal-secrets), but its output result is stored in clear in the state.");
+  });
+
+  it("a scheduled replication that never fires, and a backup URL that is Harbor's own", async () => {
+    const vs = await evaluate((rs) => {
+      for (const r of rs.filter(isPolicy)) Object.assign(r.inputs, { trigger: "scheduled", cron: "0 0 0 31 4 *" });
+      return rs;
+    });
+    expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": replication policy "acr-neu-library" never runs: its cron "0 0 0 31 4 *" can never fire`);
+    const itself = await evaluate((rs) => {
+      for (const r of rs.filter((x) => x.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint")) r.inputs.url = "https://Harbor.Example.com.";
+      return rs;
+    });
+    expect(brief(itself)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(itself[0]!.message).toContain(`backup "acr-neu": its URL https://Harbor.Example.com. is Harbor itself (harbor.example.com:443 is where Harbor answers)`);
+  });
+
   it("an unpinned static pod image and DaemonSet image", async () => {
     const vs = await evaluate((rs) => {
       const region = rs.find((r) => r.type === "registry-topology:mirrors:RegionMirrors" && r.inputs.region === "edge")!;
