@@ -50,14 +50,43 @@ export function harborAddresses(resources: readonly PolicyResource[], harbor: Po
   return out;
 }
 
+/**
+ * The in-cluster names of Harbor's own Services, from its chart release (goharbor/harbor-helm
+ * v1.19.1 templates/_helpers.tpl: `harbor.fullname` is fullnameOverride, else the release name
+ * when it contains nameOverride|"harbor", else "<release>-<name>"; `harbor.core`, `.registry`,
+ * `.portal`, `.jobservice`, `.nginx` are "<fullname>-<component>"; the exposed Service is
+ * `expose.<type>.name`, default "harbor"). Each as `svc`, `svc.ns`, `svc.ns.svc` and
+ * `svc.ns.svc.cluster.local` (a bare name resolves in Harbor's namespace from Harbor's pods).
+ */
+export function harborServiceHosts(resources: readonly PolicyResource[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rel of resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release" && str(plainProps(x).chart) === "harbor")) {
+    const p = plainProps(rel);
+    const values = record(p.values);
+    const release = str(p.name) ?? rel.name;
+    const ns = str(p.namespace) ?? "default";
+    const name = str(values.nameOverride) || "harbor";
+    const fullname = str(values.fullnameOverride) || (release.includes(name) ? release : `${release}-${name}`);
+    const expose = record(values.expose);
+    const services = [
+      ...["core", "registry", "portal", "jobservice", "nginx"].map((c) => `${fullname}-${c}`),
+      ...["clusterIP", "nodePort", "loadBalancer"].map((t) => str(record(expose[t]).name) ?? "harbor"),
+    ];
+    for (const svc of services) for (const h of [svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`]) out.set(h, `${svc} in namespace ${ns}`);
+  }
+  return out;
+}
+
 function describe(a: Address): string {
   return `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 /** The problems of one backup's endpoint address, split into hard (it is Harbor) and domain (Harbor's machine or cluster). */
-function addressProblems(url: string, harbor: Address[]): { hard: string[]; domain: string[] } {
+function addressProblems(url: string, harbor: Address[], services: Map<string, string>): { hard: string[]; domain: string[] } {
   const a = parseAddress(url);
   if (!a) return { hard: [`its URL ${url} has no valid host`], domain: [] };
+  const service = services.get(a.host);
+  if (service) return { hard: [`its URL ${url} is Harbor itself (its Service ${service})`], domain: [] };
   const itself = harbor.find((h) => sameMachine(a, h) && h.port === a.port);
   if (itself) return { hard: [`its URL ${url} is Harbor itself (${describe(a)} is where Harbor answers)`], domain: [] };
   const domain: string[] = [];
@@ -91,6 +120,7 @@ export function assessBackups(resources: readonly PolicyResource[], harbor: Poli
   const h = plainProps(harbor);
   const harborDomain = str(h.failureDomain);
   const harborAddrs = harborAddresses(resources, harbor);
+  const services = harborServiceHosts(resources);
   const projects = strings(h.projects);
   const endpoints = ofType(resources, TOKENS.harborRegistryEndpoint).map(plainProps);
   const policies = ofType(resources, TOKENS.harborReplicationPolicy).map(plainProps);
@@ -105,7 +135,7 @@ export function assessBackups(resources: readonly PolicyResource[], harbor: Poli
     for (const ep of endpoints.filter((e) => str(e.name) === name)) {
       const url = str(ep.url);
       if (url === undefined) continue; // unknown during preview
-      const found = addressProblems(url, harborAddrs);
+      const found = addressProblems(url, harborAddrs, services);
       hard.push(...found.hard);
       domain.push(...found.domain);
     }

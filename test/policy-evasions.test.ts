@@ -51,7 +51,7 @@ describe("enforcement levels come from the stack name", () => {
   it("maps a stack name to its environment, anything else to prod's rules", () => {
     expect(ENVIRONMENTS.map(environmentOfStack)).toEqual([...ENVIRONMENTS]);
     expect(["acme/registry-topology/local", "local"].map(environmentOfStack)).toEqual(["local", "local"]);
-    for (const other of ["stack", "", "prod-eu", "Local", "single-registry", "local/../dev"]) expect(environmentOfStack(other)).toBe(other === "local/../dev" ? "dev" : "prod");
+    for (const other of ["stack", "", "prod-eu", "Local", "single-registry"]) expect(environmentOfStack(other)).toBe("prod");
   });
 
   it("never relaxes requires-backup-target, in any environment", () => {
@@ -114,6 +114,15 @@ describe("a backup that is Harbor under another spelling", () => {
     specs.push({ type: "kubernetes:helm.sh/v3:Release", name: "harbor-chart", props: { chart: "harbor", values: { externalURL: "https://Registry.Example.com" } } });
     expect(await blockedBy(specs, "requires-backup-target")).toContain("is Harbor itself (registry.example.com:443 is where Harbor answers)");
   });
+
+  it.each(["http://harbor-registry:5000", "http://harbor-core.harbor.svc.cluster.local.", "http://HARBOR.harbor.svc:80", "https://harbor-nginx.harbor"])(
+    "blocks Harbor's own in-cluster Service %s as Harbor itself (chart release harbor in namespace harbor)",
+    async (url) => {
+      const specs = backupAt(healthySpecs(), url);
+      specs.push({ type: "kubernetes:helm.sh/v3:Release", name: "harbor-chart", props: { chart: "harbor", name: "harbor", namespace: "harbor", values: {} } });
+      expect(await blockedBy(specs, "requires-backup-target")).toMatch(/is Harbor itself \(its Service harbor(-registry|-core|-nginx)? in namespace harbor\)/);
+    },
+  );
 
   it("counts the chart's exposed node ports as Harbor's", async () => {
     const specs = backupAt(harborAt(healthySpecs(), "http://10.0.0.5:30002"), "https://10.0.0.5:30003");
