@@ -245,7 +245,9 @@ function holdsCredential(r: PolicyResource): boolean {
 /**
  * Generated-value resources that feed a credential (a resource holding one depends on them: the
  * engine's dependency list, or, where the analyzer hands them over, a credential-named or Secret
- * property's dependencies) while some of their value outputs are not declared secret.
+ * property's dependencies) while some of their value outputs are not declared secret. The engine
+ * sends both lists to AnalyzeStack (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go
+ * `AnalyzeStack`: Dependencies, PropertyDependencies); the offline check has the dependency list.
  */
 export function generatedCredentialsInClear(resources: readonly PolicyResource[]): { resource: PolicyResource; plain: string[]; feeds: PolicyResource[] }[] {
   const out: { resource: PolicyResource; plain: string[]; feeds: PolicyResource[] }[] = [];

@@ -174,6 +174,16 @@ describe("the policy pack under @pulumi/policy's analyzer", () => {
     expect(diags[0]!.message).toContain('accessSecret ("accessSecret" not in additionalSecretOutputs)');
   });
 
+  it("sees a generated internal secret of Harbor stored in clear through the engine's dependency list", async () => {
+    const broken = structuredClone(prod);
+    const key = broken.find((r) => r.name === "harbor-xsrf-key")!;
+    expect(key.additionalSecretOutputs).toEqual(["result"]);
+    key.additionalSecretOutputs = [];
+    const diags = await analyzeStack(broken);
+    expect(diags.map((x) => [x.policy, x.level, x.urn.split("::").pop()])).toEqual([["credentials-are-secret", "mandatory", "harbor-xsrf-key"]]);
+    expect(diags[0]!.message).toContain("(it feeds Secret::harbor-internal-secrets), but its output result is stored in clear in the state.");
+  });
+
   it("blocks an ACR admin user", async () => {
     const broken = structuredClone(prod);
     broken.find((r) => r.type === "azure-native:containerregistry:Registry")!.inputs.adminUserEnabled = true;
