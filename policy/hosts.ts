@@ -13,12 +13,13 @@
 //   them (::ffff:127.x), `localhost` and `*.localhost` (RFC 6761 6.3), and the unspecified
 //   addresses 0.0.0.0 and :: which Linux connects to the local host.
 // - Wildcard DNS services that answer with the address written in the name (nip.io, sslip.io:
-//   `app.10.0.0.5.nip.io`, `app-10-0-0-5.sslip.io`) resolve to that address, so they are read as it.
+//   `app.10.0.0.5.nip.io`, `app-10-0-0-5.sslip.io`) resolve to that address, so they are read as
+//   it. (Their documented behaviour; not resolved here: no network.)
 // - Cluster-internal names: `*.svc`, `*.svc.cluster.local`, `*.cluster.local` and single-label
 //   names are resolved by the cluster's DNS through the pod's search path (Kubernetes DNS
 //   specification for Services; resolv.conf `search <ns>.svc.cluster.local svc.cluster.local
 //   cluster.local`): from Harbor's job service, which does the replication, they are services
-//   of Harbor's own cluster.
+//   of Harbor's own cluster. (From the Kubernetes DNS specification; no cluster here to check.)
 
 export interface Address {
   /** Normalised host: lower-case, no trailing dot, IPv4 dotted-quad, IPv6 without brackets. */
@@ -29,9 +30,9 @@ export interface Address {
 
 const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443 };
 
-/** IPv4 dotted-quad of an IPv4-mapped or -compatible IPv6 address as URL prints it (::ffff:7f00:1), else undefined. */
+/** IPv4 dotted-quad of an IPv4-mapped IPv6 address as URL prints it (::ffff:7f00:1, RFC 4291 2.5.5.2), else undefined. */
 function mappedIPv4(ipv6: string): string | undefined {
-  const m = /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ipv6);
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ipv6);
   if (!m) return undefined;
   const hi = parseInt(m[1]!, 16);
   const lo = parseInt(m[2]!, 16);
