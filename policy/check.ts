@@ -2,7 +2,7 @@
 // levels of the stack's name (levels.ts). No CLI, no cloud, no credentials.
 import { renderStack } from "../infra/offline/render";
 import { evaluatePolicies, hasMandatory, type EvaluationResult } from "./evaluate";
-import { environmentOfStack, packConfigFor, type Environment } from "./levels";
+import { environmentOfStack, policiesForStack, type Environment } from "./levels";
 import { toPolicyResources } from "./offline";
 import { policies } from "./policies";
 
@@ -19,8 +19,10 @@ export async function checkStack(stackOrFile: string): Promise<StackCheck> {
   const resources = toPolicyResources(rendered.resources);
   // Levels from the stack's NAME, as under the CLI (levels.ts): the stack's own `environment`
   // config cannot lower them; a name that is no environment gets prod's rules.
+  // The same call policy/index.ts makes with pulumi.getStack() under the CLI: the two agree by
+  // construction (the mock runtime runs the program under this same stack name).
   const environment: Environment = environmentOfStack(rendered.stack);
-  const result = await evaluatePolicies(policies, resources, packConfigFor(environment));
+  const result = await evaluatePolicies(policiesForStack(policies, rendered.stack), resources);
   return { stack: rendered.stack, environment, resourceCount: resources.length, result, blocked: hasMandatory(result) };
 }
 
