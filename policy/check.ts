@@ -1,9 +1,8 @@
 // The offline policy check for one stack: render it under mocks, evaluate every policy at the
-// levels of the stack's environment. No CLI, no cloud, no credentials.
+// levels of the stack's name (levels.ts). No CLI, no cloud, no credentials.
 import { renderStack } from "../infra/offline/render";
 import { evaluatePolicies, hasMandatory, type EvaluationResult } from "./evaluate";
-import { topologyOf } from "./graph";
-import { isEnvironment, packConfigFor, type Environment } from "./levels";
+import { environmentOfStack, policiesForStack, type Environment } from "./levels";
 import { toPolicyResources } from "./offline";
 import { policies } from "./policies";
 
@@ -18,10 +17,12 @@ export interface StackCheck {
 export async function checkStack(stackOrFile: string): Promise<StackCheck> {
   const rendered = await renderStack(stackOrFile);
   const resources = toPolicyResources(rendered.resources);
-  const declared = topologyOf(resources)?.environment ?? rendered.config.environment;
-  // An unknown environment gets no relaxation: every policy at its level in code.
-  const environment: Environment = isEnvironment(declared) ? declared : "prod";
-  const result = await evaluatePolicies(policies, resources, packConfigFor(environment));
+  // Levels from the stack's NAME, as under the CLI (levels.ts): the stack's own `environment`
+  // config cannot lower them; a name that is no environment gets prod's rules.
+  // The same call policy/index.ts makes with pulumi.getStack() under the CLI: the two agree by
+  // construction (the mock runtime runs the program under this same stack name).
+  const environment: Environment = environmentOfStack(rendered.stack);
+  const result = await evaluatePolicies(policiesForStack(policies, rendered.stack), resources);
   return { stack: rendered.stack, environment, resourceCount: resources.length, result, blocked: hasMandatory(result) };
 }
 

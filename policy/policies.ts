@@ -19,82 +19,39 @@ import {
   UNKNOWN,
 } from "./graph";
 import type { PolicyName } from "./levels";
-import { filterCoversProject, hostOf, isDigestPinned, isLoopbackHost } from "./patterns";
+import { hostOf, isDigestPinned, isLoopbackHost } from "./patterns";
 
 type Policy = StackValidationPolicy & { name: PolicyName };
 
 // ---------------------------------------------------------------------------------------------
-// requires-backup-target
+// requires-backup-target, backup-outside-harbor-failure-domain (assessment in ./backups.ts)
 
-const REPLICATING_TRIGGERS = ["event_based", "scheduled"];
-
-export interface BackupAssessment {
-  backup: string;
-  /** Empty when this backup is a usable target. */
-  problems: string[];
-}
-
-/**
- * Why each backup in the graph is or is not a usable target for Harbor: another failure domain and
- * host, and enabled event_based/scheduled replication whose name filters cover every project.
- */
-export function assessBackups(resources: readonly PolicyResource[], harbor: PolicyResource): BackupAssessment[] {
-  const h = plainProps(harbor);
-  const harborDomain = str(h.failureDomain);
-  const harborHost = hostOf(str(h.hostname) ?? "");
-  const projects = strings(h.projects);
-  const endpoints = ofType(resources, TOKENS.harborRegistryEndpoint).map(plainProps);
-  const policies = ofType(resources, TOKENS.harborReplicationPolicy).map(plainProps);
-
-  return ofType(resources, ...BACKUP_TYPES).map((b) => {
-    const p = plainProps(b);
-    const name = str(p.backupName) ?? b.name;
-    const problems: string[] = [];
-    const domain = str(p.failureDomain);
-    if (domain !== undefined && domain === harborDomain) {
-      problems.push(`it is in Harbor's failure domain "${domain}" (same cluster), so it fails together with Harbor`);
-    }
-    for (const ep of endpoints.filter((e) => str(e.name) === name)) {
-      const host = hostOf(str(ep.url) ?? "");
-      if (host !== undefined && host === harborHost) problems.push(`its URL ${str(ep.url)} is on Harbor's own host ${host}`);
-    }
-
-    const mine = policies.filter((rp) => str(rp.destinationRegistryName) === name);
-    if (mine.length === 0) {
-      problems.push("no Harbor replication policy pushes to it");
-    } else {
-      const usable = mine.filter((rp) => rp.enabled !== false && REPLICATING_TRIGGERS.includes(str(rp.trigger) ?? "") && (str(rp.trigger) !== "scheduled" || !!str(rp.cron)));
-      for (const rp of mine.filter((x) => !usable.includes(x))) {
-        const why = rp.enabled === false ? "is disabled" : str(rp.trigger) === "scheduled" ? "is scheduled without a cron" : `has trigger "${str(rp.trigger) ?? "manual"}" (only event_based or scheduled replicate on their own)`;
-        problems.push(`replication policy "${str(rp.name) ?? "?"}" ${why}`);
-      }
-      if (usable.length > 0) {
-        const missing = projects.filter((project) => !usable.some((rp) => filterCoversProject(str(record(rp.filters).name), project)));
-        if (missing.length > 0) problems.push(`no enabled replication policy covers project${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
-      } else if (!problems.some((x) => x.startsWith("replication policy"))) {
-        problems.push("no enabled event_based or scheduled replication policy pushes to it");
-      }
-    }
-    return { backup: name, problems };
-  });
-}
+export { assessBackups, type BackupAssessment } from "./backups";
+import { assessBackups } from "./backups";
 
 const HOW_TO_ADD_BACKUP =
   "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, " +
   "or oci with a `url` outside Harbor's cluster and host), keep `registry-topology:replication` " +
   "enabled with trigger event_based or scheduled, then preview again.";
 
+const MIN_BACKUPS_SCHEMA = {
+  properties: {
+    minBackups: { type: "integer" as const, minimum: 1, default: 1, description: "How many usable backup targets the stack needs." },
+  },
+};
+
+/**
+ * A real backup: not Harbor under another spelling, and replication that runs and copies every
+ * project. Mandatory in every environment (levels.ts never relaxes it): a stack with zero
+ * backups is blocked even in `local`.
+ */
 export const requiresBackupTarget: Policy = {
   name: "requires-backup-target",
   description:
-    "The stack has a Harbor and at least one backup registry in another failure domain (not the same cluster or host), " +
-    "with an enabled event_based or scheduled replication policy to it whose filters cover every Harbor project.",
+    "The stack has a Harbor and at least one backup registry that is not Harbor itself, " +
+    "with an enabled event_based or scheduled replication policy to it that can run and whose filters copy every Harbor project.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      minBackups: { type: "integer", minimum: 1, default: 1, description: "How many usable backup targets the stack needs." },
-    },
-  },
+  configSchema: MIN_BACKUPS_SCHEMA,
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const { minBackups = 1 } = args.getConfig<{ minBackups?: number }>();
     const harbors = ofType(args.resources, TOKENS.harbor);
@@ -102,17 +59,48 @@ export const requiresBackupTarget: Policy = {
     for (const harbor of harbors) {
       const host = str(plainProps(harbor).hostname) ?? harbor.name;
       const assessed = assessBackups(args.resources, harbor);
-      const usable = assessed.filter((a) => a.problems.length === 0);
+      const usable = assessed.filter((a) => a.hard.length === 0);
       if (usable.length >= minBackups) continue;
       const found =
         assessed.length === 0
           ? "it has no backup registry"
           : assessed
-              .filter((a) => a.problems.length > 0)
-              .map((a) => `backup "${a.backup}": ${a.problems.join("; ")}`)
+              .filter((a) => a.hard.length > 0)
+              .map((a) => `backup "${a.backup}": ${a.hard.join("; ")}`)
               .join(". ");
       const need = minBackups === 1 ? "a backup target" : `${minBackups} backup targets (found ${usable.length} usable)`;
-      report(`Harbor ${host} needs ${need} in another failure domain with event-based or scheduled replication of every project, but ${found}. ${HOW_TO_ADD_BACKUP}`, harbor.urn);
+      report(`Harbor ${host} needs ${need} with event-based or scheduled replication of every project, but ${found}. ${HOW_TO_ADD_BACKUP}`, harbor.urn);
+    }
+  },
+};
+
+/**
+ * The backups of requires-backup-target must not fail together with Harbor: another failure
+ * domain, not Harbor's machine (any port, any loopback form), not a name inside Harbor's cluster.
+ * The one rule `local` relaxes to advisory (its backup runs in the same cluster).
+ */
+export const backupOutsideHarborFailureDomain: Policy = {
+  name: "backup-outside-harbor-failure-domain",
+  description: "Harbor's usable backup targets are outside Harbor's failure domain: not in its cluster, not on its machine (any port or loopback form).",
+  enforcementLevel: "mandatory",
+  configSchema: MIN_BACKUPS_SCHEMA,
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const { minBackups = 1 } = args.getConfig<{ minBackups?: number }>();
+    const harbors = ofType(args.resources, TOKENS.harbor);
+    if (harbors.length === 0) args.notApplicable("the stack has no Harbor");
+    for (const harbor of harbors) {
+      const host = str(plainProps(harbor).hostname) ?? harbor.name;
+      const real = assessBackups(args.resources, harbor).filter((a) => a.hard.length === 0);
+      // No real backup at all is requires-backup-target's violation (mandatory everywhere); not repeated here.
+      if (real.length === 0) continue;
+      const outside = real.filter((a) => a.domain.length === 0);
+      if (outside.length >= minBackups) continue;
+      const found = real
+        .filter((a) => a.domain.length > 0)
+        .map((a) => `backup "${a.backup}": ${a.domain.join("; ")}`)
+        .join(". ");
+      const need = minBackups === 1 ? "a backup target" : `${minBackups} backup targets (found ${outside.length})`;
+      report(`Harbor ${host} needs ${need} in another failure domain, but ${found}. ${HOW_TO_ADD_BACKUP}`, harbor.urn);
     }
   },
 };
@@ -235,9 +223,54 @@ function inScope(type: string): boolean {
  *   the offline check is at least as strict as the CLI and also catches a plaintext input whose
  *   property is merely declared (that plaintext would still sit in the state's inputs).
  */
+/**
+ * Resources that generate a value, and the outputs that carry it. These outputs are in clear in
+ * the state unless the resource lists them in additionalSecretOutputs (RandomPassword and
+ * tls.PrivateKey do so by themselves; RandomString, RandomBytes and RandomId do not).
+ */
+export const GENERATED_VALUE_OUTPUTS: Record<string, readonly string[]> = {
+  "random:index/randomString:RandomString": ["result"],
+  "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+  "random:index/randomBytes:RandomBytes": ["base64", "hex"],
+  "random:index/randomId:RandomId": ["b64Std", "b64Url", "hex", "dec"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+};
+
+/** Does `r` hold a credential: a Kubernetes Secret, or a resource with a non-empty credential-named property? */
+function holdsCredential(r: PolicyResource): boolean {
+  if (r.type === "kubernetes:core/v1:Secret") return true;
+  return leaves(plainProps(r), isCredentialKey).some((l) => l.value !== undefined && l.value !== null && l.value !== "");
+}
+
+/**
+ * Generated-value resources that feed a credential (a resource holding one depends on them: the
+ * engine's dependency list, or, where the analyzer hands them over, a credential-named or Secret
+ * property's dependencies) while some of their value outputs are not declared secret. The engine
+ * sends both lists to AnalyzeStack (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go
+ * `AnalyzeStack`: Dependencies, PropertyDependencies); the offline check has the dependency list.
+ */
+export function generatedCredentialsInClear(resources: readonly PolicyResource[]): { resource: PolicyResource; plain: string[]; feeds: PolicyResource[] }[] {
+  const out: { resource: PolicyResource; plain: string[]; feeds: PolicyResource[] }[] = [];
+  for (const g of resources.filter((r) => GENERATED_VALUE_OUTPUTS[r.type] !== undefined)) {
+    const feeds = resources.filter((r) => {
+      if (r === g) return false;
+      const byProperty = Object.entries(r.propertyDependencies ?? {}).filter(([, deps]) => deps.some((d) => d.urn === g.urn));
+      if (byProperty.length > 0) return r.type === "kubernetes:core/v1:Secret" || byProperty.some(([k]) => isCredentialKey(k));
+      return (r.dependencies ?? []).some((d) => d.urn === g.urn) && holdsCredential(r);
+    });
+    if (feeds.length === 0) continue;
+    const declared = new Set(g.opts?.additionalSecretOutputs ?? []);
+    const plain = GENERATED_VALUE_OUTPUTS[g.type]!.filter((o) => !declared.has(o));
+    if (plain.length > 0) out.push({ resource: g, plain, feeds });
+  }
+  return out;
+}
+
 export const credentialsAreSecret: Policy = {
   name: "credentials-are-secret",
-  description: "Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets) is a Pulumi secret.",
+  description:
+    "Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets) is a Pulumi secret, " +
+    "and every generated value (random:*, tls private keys) that feeds a credential is secret in state.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const r of args.resources.filter((x) => inScope(x.type))) {
@@ -256,6 +289,13 @@ export const credentialsAreSecret: Policy = {
         report(`${label(r)} has credential input${problems.size > 1 ? "s" : ""} that ${problems.size > 1 ? "are" : "is"} not secret: ${list}. Wrap each with pulumi.secret() and list its property in the resource's additionalSecretOutputs.`, r.urn);
       }
     }
+    for (const { resource, plain, feeds } of generatedCredentialsInClear(args.resources)) {
+      report(
+        `${label(resource)} generates a value that becomes a credential or key (it feeds ${feeds.map(label).join(", ")}), but its output${plain.length > 1 ? "s" : ""} ${plain.join(", ")} ${plain.length > 1 ? "are" : "is"} stored in clear in the state. ` +
+          `Use random.RandomPassword, or give the resource additionalSecretOutputs: [${plain.map((x) => JSON.stringify(x)).join(", ")}].`,
+        resource.urn,
+      );
+    }
   },
 };
 
@@ -268,7 +308,16 @@ export const mirrorsCoverEveryRegion: Policy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const regions = ofType(args.resources, TOKENS.regionMirrors);
-    if (regions.length === 0) args.notApplicable("the stack has no regions");
+    if (regions.length === 0) {
+      // `regions: []` must not switch the rule off: a stack with Harbor and no region leaves every
+      // node pulling from Harbor alone.
+      const harbors = ofType(args.resources, TOKENS.harbor);
+      if (harbors.length === 0) args.notApplicable("the stack has no regions and no Harbor");
+      for (const h of harbors) {
+        report(`The stack declares no region, so no node has a pull-through mirror and every pull depends on Harbor ${str(plainProps(h).hostname) ?? h.name}. Add registry-topology:regions with mirrors for Harbor and a backup.`, h.urn);
+      }
+      return;
+    }
     const backups = new Set(ofType(args.resources, ...BACKUP_TYPES).map((b) => str(plainProps(b).backupName) ?? b.name));
     for (const r of regions) {
       const p = plainProps(r);
@@ -362,6 +411,7 @@ export const noInsecureUpstreams: Policy = {
 /** Every policy of the pack, in the order reports list them. */
 export const policies: Policy[] = [
   requiresBackupTarget,
+  backupOutsideHarborFailureDomain,
   noRegistryAdminCredentials,
   credentialsAreSecret,
   mirrorsCoverEveryRegion,

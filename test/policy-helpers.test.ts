@@ -9,7 +9,9 @@ import { evaluatePolicies, hasMandatory } from "../policy/evaluate";
 import { isSecretMarker, leaves, TOKENS, unwrapSecrets } from "../policy/graph";
 import { ENVIRONMENTS, packConfigFor, POLICY_NAMES, resolvePolicyConfig } from "../policy/levels";
 import { toPolicyResources } from "../policy/offline";
-import { doublestarMatch, filterCoversProject, hostOf, isDigestPinned, isLoopbackHost } from "../policy/patterns";
+import { doublestarMatch } from "../policy/doublestar";
+import { hostOf, isDigestPinned, isLoopbackHost } from "../policy/patterns";
+import { filterVerdict } from "../policy/replication-filters";
 import { azureAdminRole, isCredentialKey, isGcpAdminRole, isIbmAdminRole, policies, requiresBackupTarget } from "../policy/policies";
 import { build, healthySpecs, secret } from "./helpers/policy-harness";
 
@@ -31,12 +33,13 @@ describe("doublestar filters", () => {
   });
 
   it("covers a project only when every repository of it is selected", () => {
-    expect(filterCoversProject("library/**", "library")).toBe(true);
-    expect(filterCoversProject(undefined, "library")).toBe(true);
-    expect(filterCoversProject("**", "library")).toBe(true);
-    expect(filterCoversProject("library/*", "library")).toBe(false);
-    expect(filterCoversProject("library/app-*", "library")).toBe(false);
-    expect(filterCoversProject("apps/**", "library")).toBe(false);
+    const kind = (f: string | undefined) => filterVerdict("library", f).kind;
+    expect(kind("library/**")).toBe("ok");
+    expect(kind(undefined)).toBe("ok");
+    expect(kind("**")).toBe("ok");
+    expect(kind("library/*")).toBe("misses");
+    expect(kind("library/app-*")).toBe("misses");
+    expect(kind("apps/**")).toBe("copies-nothing");
   });
 });
 
@@ -92,7 +95,7 @@ describe("secret markers", () => {
 
 describe("enforcement levels", () => {
   it("relaxes only local and dev, and only the two documented policies", () => {
-    expect(packConfigFor("local")).toEqual({ "requires-backup-target": { enforcementLevel: "advisory" }, "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
+    expect(packConfigFor("local")).toEqual({ "backup-outside-harbor-failure-domain": { enforcementLevel: "advisory" }, "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("dev")).toEqual({ "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("staging")).toEqual({});
     expect(packConfigFor("prod")).toEqual({});
@@ -128,9 +131,11 @@ describe("wire encoding", () => {
 describe("offline evaluator", () => {
   it("applies levels, passes config, records not-applicable and skips disabled policies", async () => {
     const resources = build(healthySpecs().filter((s) => !s.type.startsWith("registry-topology:backups:") && s.type !== "registry-topology:mirrors:RegionMirrors"));
-    const advisory = await evaluatePolicies(policies, resources, { "requires-backup-target": "advisory" });
+    const advisory = await evaluatePolicies(policies, resources, { "requires-backup-target": "advisory", "mirrors-cover-every-region": "disabled" });
     expect(advisory.violations.map((v) => [v.policy, v.enforcementLevel, v.resource?.name])).toEqual([["requires-backup-target", "advisory", "harbor"]]);
-    expect(advisory.notApplicable).toEqual([{ policy: "mirrors-cover-every-region", reason: "the stack has no regions" }]);
+    expect(advisory.notApplicable).toEqual([]);
+    const noHarbor = await evaluatePolicies(policies, resources.filter((r) => r.type !== TOKENS.harbor));
+    expect(noHarbor.notApplicable.map((n) => n.policy)).toEqual(["requires-backup-target", "backup-outside-harbor-failure-domain", "mirrors-cover-every-region"]);
     expect(hasMandatory(advisory)).toBe(false);
 
     const mandatory = await evaluatePolicies([requiresBackupTarget], resources);

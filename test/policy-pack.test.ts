@@ -12,6 +12,7 @@ import { renderStack } from "../infra/offline/render";
 import { REPO_ROOT } from "../infra/offline/stackFiles";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../policy/graph";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { checkStack } from "../policy/check";
 import { packConfigFor, POLICY_NAMES, resolvePolicyConfig } from "../policy/levels";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated protobuf classes are untyped JS here */
@@ -29,13 +30,21 @@ interface Diagnostic {
   message: string;
 }
 
-let pack: ChildProcess;
-let client: any;
+interface Pack {
+  process: ChildProcess;
+  client: any;
+}
+
+let pack: Pack;
+let localPack: Pack;
 let prod: RecordedResource[];
 let single: RecordedResource[];
+let local: RecordedResource[];
+let localNoBackup: RecordedResource[];
 
-const call = <T>(method: string, req: unknown) =>
-  new Promise<T>((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+const callOn = <T>(p: Pack, method: string, req: unknown) =>
+  new Promise<T>((resolve, reject) => p.client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+const call = <T>(method: string, req: unknown) => callOn<T>(pack, method, req);
 
 function analyzerResource(r: RecordedResource): unknown {
   const ar = new analyzerPb.AnalyzerResource();
@@ -51,10 +60,10 @@ function analyzerResource(r: RecordedResource): unknown {
   return ar;
 }
 
-async function analyzeStack(resources: RecordedResource[]): Promise<Diagnostic[]> {
+async function analyzeStack(resources: RecordedResource[], on: Pack = pack): Promise<Diagnostic[]> {
   const req = new analyzerPb.AnalyzeStackRequest();
   req.setResourcesList(resources.map(analyzerResource));
-  const res: any = await call("analyzeStack", req);
+  const res: any = await callOn(on, "analyzeStack", req);
   return res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()]!, urn: d.getUrn(), message: d.getMessage() }));
 }
 
@@ -72,35 +81,51 @@ async function configure(config: PolicyPackConfig): Promise<void> {
   await call("configure", req);
 }
 
-beforeAll(async () => {
-  // Exactly what the pulumi-analyzer-policy plugin starts, with the pack directory as cwd.
+/**
+ * Exactly what the pulumi-analyzer-policy plugin starts, with the pack directory as cwd and the
+ * environment the engine gives it: PULUMI_NODEJS_STACK=<stack> (pulumi/pulumi
+ * pkg/resource/plugin/analyzer_plugin.go constructEnv, from pkg/engine/update.go target.Name).
+ */
+async function startPack(stack: string): Promise<Pack> {
   const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-  pack = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: path.join(REPO_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env, PULUMI_NODEJS_STACK: stack, PULUMI_STACK: stack, PULUMI_NODEJS_PROJECT: "registry-topology" };
+  const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: path.join(REPO_ROOT, "policy"), env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
-  pack.stderr!.on("data", (d) => (stderr += d));
+  child.stderr!.on("data", (d) => (stderr += d));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
-    pack.stdout!.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => {
       const m = /^(\d+)\s*$/m.exec(d.toString());
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
     });
-    pack.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
+    child.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
   });
-  client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return { process: child, client: new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
+}
+
+function stopPack(p: Pack | undefined): void {
+  p?.client?.close();
+  if (p && p.process.exitCode === null) p.process.kill();
+}
+
+beforeAll(async () => {
+  [pack, localPack] = await Promise.all([startPack("prod"), startPack("local")]);
   prod = (await renderStack("prod")).resources;
   single = (await renderStack(path.join(REPO_ROOT, "test/fixtures/stacks/Pulumi.single-registry.yaml"))).resources;
+  local = (await renderStack("local")).resources;
+  localNoBackup = (await renderStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-local/Pulumi.local.yaml"))).resources;
 }, 120_000);
 
 afterAll(() => {
-  client?.close();
-  if (pack && pack.exitCode === null) pack.kill();
+  stopPack(pack);
+  stopPack(localPack);
 });
 
 describe("the policy pack under @pulumi/policy's analyzer", () => {
-  it("describes six mandatory policies and their config schemas", async () => {
+  it("describes seven mandatory policies (stack prod) and their config schemas", async () => {
     const info: any = await call("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe("registry-topology");
     expect(info.getVersion()).toBe("0.1.0");
@@ -120,12 +145,19 @@ describe("the policy pack under @pulumi/policy's analyzer", () => {
     expect(await analyzeStack(preview)).toEqual([]);
   });
 
-  it("blocks the single-registry stack with requires-backup-target, advisory under local's pack config", async () => {
-    const [d] = await analyzeStack(single);
-    expect(d).toMatchObject({ policy: "requires-backup-target", level: "mandatory", urn: expect.stringMatching(/registry-topology:harbor:Harbor::harbor$/) });
-    expect(d!.message).toContain("it has no backup registry");
+  it("blocks the single-registry stack with requires-backup-target, still mandatory under local's pack config", async () => {
+    const ids = (ds: Diagnostic[]) => ds.map((x) => [x.policy, x.level, x.urn.split("::").pop()]);
+    const diags = await analyzeStack(single);
+    expect(ids(diags)).toEqual([
+      ["requires-backup-target", "mandatory", "harbor"],
+      ["mirrors-cover-every-region", "mandatory", "harbor"],
+    ]);
+    expect(diags[0]!.message).toContain("it has no backup registry");
     await configure(packConfigFor("local"));
-    expect((await analyzeStack(single)).map((x) => [x.policy, x.level])).toEqual([["requires-backup-target", "advisory"]]);
+    expect(ids(await analyzeStack(single))).toEqual([
+      ["requires-backup-target", "mandatory", "harbor"],
+      ["mirrors-cover-every-region", "advisory", "harbor"],
+    ]);
     await configure(packConfigFor("prod"));
   });
 
@@ -142,9 +174,43 @@ describe("the policy pack under @pulumi/policy's analyzer", () => {
     expect(diags[0]!.message).toContain('accessSecret ("accessSecret" not in additionalSecretOutputs)');
   });
 
+  it("sees a generated internal secret of Harbor stored in clear through the engine's dependency list", async () => {
+    const broken = structuredClone(prod);
+    const key = broken.find((r) => r.name === "harbor-xsrf-key")!;
+    expect(key.additionalSecretOutputs).toEqual(["result"]);
+    key.additionalSecretOutputs = [];
+    const diags = await analyzeStack(broken);
+    expect(diags.map((x) => [x.policy, x.level, x.urn.split("::").pop()])).toEqual([["credentials-are-secret", "mandatory", "harbor-xsrf-key"]]);
+    expect(diags[0]!.message).toContain("(it feeds Secret::harbor-internal-secrets), but its output result is stored in clear in the state.");
+  });
+
   it("blocks an ACR admin user", async () => {
     const broken = structuredClone(prod);
     broken.find((r) => r.type === "azure-native:containerregistry:Registry")!.inputs.adminUserEnabled = true;
     expect((await analyzeStack(broken)).map((x) => x.policy)).toEqual(["no-registry-admin-credentials"]);
+  });
+});
+
+describe("the pack the engine starts for stack local (levels from the stack name, no pack config)", () => {
+  it("serves local's levels: only the failure-domain and mirror rules relaxed", async () => {
+    const info: any = await callOn(localPack, "getAnalyzerInfo", new Empty());
+    const levels = Object.fromEntries(info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]));
+    expect(levels).toEqual(Object.fromEntries(POLICY_NAMES.map((n) => [n, ["backup-outside-harbor-failure-domain", "mirrors-cover-every-region"].includes(n) ? "advisory" : "mandatory"])));
+  });
+
+  it("reports the shipped local stack's in-cluster backup as advisory, like the offline check", async () => {
+    const diags = await analyzeStack(local, localPack);
+    expect(diags.map((x) => [x.policy, x.level, x.urn.split("::").pop()])).toEqual([["backup-outside-harbor-failure-domain", "advisory", "harbor"]]);
+    const offline = await checkStack("local");
+    // The analyzer prefixes the policy's description on its own line.
+    expect(offline.result.violations.map((v) => [v.policy, v.enforcementLevel, v.message])).toEqual(diags.map((x) => [x.policy, x.level, x.message.split("\n").slice(1).join("\n")]));
+  });
+
+  it("blocks a local stack with zero backups, mandatory", async () => {
+    const diags = await analyzeStack(localNoBackup, localPack);
+    expect(diags.map((x) => [x.policy, x.level, x.urn.split("::").pop()])).toEqual([
+      ["requires-backup-target", "mandatory", "harbor"],
+      ["mirrors-cover-every-region", "advisory", "mirrors-local"],
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 // and each way of breaking it yields exactly one, named violation.
 import { describe, expect, it } from "vitest";
 import {
+  backupOutsideHarborFailureDomain,
   credentialsAreSecret,
   mirrorsCoverEveryRegion,
   noInsecureUpstreams,
@@ -17,7 +18,7 @@ const urnOf = (s: ResourceSpec) => `urn:pulumi:test::registry-topology::${s.type
 const without = (specs: ResourceSpec[], pred: (s: ResourceSpec) => boolean) => specs.filter((s) => !pred(s));
 const isPolicy = (s: ResourceSpec) => s.type === "pulumi-nodejs:dynamic/harbor:ReplicationPolicy";
 const HOW = "Add a backup under `registry-topology:backups` in the stack file";
-const PREFIX = "Harbor harbor.example.com needs a backup target in another failure domain with event-based or scheduled replication of every project, but ";
+const PREFIX = "Harbor harbor.example.com needs a backup target with event-based or scheduled replication of every project, but ";
 
 describe("the healthy hand-built stack", () => {
   it.each(policies.map((p) => [p.name, p] as const))("passes %s", async (_name, policy) => {
@@ -28,6 +29,7 @@ describe("the healthy hand-built stack", () => {
   it("every policy is mandatory in code, with a description", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["requires-backup-target", "mandatory"],
+      ["backup-outside-harbor-failure-domain", "mandatory"],
       ["no-registry-admin-credentials", "mandatory"],
       ["credentials-are-secret", "mandatory"],
       ["mirrors-cover-every-region", "mandatory"],
@@ -73,35 +75,28 @@ describe("requires-backup-target", () => {
     for (const s of specs.filter(isPolicy)) Object.assign(s.props!, { trigger: "scheduled", cron: "0 0 */6 * * *" });
     expect((await runStackPolicy(requiresBackupTarget, build(specs))).violations).toEqual([]);
     delete findSpec(specs, "harbor-replication-acr-weu-apps").props.cron;
-    expect(await violation(specs)).toContain('replication policy "acr-weu-apps" is scheduled without a cron; no enabled replication policy covers project apps');
+    expect(await violation(specs)).toContain('replication policy "acr-weu-apps" is scheduled without a cron; no enabled replication policy copies the whole of project apps');
   });
 
   it("blocks a policy set that misses one project", async () => {
     const specs = without(healthySpecs(), (s) => s.name === "harbor-replication-acr-weu-apps");
-    expect(await violation(specs)).toContain('backup "acr-weu": no enabled replication policy covers project apps. ');
+    expect(await violation(specs)).toContain('backup "acr-weu": no enabled replication policy copies the whole of project apps. ');
   });
 
   it("blocks a name filter that only covers part of a project, and accepts one policy covering all", async () => {
     const specs = healthySpecs();
     (findSpec(specs, "harbor-replication-acr-weu-apps").props.filters as Record<string, string>).name = "apps/web-*";
-    expect(await violation(specs)).toContain("no enabled replication policy covers project apps");
+    expect(await violation(specs)).toContain('no enabled replication policy copies the whole of project apps ("acr-weu-apps": misses repositories such as apps/a, apps/z9, apps/0)');
 
     const one = without(healthySpecs(), (s) => s.name === "harbor-replication-acr-weu-apps");
     (findSpec(one, "harbor-replication-acr-weu-library").props.filters as Record<string, string>).name = "{library,apps}/**";
     expect((await runStackPolicy(requiresBackupTarget, build(one))).violations).toEqual([]);
   });
 
-  it("blocks a backup in Harbor's cluster (same failure domain)", async () => {
+  it("leaves a backup in Harbor's cluster to backup-outside-harbor-failure-domain (it is a backup)", async () => {
     const specs = healthySpecs();
     findSpec(specs, "acr-weu").props.failureDomain = "harbor-cluster";
-    expect(await violation(specs)).toContain(`backup "acr-weu": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor. `);
-  });
-
-  it("blocks a backup on Harbor's host, whatever failure domain it claims", async () => {
-    const specs = healthySpecs();
-    Object.assign(findSpec(specs, "acr-weu").props, { kind: "oci", failureDomain: "nas-dc2" });
-    findSpec(specs, "harbor-endpoint-acr-weu").props.url = "https://HARBOR.example.com:5443/backup";
-    expect(await violation(specs)).toContain('backup "acr-weu": its URL https://HARBOR.example.com:5443/backup is on Harbor\'s own host harbor.example.com. ');
+    expect((await runStackPolicy(requiresBackupTarget, build(specs))).violations).toEqual([]);
   });
 
   it("passes when one of two backups is usable, and honours minBackups", async () => {
@@ -110,12 +105,41 @@ describe("requires-backup-target", () => {
     expect((await runStackPolicy(requiresBackupTarget, build(specs))).violations).toEqual([]);
     const msg = await violation(specs, { minBackups: 2 });
     expect(msg).toContain("needs 2 backup targets (found 1 usable)");
-    expect(msg).toContain('backup "local-oci": it is in Harbor\'s failure domain "harbor-cluster" (same cluster), so it fails together with Harbor; no Harbor replication policy pushes to it.');
+    expect(msg).toContain('backup "local-oci": no Harbor replication policy pushes to it.');
   });
 
   it("is not applicable without a Harbor", async () => {
     const run = await runStackPolicy(requiresBackupTarget, build(without(healthySpecs(), (s) => s.name === "harbor")));
     expect(run).toEqual({ violations: [], notApplicable: "the stack has no Harbor" });
+  });
+});
+
+describe("backup-outside-harbor-failure-domain", () => {
+  const violation = async (specs: ResourceSpec[], config = {}) => {
+    const run = await runStackPolicy(backupOutsideHarborFailureDomain, build(specs), config);
+    expect(run.violations).toHaveLength(1);
+    expect(run.violations[0]!.urn).toBe(HARBOR_URN);
+    expect(run.violations[0]!.message).toContain(HOW);
+    return run.violations[0]!.message;
+  };
+
+  it("blocks a backup in Harbor's cluster (same failure domain)", async () => {
+    const specs = healthySpecs();
+    findSpec(specs, "acr-weu").props.failureDomain = "harbor-cluster";
+    expect(await violation(specs)).toContain(`Harbor harbor.example.com needs a backup target in another failure domain, but backup "acr-weu": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor. `);
+  });
+
+  it("blocks a backup on Harbor's machine under another port, whatever failure domain it claims", async () => {
+    const specs = healthySpecs();
+    Object.assign(findSpec(specs, "acr-weu").props, { kind: "oci", failureDomain: "nas-dc2" });
+    findSpec(specs, "harbor-endpoint-acr-weu").props.url = "https://HARBOR.example.com:5443/backup";
+    expect(await violation(specs)).toContain('backup "acr-weu": its URL https://HARBOR.example.com:5443/backup is on Harbor\'s own machine (harbor.example.com:5443; Harbor is on harbor.example.com:80). ');
+  });
+
+  it("stays silent when there is no real backup at all (requires-backup-target reports that)", async () => {
+    const specs = without(healthySpecs(), isPolicy);
+    findSpec(specs, "acr-weu").props.failureDomain = "harbor-cluster";
+    expect((await runStackPolicy(backupOutsideHarborFailureDomain, build(specs))).violations).toEqual([]);
   });
 });
 
@@ -226,9 +250,14 @@ describe("mirrors-cover-every-region", () => {
     ]);
   });
 
-  it("is not applicable without regions", async () => {
+  it("blocks a stack with Harbor and no region at all (regions: [] does not switch it off)", async () => {
     const run = await runStackPolicy(mirrorsCoverEveryRegion, build(without(healthySpecs(), (s) => s.name === "eu-west")));
-    expect(run.notApplicable).toBe("the stack has no regions");
+    expect(run.violations).toEqual([{ urn: HARBOR_URN, message: expect.stringMatching(/^The stack declares no region, so no node has a pull-through mirror and every pull depends on Harbor harbor\.example\.com\./) }]);
+  });
+
+  it("is not applicable without regions and without Harbor", async () => {
+    const run = await runStackPolicy(mirrorsCoverEveryRegion, build(without(healthySpecs(), (s) => s.name === "eu-west" || s.name === "harbor")));
+    expect(run.notApplicable).toBe("the stack has no regions and no Harbor");
   });
 });
 

@@ -9,7 +9,7 @@ import { renderStack } from "../infra/offline/render";
 import { listStacks, REPO_ROOT } from "../infra/offline/stackFiles";
 import { checkStack } from "../policy/check";
 import { evaluatePolicies, type Violation } from "../policy/evaluate";
-import { SECRET_SIG, SIG_KEY } from "../policy/graph";
+import { SECRET_SIG, SIG_KEY, topologyOf } from "../policy/graph";
 import { packConfigFor } from "../policy/levels";
 import { toPolicyResources } from "../policy/offline";
 import { policies } from "../policy/policies";
@@ -25,8 +25,8 @@ describe("shipped stacks", () => {
     expect(check.environment).toBe(stack);
     expect(check.result.ran.map((r) => r.policy)).toEqual(policies.map((p) => p.name));
     if (stack === "local") {
-      // Its only backup runs in Harbor's cluster: reported, advisory by the local environment.
-      expect(brief(check.result.violations)).toEqual([`advisory requires-backup-target ${HARBOR}`]);
+      // Its only backup runs in Harbor's cluster: reported, advisory by the local stack's name.
+      expect(brief(check.result.violations)).toEqual([`advisory backup-outside-harbor-failure-domain ${HARBOR}`]);
       expect(check.result.violations[0]!.message).toContain(`backup "local-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster)`);
     } else {
       expect(check.result.violations).toEqual([]);
@@ -35,19 +35,42 @@ describe("shipped stacks", () => {
 });
 
 describe("bad fixture stacks", () => {
-  const cases: [string, string, string][] = [
-    ["single-registry", "prod", "but it has no backup registry."],
-    ["in-cluster-backup", "dev", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
-    ["same-host-backup", "staging", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own host harbor.samehost.example.com.`],
-    ["replication-disabled", "prod", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
+  const NO_REGION = `mandatory mirrors-cover-every-region ${HARBOR}`;
+  // [fixture, stack name, the policy that blocks it, reason]. Levels come from
+  // the stack NAME: none of these is named after an environment, so all get prod's rules
+  // whatever `environment:` they declare.
+  const cases: [string, string, string, string][] = [
+    ["single-registry", "single-registry", "requires-backup-target", "but it has no backup registry."],
+    ["in-cluster-backup", "in-cluster-backup", "backup-outside-harbor-failure-domain", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
+    ["same-host-backup", "same-host-backup", "backup-outside-harbor-failure-domain", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own machine (harbor.samehost.example.com:5443; Harbor is on harbor.samehost.example.com:80).`],
+    ["replication-disabled", "replication-disabled", "requires-backup-target", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
+    ["harbor-spelling", "harbor-spelling", "requires-backup-target", `but backup "nas-oci": its URL https://harbor.spelling.example.com. is Harbor itself (harbor.spelling.example.com:443 is where Harbor answers).`],
+    ["never-fires", "never-fires", "requires-backup-target", `but backup "nas-oci": replication policy "nas-oci-library" never runs: its cron "0 0 3 30 2 *" can never fire (no date on the calendar matches it).`],
   ];
-  it.each(cases)("%s (%s) is blocked by requires-backup-target", async (name, environment, reason) => {
+  it.each(cases)("%s (stack %s) is blocked by %s", async (name, stack, policy, reason) => {
     const check = await checkStack(fixture(name));
-    expect(check.environment).toBe(environment);
+    expect(check.stack).toBe(stack);
+    expect(check.environment).toBe("prod");
     expect(check.blocked).toBe(true);
-    expect(brief(check.result.violations)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    // These fixtures declare no region: prod's rules also block that (mirrors-cover-every-region).
+    expect(brief(check.result.violations)).toEqual([`mandatory ${policy} ${HARBOR}`, NO_REGION]);
     expect(check.result.violations[0]!.message).toContain(reason);
     expect(check.result.violations[0]!.message).toContain("Add a backup under `registry-topology:backups`");
+  });
+
+  it("a stack named prod declaring `environment: local` and `regions: []` is held to prod's rules", async () => {
+    const check = await checkStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-prod/Pulumi.prod.yaml"));
+    expect(topologyOf(toPolicyResources((await renderStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-prod/Pulumi.prod.yaml"))).resources))?.environment).toBe("local");
+    expect([check.stack, check.environment, check.blocked]).toEqual(["prod", "prod", true]);
+    expect(brief(check.result.violations)).toEqual([`mandatory backup-outside-harbor-failure-domain ${HARBOR}`, NO_REGION]);
+    expect(check.result.violations[0]!.message).toContain(`backup "local-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor; its URL http://127.0.0.1:30500 is on Harbor's own machine`);
+  });
+
+  it("a stack named local with zero backups is blocked (local relaxes only the failure-domain rule)", async () => {
+    const check = await checkStack(path.join(REPO_ROOT, "test/fixtures/stacks/named-local/Pulumi.local.yaml"));
+    expect([check.stack, check.environment, check.blocked]).toEqual(["local", "local", true]);
+    expect(brief(check.result.violations)).toEqual([`mandatory requires-backup-target ${HARBOR}`, "advisory mirrors-cover-every-region registry-topology:mirrors:RegionMirrors::mirrors-local"]);
+    expect(check.result.violations[0]!.message).toContain("but it has no backup registry.");
   });
 });
 
@@ -89,7 +112,7 @@ describe("breaking the real prod graph", () => {
   it("policies that miss one project", async () => {
     const vs = await evaluate((rs) => rs.filter((r) => !(isPolicy(r) && r.name.endsWith("-data"))));
     expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
-    expect(vs[0]!.message).toContain(`backup "acr-neu": no enabled replication policy covers project data. backup "gar-usc1": no enabled replication policy covers project data.`);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": no enabled replication policy copies the whole of project data. backup "gar-usc1": no enabled replication policy copies the whole of project data.`);
   });
 
   it("an ACR admin user", async () => {
@@ -110,6 +133,33 @@ describe("breaking the real prod graph", () => {
     });
     expect(brief(vs)).toEqual(["mandatory credentials-are-secret pulumi-nodejs:dynamic/harbor:RegistryEndpoint::replication-endpoint-acr-neu"]);
     expect(vs[0]!.message).toContain("accessSecret (plain text)");
+  });
+
+  it("a generated internal secret of Harbor stored in clear (the RandomString of secrets.ts before the fix)", async () => {
+    const vs = await evaluate((rs) => {
+      const key = rs.find((r) => r.name === "harbor-secret-key")!;
+      expect(key.type).toBe("random:index/randomString:RandomString");
+      expect(key.additionalSecretOutputs).toEqual(["result"]);
+      key.additionalSecretOutputs = [];
+      return rs;
+    });
+    expect(brief(vs)).toEqual(["mandatory credentials-are-secret random:index/randomString:RandomString::harbor-secret-key"]);
+    expect(vs[0]!.message).toContain("(it feeds Secret::harbor-internal-secrets), but its output result is stored in clear in the state.");
+  });
+
+  it("a scheduled replication that never fires, and a backup URL that is Harbor's own", async () => {
+    const vs = await evaluate((rs) => {
+      for (const r of rs.filter(isPolicy)) Object.assign(r.inputs, { trigger: "scheduled", cron: "0 0 0 31 4 *" });
+      return rs;
+    });
+    expect(brief(vs)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(vs[0]!.message).toContain(`backup "acr-neu": replication policy "acr-neu-library" never runs: its cron "0 0 0 31 4 *" can never fire`);
+    const itself = await evaluate((rs) => {
+      for (const r of rs.filter((x) => x.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint")) r.inputs.url = "https://Harbor.Example.com.";
+      return rs;
+    });
+    expect(brief(itself)).toEqual([`mandatory requires-backup-target ${HARBOR}`]);
+    expect(itself[0]!.message).toContain(`backup "acr-neu": its URL https://Harbor.Example.com. is Harbor itself (harbor.example.com:443 is where Harbor answers)`);
   });
 
   it("an unpinned static pod image and DaemonSet image", async () => {

@@ -12,8 +12,14 @@ export interface HarborGeneratedSecrets {
   data: pulumi.Output<Record<string, string>>;
 }
 
+/**
+ * A generated alphanumeric secret of an exact length. RandomString's `result` is plain in state by
+ * default, so it is declared secret: the engine then encrypts it in state and masks it in plans.
+ * (Kept as RandomString, not RandomPassword: changing the resource type would replace it and draw
+ * a new value, and a new `secretKey` makes every credential Harbor already stored unreadable.)
+ */
 function alnum(name: string, length: number, parent: pulumi.Resource) {
-  return new random.RandomString(name, { length, special: false }, { parent });
+  return new random.RandomString(name, { length, special: false }, { parent, additionalSecretOutputs: ["result"] });
 }
 
 export function generateHarborSecrets(name: string, parent: pulumi.Resource): HarborGeneratedSecrets {

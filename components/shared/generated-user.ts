@@ -16,7 +16,8 @@ export interface GeneratedHtpasswdUser {
  */
 export function generatedHtpasswdUser(prefix: string, user: string, parent: pulumi.Resource, length = 32): GeneratedHtpasswdUser {
   const password = new random.RandomPassword(`${prefix}-password`, { length, special: false }, { parent });
-  const salt = new random.RandomString(`${prefix}-htpasswd-salt`, { length: 22, special: false }, { parent });
+  // The salt is part of the htpasswd hash (a credential): secret in state like the password.
+  const salt = new random.RandomString(`${prefix}-htpasswd-salt`, { length: 22, special: false }, { parent, additionalSecretOutputs: ["result"] });
   return {
     password: pulumi.secret(password.result),
     line: pulumi.secret(pulumi.all([password.result, salt.result]).apply(([pw, s]) => htpasswdLine(user, pw, s))),

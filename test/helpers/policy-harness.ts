@@ -13,6 +13,10 @@ export interface ResourceSpec {
   props?: Record<string, unknown>;
   additionalSecretOutputs?: string[];
   parent?: PolicyResource;
+  /** Names of resources (in the same build) this one depends on, as the engine records it. */
+  dependsOn?: string[];
+  /** Per-property dependencies, as the CLI's analyzer hands them over (names in the same build). */
+  propertyDependsOn?: Record<string, string[]>;
 }
 
 /** Wrap a value in Pulumi's secret wire marker, as recorded inputs carry it. */
@@ -123,5 +127,17 @@ export function findSpec(specs: ResourceSpec[], name: string): ResourceSpec & { 
 }
 
 export function build(specs: ResourceSpec[], shape: Shape = "offline"): PolicyResource[] {
-  return specs.map((s) => policyResource(s, shape));
+  const out = specs.map((s) => policyResource(s, shape));
+  const byName = (n: string) => {
+    const r = out[specs.findIndex((s) => s.name === n)];
+    if (!r) throw new Error(`no spec ${n}`);
+    return r;
+  };
+  specs.forEach((s, i) => {
+    const r = out[i]!;
+    const props = Object.entries(s.propertyDependsOn ?? {});
+    r.dependencies = [...new Set([...(s.dependsOn ?? []), ...props.flatMap(([, ns]) => ns)])].map(byName);
+    r.propertyDependencies = Object.fromEntries(props.map(([k, ns]) => [k, ns.map(byName)]));
+  });
+  return out;
 }
