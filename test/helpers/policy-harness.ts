@@ -89,7 +89,7 @@ export function healthySpecs(): ResourceSpec[] {
       type: "pulumi-nodejs:dynamic/harbor:RegistryEndpoint",
       name: "harbor-endpoint-acr-weu",
       props: { ...conn, name: "acr-weu", type: "azure-acr", url: "https://regtopoweu.azurecr.io", accessKey: "app-id", accessSecret: secret("sp-secret"), insecure: false },
-      additionalSecretOutputs: ["harborPassword", "accessSecret"],
+      additionalSecretOutputs: ["harborPassword", "accessSecret", "accessSecretHash"],
     },
     ...["library", "apps"].map((project) => ({
       type: "pulumi-nodejs:dynamic/harbor:ReplicationPolicy",
