@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { hideUserinfo } from "./net";
 import { CREDENTIAL_FIELDS } from "./primitives";
 
 type Path = readonly PropertyKey[];
@@ -28,7 +29,7 @@ export function describeFound(root: unknown, path: Path): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === "object") return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;
-  const text = JSON.stringify(value);
+  const text = hideUserinfo(JSON.stringify(value));
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
@@ -68,7 +69,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       continue;
     }
     const path = formatPath(issue.path) || "(config)";
-    lines.push(`${path}: ${expectation(issue)}, found ${describeFound(input, issue.path)}`);
+    // `{parent}` in a message stands for the key path of the object holding the bad key.
+    const expected = expectation(issue).replaceAll("{parent}", formatPath(issue.path.slice(0, -1)));
+    lines.push(`${path}: ${expected}, found ${describeFound(input, issue.path)}`);
   }
   return lines;
 }
