@@ -1,6 +1,7 @@
 // Config that validates key by key but would fail at apply (or break nodes) because two things
 // the program creates claim the same name or port. Pure: called from the topology schema.
 import type { z } from "zod";
+import { formatPath } from "./format";
 import { BUILTIN_NAMESPACES } from "./k8sNames";
 import { NODE_PORT_RANGE } from "./primitives";
 import type { TopologyConfig } from "./schema";
@@ -35,7 +36,7 @@ function issue(ctx: Ctx, path: Path, message: string): void {
   ctx.addIssue({ code: "custom", path, message });
 }
 
-const fmt = (path: Path) => path.reduce<string>((a, k) => (typeof k === "number" ? `${a}[${k}]` : a ? `${a}.${k}` : k), "");
+const fmt = formatPath;
 
 /** Namespaces this program creates (Harbor's and each in-cluster backup's): each at most once, none built in. */
 function namespaces(cfg: TopologyConfig, ctx: Ctx): void {

@@ -4,11 +4,16 @@ import { CREDENTIAL_FIELDS } from "./primitives";
 
 type Path = readonly PropertyKey[];
 
-/** `["backups", 1, "region"]` -> `backups[1].region`. */
+/**
+ * `["backups", 1, "region"]` -> `backups[1].region`; a key that is not a plain identifier is
+ * quoted the way `pulumi config set --path` takes it: `nodeSelector["kubernetes.io/os"]`.
+ */
 export function formatPath(path: Path): string {
   return path.reduce<string>((acc, key) => {
     if (typeof key === "number") return `${acc}[${key}]`;
-    return acc ? `${acc}.${String(key)}` : String(key);
+    const k = String(key);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k)) return `${acc}[${JSON.stringify(k)}]`;
+    return acc ? `${acc}.${k}` : k;
   }, "");
 }
 
