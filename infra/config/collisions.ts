@@ -103,9 +103,8 @@ function mirrorPorts(cfg: TopologyConfig, ctx: Ctx): void {
     const path: Path = ["regions", i, "mirrorPortBase"];
     const { lo, hi } = ranges[i]!;
     const span = lo === hi ? `port ${lo}` : `ports ${lo}-${hi} (one per upstream)`;
-    for (const [port, what] of WELL_KNOWN_NODE_PORTS) {
-      if (port >= lo && port <= hi) issue(ctx, path, `mirror ${span} include ${port}, used on nodes by the ${what}; expected a range clear of it`);
-    }
+    const taken = [...WELL_KNOWN_NODE_PORTS].filter(([port]) => port >= lo && port <= hi).map(([port, what]) => `${port} (${what})`);
+    if (taken.length > 0) issue(ctx, path, `mirror ${span} include ${taken.join(", ")}, already used on nodes; expected a range clear of ${taken.length === 1 ? "it" : "them"}`);
     if (hi >= NODE_PORT_RANGE.min && lo <= NODE_PORT_RANGE.max) {
       issue(ctx, path, `mirror ${span} overlap the Service node-port range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}: kube-proxy redirects those ports before a host listener sees them; expected ports below ${NODE_PORT_RANGE.min}`);
     }
