@@ -49,6 +49,8 @@ export class StackFileError extends Error {
 /** Pulumi's stack-name rule (pkg/tokens, ValidateStackName): letters, digits, '-', '_', '.', at most 100. */
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
+export const isStackName = (s: string): boolean => STACK_NAME.test(s);
+
 export function stackFilePath(stack: string, root = REPO_ROOT): string {
   if (!STACK_NAME.test(stack)) {
     throw new StackFileError(
