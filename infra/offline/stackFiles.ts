@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
 import { PROJECT } from "../config";
 import { formatPath } from "../config/format";
+import { STACK_NAME } from "./stackName";
 
 /** Placeholder that stands for an encrypted (`secure:`) value when rendering offline. */
 export const SECRET_PLACEHOLDER = "offline-secret-placeholder";
@@ -46,10 +47,7 @@ export class StackFileError extends Error {
   }
 }
 
-/** Pulumi's stack-name rule (pkg/tokens, ValidateStackName): letters, digits, '-', '_', '.', at most 100. */
-const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-
-export const isStackName = (s: string): boolean => STACK_NAME.test(s);
+export { isStackName } from "./stackName";
 
 export function stackFilePath(stack: string, root = REPO_ROOT): string {
   if (!STACK_NAME.test(stack)) {

@@ -1,6 +1,6 @@
 // Command-line arguments of `npm run verify`: pure, so every usage mistake is tested in-process.
 import { parseArgs } from "node:util";
-import { isStackName } from "../offline/stackFiles";
+import { isStackName } from "../offline/stackName";
 
 export const USAGE = `usage: npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--read-with-push]
                           [--concurrency N] [--deadline SECONDS]

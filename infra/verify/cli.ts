@@ -3,7 +3,6 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readStackConfig, stackFilePath } from "../offline/stackFiles";
 import { parseVerifyArgs, USAGE, UsageError, type OutputsSource } from "./args";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
@@ -35,7 +34,9 @@ function readOutputs(source: OutputsSource): string {
 }
 
 /** With --stack, outputs from another stack are refused (when stacks/ has that stack's file). */
-function checkStack(stack: string, json: unknown): void {
+async function checkStack(stack: string, json: unknown): Promise<void> {
+  // Loaded only here: the stack-file reader pulls in the config schema and the Pulumi SDK.
+  const { readStackConfig, stackFilePath } = await import("../offline/stackFiles");
   if (!fs.existsSync(stackFilePath(stack))) {
     console.error(`verify: no stacks/Pulumi.${stack}.yaml here, so the outputs cannot be checked to be stack ${stack}'s`);
     return;
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     // JSON.parse errors quote the input, which holds secrets: say only what is wrong.
     throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
   }
-  if (args.stack) checkStack(args.stack, json);
+  if (args.stack) await checkStack(args.stack, json);
   const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
   const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
   console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));

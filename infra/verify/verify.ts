@@ -61,7 +61,9 @@ async function backupInventory(client: RegistryClient, b: BackupTarget, source: 
       }
     }
   } catch (e) {
-    if (!(e instanceof RegistryError) || e.kind === "unreachable") throw e;
+    // Only a refused catalog is tolerated; an unreachable server, a non-registry, a bad answer
+    // or the deadline ends this backup's check.
+    if (!(e instanceof RegistryError) || !["auth", "forbidden", "http"].includes(e.kind)) throw e;
   }
   const repoTags = await mapLimit([...repos].sort(), concurrency, async (r) => [r, (await client.tags(toBackup(r))).sort()] as [string, string[]]);
   // Digests only where the source has the same tag: extras need no digest to be reported.
