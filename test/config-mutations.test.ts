@@ -16,7 +16,7 @@ type Raw = Record<string, any>;
 type Key = string | number;
 
 const project = readProjectConfig();
-const shipped = new Map(listStacks().map((s) => [s, parseStackFileText(fs.readFileSync(stackFilePath(s), "utf8"), s)] as const));
+const shipped = new Map(listStacks().map((s) => [s, parseStackFileText(fs.readFileSync(stackFilePath(s), "utf8"), s) as Raw] as const));
 const OUR_KEYS = ["environment", "allowInsecureUpstreams", "harbor", "backups", "replication", "regions"];
 
 /** Validate a stack document the way `npm run render` would, without the Pulumi runtime. */
@@ -202,6 +202,9 @@ const targeted: T[] = [
   ["dev", "mirror port base 0", (d) => (cfg(d, "regions")[0].mirrorPortBase = 0), "regions[0].mirrorPortBase", /expected at least 1024/],
   ["local", "in-cluster node port 0", (d) => (cfg(d, "backups")[0].inCluster.nodePort = 0), "backups[0].inCluster.nodePort", /expected at least 30000/],
   ["local", "Harbor node port 0", (d) => (cfg(d, "harbor").expose.httpNodePort = 0), "harbor.expose.httpNodePort", /expected at least 30000/],
+  ["prod", "storage class with an uppercase letter", (d) => (cfg(d, "harbor").storage.storageClass = "Premium_LRS"), "harbor.storage.storageClass", /expected a Kubernetes object name/],
+  ["dev", "ingress class with a space", (d) => (cfg(d, "harbor").expose.className = "nginx public"), "harbor.expose.className", /expected a Kubernetes object name/],
+  ["local", "in-cluster storage class ending in '-'", (d) => (cfg(d, "backups")[0].inCluster.storageClass = "local-"), "backups[0].inCluster.storageClass", /expected a Kubernetes object name/],
   // collisions between names
   ["prod", "duplicate backup names", (d) => (cfg(d, "backups")[1].name = "acr-neu"), "backups[1].name", /duplicate backup name "acr-neu".*must be unique/],
   ["staging", "duplicate region names", (d) => (cfg(d, "regions")[1].name = "eu-central"), "regions[1].name", /duplicate region name "eu-central"/],

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
-import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
+import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, nodePortNumber, quantity, secretString } from "./primitives";
 
 /** Harbor's official chart 1.19.1 installs Harbor 2.15.1. */
 export const HARBOR_CHART_VERSION = "1.19.1";
@@ -22,7 +22,7 @@ export const MAX_SPEED_KBPS = 2_147_483_647;
 const expose = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("ingress"),
-    className: z.string().min(1),
+    className: k8sSubdomain,
     tlsSecretName: k8sName,
     annotations: annotations.optional(),
   }),
@@ -47,7 +47,7 @@ const expose = z.discriminatedUnion("type", [
 
 const storage = z
   .strictObject({
-    storageClass: z.string().min(1).optional(),
+    storageClass: k8sSubdomain.optional(),
     registrySize: quantity.default("100Gi"),
     registryAccessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
     jobLogSize: quantity.default("1Gi"),

@@ -26,6 +26,12 @@ export const k8sName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "expected a Kubernetes name (lowercase a-z, 0-9, '-', at most 63 characters)");
 
+/** A DNS-1123 subdomain, as Kubernetes requires for storage and ingress class names (at most 253). */
+export const k8sSubdomain = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "expected a Kubernetes object name (lowercase a-z, 0-9, '-', '.')");
+
 export const quantity = z
   .string()
   .regex(/^[1-9]\d*(Mi|Gi|Ti)$/, "expected a storage size such as 10Gi, 500Mi or 1Ti");
