@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatIssues, formatPath } from "./config/format";
+import { knownKeysAt } from "./config/introspect";
 import { CREDENTIAL_FIELDS } from "./config/primitives";
 import { topologyConfigFromEntries } from "./config/loader";
 import { topologySchema, type TopologyConfig } from "./config/schema";
@@ -45,7 +46,7 @@ export function parseTopologyConfig(
 ): TopologyConfig {
   const problems: string[] = [];
   const result = topologySchema.safeParse(raw);
-  if (!result.success) problems.push(...formatIssues(result.error.issues, raw));
+  if (!result.success) problems.push(...formatIssues(result.error.issues, raw, (path) => knownKeysAt(topologySchema, raw, path)));
   for (const path of credentialPaths(raw)) {
     const key = formatPath(path);
     if (!isSecretPath(key)) {

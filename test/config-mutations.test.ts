@@ -211,7 +211,7 @@ const targeted: T[] = [
   ["dev", "duplicate project", (d) => cfg(d, "harbor").projects.push({ name: "apps" }), "harbor.projects[3].name", /duplicate project "apps"/],
   ["dev", "proxy-cache project that is replicated", (d) => (cfg(d, "harbor").dockerHubProxyCache.project = "library"), "harbor.dockerHubProxyCache.project", /needs a project of its own/],
   ["prod", "unknown upstream in upstreamOrder", (d) => (cfg(d, "regions")[1].upstreamOrder[1] = "gar-usc"), "regions[1].upstreamOrder[1]", /unknown upstream "gar-usc"; expected "harbor" or a backup name/],
-  ["local", "misspelled key inside harbor", (d) => (cfg(d, "harbor").namesapce = "harbor"), "harbor.namesapce", /unknown key; remove it or check its spelling/],
+  ["local", "misspelled key inside harbor", (d) => (cfg(d, "harbor").namesapce = "harbor"), "harbor.namesapce", /unknown key; did you mean "namespace"\? remove it or check its spelling/],
 ];
 function nas(url: string) {
   return { name: "nas", kind: "oci", url, failureDomain: "dc2", push: { username: "robot", password: { secure: "v1:abc" } } };

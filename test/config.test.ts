@@ -108,7 +108,10 @@ const cases: Case[] = [
     c.harbor.dockerHubProxyCache = {};
     c.backups[1].name = "docker-hub";
   }, "backups[1].name", /names Harbor's Docker Hub endpoint/],
-  ["misspelled key", (c) => (c.harbor.hostName = "x"), "harbor.hostName", /unknown key; remove it or check its spelling/],
+  ["misspelled key", (c) => (c.harbor.hostName = "x"), "harbor.hostName", /unknown key; did you mean "hostname"\? remove it or check its spelling/],
+  ["misspelled key in a backup of one kind", (c) => (c.backups[0].skuu = "Basic"), "backups[0].skuu", /did you mean "sku"\?/],
+  ["transposed letters in a nested key", (c) => (c.regions[0].mirrorAddersses = []), "regions[0].mirrorAddersses", /did you mean "mirrorAddresses"\?/],
+  ["unknown key with no near miss", (c) => (c.harbor.colour = "blue"), "harbor.colour", /^harbor\.colour: unknown key; remove it or check its spelling$/],
   ["region name not a DNS label", (c) => (c.regions[0].name = "EU West"), "regions[0].name", /lowercase DNS label/],
 ];
 

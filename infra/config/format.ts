@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { hideUserinfo } from "./net";
 import { CREDENTIAL_FIELDS } from "./primitives";
+import { nearMiss } from "./suggest";
 
 type Path = readonly PropertyKey[];
 
@@ -63,13 +64,17 @@ function expectation(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** One line per problem: `<key path>: <what was expected>, found <what was there>`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+/**
+ * One line per problem: `<key path>: <what was expected>, found <what was there>`. `knownKeys`
+ * gives the keys accepted at a path, for a "did you mean" on unknown keys.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, knownKeys: (path: Path) => string[] = () => []): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        lines.push(`${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling`);
+        const guess = nearMiss(key, knownKeys(issue.path));
+        lines.push(`${formatPath([...issue.path, key])}: unknown key; ${guess ? `did you mean "${guess}"? ` : ""}remove it or check its spelling`);
       }
       continue;
     }
