@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatIssues, formatPath } from "./config/format";
+import { knownKeysAt } from "./config/introspect";
 import { CREDENTIAL_FIELDS } from "./config/primitives";
-import { CONFIG_KEYS, topologySchema, type TopologyConfig } from "./config/schema";
+import { topologyConfigFromEntries } from "./config/loader";
+import { topologySchema, type TopologyConfig } from "./config/schema";
 
 export type { TopologyConfig } from "./config/schema";
 export type { BackupConfig, BackupKind } from "./config/backups";
@@ -44,7 +46,7 @@ export function parseTopologyConfig(
 ): TopologyConfig {
   const problems: string[] = [];
   const result = topologySchema.safeParse(raw);
-  if (!result.success) problems.push(...formatIssues(result.error.issues, raw));
+  if (!result.success) problems.push(...formatIssues(result.error.issues, raw, (path) => knownKeysAt(topologySchema, raw, path)));
   for (const path of credentialPaths(raw)) {
     const key = formatPath(path);
     if (!isSecretPath(key)) {
@@ -57,39 +59,8 @@ export function parseTopologyConfig(
   return result.data;
 }
 
-function decode(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text; // plain strings are passed through unquoted by the engine
-  }
-}
-
-/** Read `registry-topology:*` from the running stack (CLI or mocks) and validate it. */
+/** Read the running stack's config (CLI or mocks) and validate it (see config/loader.ts). */
 export function loadTopologyConfig(): TopologyConfig {
-  const raw: Record<string, unknown> = {};
-  const prefix = `${PROJECT}:`;
-  const unknownKeys: string[] = [];
-  for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
-    if (!fullKey.startsWith(prefix)) continue;
-    const key = fullKey.slice(prefix.length);
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) unknownKeys.push(key);
-  }
-  for (const key of CONFIG_KEYS) {
-    const text = pulumi.runtime.getConfig(prefix + key);
-    if (text !== undefined) raw[key] = decode(text);
-  }
   const runtime = pulumi.runtime as unknown as { isConfigSecret(k: string): boolean };
-  const isSecretPath = (path: string) => runtime.isConfigSecret(prefix + path.split(/[.[]/)[0]);
-  // Unknown keys are reported together with every other problem.
-  const problems = unknownKeys.map((key) => `${key}: unknown key; expected one of ${CONFIG_KEYS.join(", ")}`);
-  let config: TopologyConfig | undefined;
-  try {
-    config = parseTopologyConfig(raw, isSecretPath);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    problems.push(...e.problems);
-  }
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return config;
+  return topologyConfigFromEntries(pulumi.runtime.allConfig(), (fullKey) => runtime.isConfigSecret(fullKey));
 }

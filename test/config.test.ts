@@ -108,7 +108,10 @@ const cases: Case[] = [
     c.harbor.dockerHubProxyCache = {};
     c.backups[1].name = "docker-hub";
   }, "backups[1].name", /names Harbor's Docker Hub endpoint/],
-  ["misspelled key", (c) => (c.harbor.hostName = "x"), "harbor.hostName", /unknown key; remove it or check its spelling/],
+  ["misspelled key", (c) => (c.harbor.hostName = "x"), "harbor.hostName", /unknown key; did you mean "hostname"\? remove it or check its spelling/],
+  ["misspelled key in a backup of one kind", (c) => (c.backups[0].skuu = "Basic"), "backups[0].skuu", /did you mean "sku"\?/],
+  ["transposed letters in a nested key", (c) => (c.regions[0].mirrorAddersses = []), "regions[0].mirrorAddersses", /did you mean "mirrorAddresses"\?/],
+  ["unknown key with no near miss", (c) => (c.harbor.colour = "blue"), "harbor.colour", /^harbor\.colour: unknown key; remove it or check its spelling$/],
   ["region name not a DNS label", (c) => (c.regions[0].name = "EU West"), "regions[0].name", /lowercase DNS label/],
 ];
 
@@ -171,5 +174,31 @@ describe("Harbor cron validation", () => {
     const problem = harborCronProblem(expr);
     if (expected) expect(problem).toMatch(expected);
     else expect(problem).toBeUndefined();
+  });
+});
+
+describe("what the stricter checks still accept", () => {
+  it.each([
+    ["label keys and values", (c: Raw) => (c.regions[0].mirrorNodes.nodeSelector = { "kubernetes.io/os": "linux", "a_b.C-d": "", [`x.example.com/${"n".repeat(63)}`]: "V_1.2-3" })],
+    ["IPv6 load-balancer IP and ranges", (c: Raw) => (c.harbor.expose = { type: "loadBalancer", ip: "2001:db8::10", sourceRanges: ["::/0", "10.0.0.0/8", "2001:db8::/32"] })],
+    ["an oci URL with an IPv6 host, a port and a path", (c: Raw) => c.backups.push({ name: "nas", kind: "oci", url: "https://[2001:db8::1]:5443/dr/mirror", failureDomain: "dc2", push: { username: "u", password: "p" } })],
+    ["an oci URL with an IPv4 host and port 65535", (c: Raw) => c.backups.push({ name: "nas", kind: "oci", url: "http://10.0.0.9:65535", failureDomain: "dc2", push: { username: "u", password: "p" } })],
+    ["Redis Sentinel hosts", (c: Raw) => {
+      c.harbor.redis = { type: "external", addr: "s1.example.com:26379,10.0.0.2:26379", sentinelMasterSet: "mymaster", passwordSecretName: "redis" };
+    }],
+    ["mirror ports right below the node-port range", (c: Raw) => (c.regions[0].mirrorPortBase = 29997)],
+    ["two regions on different nodes with the same ports", (c: Raw) => c.regions.push({ ...structuredClone(c.regions[0]), name: "us", mirrorNodes: { nodeSelector: { zone: "us" } }, mirrorAddresses: ["10.9.0.1"] })],
+    ["each published 1.19 chart", (c: Raw) => (c.harbor.chartVersion = "1.19.0")],
+  ])("%s", (_title, mutate) => {
+    const raw = base();
+    mutate(raw);
+    expect(problems(raw)).toEqual([]);
+  });
+
+  it("hides a URL's user information even when the URL is wrong for another reason", () => {
+    const raw = base();
+    raw.backups.push({ name: "nas", kind: "oci", url: "ftp://robot:hunter22@nas.example.com", failureDomain: "dc2", push: { username: "u", password: "p" } });
+    const line = problems(raw).find((p) => p.startsWith("backups[2].url: "));
+    expect(line).toBe('backups[2].url: expected an http(s) URL such as https://registry.example.com, found string "ftp://<userinfo hidden>@nas.example.com"');
   });
 });

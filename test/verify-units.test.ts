@@ -69,9 +69,11 @@ describe("inventory comparison", () => {
 });
 
 describe("registry client retries", () => {
-  function fakeFetch(answers: (number | "reset")[], headers: Record<string, string> = {}) {
+  /** Answers `answers` in turn to every call but the API check (GET /v2/ answers 401 Basic) unless `pingToo`. */
+  function fakeFetch(answers: (number | "reset")[], headers: Record<string, string> = {}, pingToo = false) {
     const seen: number[] = [];
-    const f = (async () => {
+    const f = (async (url: string) => {
+      if (!pingToo && new URL(url).pathname === "/v2/") return new Response("", { status: 401, headers: { "www-authenticate": 'Basic realm="r"' } });
       const a = answers[Math.min(seen.length, answers.length - 1)]!;
       seen.push(Date.now());
       if (a === "reset") throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
@@ -85,7 +87,7 @@ describe("registry client retries", () => {
     const c = new RegistryClient({ name: "r", baseUrl: "http://r.test", fetch: f, baseDelayMs: 1 });
     expect(await c.repositories()).toEqual(["library/app"]);
     expect(seen).toHaveLength(4);
-    expect(c.requests).toBe(4);
+    expect(c.requests).toBe(5); // the API check, then four attempts
   });
 
   it("waits as long as Retry-After says", async () => {
@@ -96,12 +98,12 @@ describe("registry client retries", () => {
   });
 
   it("gives up after the attempt bound with a clear, typed error", async () => {
-    const { f, seen } = fakeFetch(["reset"]);
+    const { f, seen } = fakeFetch(["reset"], {}, true);
     const c = new RegistryClient({ name: "acr-weu", baseUrl: "http://r.test", fetch: f, baseDelayMs: 1, maxAttempts: 3 });
     const err = await c.repositories().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).kind).toBe("unreachable");
-    expect((err as Error).message).toBe("acr-weu: GET /v2/_catalog failed: ECONNRESET (after retries)");
+    expect((err as Error).message).toBe("acr-weu: GET /v2/ failed: ECONNRESET (after retries)");
     expect(seen).toHaveLength(3);
   });
 });
@@ -115,13 +117,14 @@ describe("registry client pagination", () => {
     };
     const f = (async (url: string) => {
       const u = new URL(url);
+      if (u.pathname === "/v2/") return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
       const page = pages[u.pathname + u.search];
       if (!page) return new Response("", { status: 404 });
       return new Response(JSON.stringify({ name: "library/app", tags: page.tags }), { status: 200, headers: page.link ? { link: page.link } : {} });
     }) as unknown as typeof fetch;
     const c = new RegistryClient({ name: "r", baseUrl: "http://r.test", fetch: f, pageSize: 2 });
     expect(await c.tags("library/app")).toEqual(["a", "b", "c", "d", "e"]);
-    expect(c.requests).toBe(3);
+    expect(c.requests).toBe(4); // the API check, then three pages
   });
 });
 
@@ -142,7 +145,7 @@ describe("stack outputs", () => {
     const input = verifyInputFromOutputs(outputs);
     expect(input.source).toMatchObject({ baseUrl: "https://harbor.example.com", projects: ["library"] });
     expect(input.backups).toEqual([
-      { name: "gar", baseUrl: "https://europe-west3-docker.pkg.dev", pathPrefix: "p/r", keepsProjectPath: true, username: "_json_key", password: "{pull}", pushUsername: "_json_key", pushPassword: "{push}" },
+      { name: "gar", readIdentity: "pull", baseUrl: "https://europe-west3-docker.pkg.dev", pathPrefix: "p/r", keepsProjectPath: true, username: "_json_key", password: "{pull}", pushUsername: "_json_key", pushPassword: "{push}" },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, nodePortNumber, quantity } from "./primitives";
+import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, k8sSubdomain, nodePortNumber, quantity } from "./primitives";
 
 /** IBM Cloud Container Registry regions and their login hosts. */
 export const ICR_HOSTS = {
@@ -85,7 +85,7 @@ const alibaba = z
 const inCluster = z.strictObject({
   namespace: k8sName.default("registry-backup"),
   storageSize: quantity.default("20Gi"),
-  storageClass: z.string().min(1).optional(),
+  storageClass: k8sSubdomain.optional(),
   /** Node port the registry is published on, so host-network mirrors and Harbor can reach it. */
   nodePort: nodePortNumber.default(30500),
   /** Address nodes and Harbor use to reach that node port. */

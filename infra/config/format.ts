@@ -1,13 +1,20 @@
 import type { z } from "zod";
+import { hideUserinfo } from "./net";
 import { CREDENTIAL_FIELDS } from "./primitives";
+import { nearMiss } from "./suggest";
 
 type Path = readonly PropertyKey[];
 
-/** `["backups", 1, "region"]` -> `backups[1].region`. */
+/**
+ * `["backups", 1, "region"]` -> `backups[1].region`; a key that is not a plain identifier is
+ * quoted the way `pulumi config set --path` takes it: `nodeSelector["kubernetes.io/os"]`.
+ */
 export function formatPath(path: Path): string {
   return path.reduce<string>((acc, key) => {
     if (typeof key === "number") return `${acc}[${key}]`;
-    return acc ? `${acc}.${String(key)}` : String(key);
+    const k = String(key);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k)) return `${acc}[${JSON.stringify(k)}]`;
+    return acc ? `${acc}.${k}` : k;
   }, "");
 }
 
@@ -28,7 +35,7 @@ export function describeFound(root: unknown, path: Path): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === "object") return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;
-  const text = JSON.stringify(value);
+  const text = hideUserinfo(JSON.stringify(value));
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
@@ -57,18 +64,24 @@ function expectation(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** One line per problem: `<key path>: <what was expected>, found <what was there>`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+/**
+ * One line per problem: `<key path>: <what was expected>, found <what was there>`. `knownKeys`
+ * gives the keys accepted at a path, for a "did you mean" on unknown keys.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, knownKeys: (path: Path) => string[] = () => []): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        lines.push(`${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling`);
+        const guess = nearMiss(key, knownKeys(issue.path));
+        lines.push(`${formatPath([...issue.path, key])}: unknown key; ${guess ? `did you mean "${guess}"? ` : ""}remove it or check its spelling`);
       }
       continue;
     }
     const path = formatPath(issue.path) || "(config)";
-    lines.push(`${path}: ${expectation(issue)}, found ${describeFound(input, issue.path)}`);
+    // `{parent}` in a message stands for the key path of the object holding the bad key.
+    const expected = expectation(issue).replaceAll("{parent}", formatPath(issue.path.slice(0, -1)));
+    lines.push(`${path}: ${expected}, found ${describeFound(input, issue.path)}`);
   }
   return lines;
 }

@@ -1,24 +1,36 @@
 import { z } from "zod";
-import { credential, dnsLabel, hostname, k8sName, nodePortNumber, quantity, secretString } from "./primitives";
+import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
+import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, nodePortNumber, quantity, secretString } from "./primitives";
 
 /** Harbor's official chart 1.19.1 installs Harbor 2.15.1. */
 export const HARBOR_CHART_VERSION = "1.19.1";
 
-const annotations = z.record(z.string(), z.string());
+/**
+ * Chart versions this program's values and Harbor API use are written for: the 1.19 line
+ * (Harbor 2.15; per-endpoint CA, DeleteTag for azure-acr and the values keys in
+ * components/harbor/values.ts). Published versions come from the chart repository's index
+ * (goharbor/harbor-helm, branch chart-repository, index.yaml at 85787b1, 2026-05-27):
+ * 1.19.0 and 1.19.1; 1.19.2 exists on the release branch but was not published then.
+ * A version outside this list would fail at apply (not published) or render values it lacks.
+ */
+export const SUPPORTED_CHART_VERSIONS = ["1.19.0", "1.19.1"] as const;
+
+/** Largest per-task speed Harbor stores: `speed` is int32 in the v2.0 API (ReplicationPolicy). */
+export const MAX_SPEED_KBPS = 2_147_483_647;
 
 /** How Harbor is reached; `tlsSecretName` names a kubernetes.io/tls Secret in Harbor's namespace. */
 const expose = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("ingress"),
-    className: z.string().min(1),
+    className: k8sSubdomain,
     tlsSecretName: k8sName,
     annotations: annotations.optional(),
   }),
   z.strictObject({
     type: z.literal("loadBalancer"),
     tlsSecretName: k8sName.optional(),
-    ip: z.string().optional(),
-    sourceRanges: z.array(z.string().regex(/^[0-9.:a-fA-F]+\/\d{1,3}$/, "expected a CIDR such as 10.0.0.0/8")).optional(),
+    ip: z.string().superRefine(checked(ipProblem)).optional(),
+    sourceRanges: z.array(z.string().superRefine(checked(cidrProblem))).optional(),
     annotations: annotations.optional(),
   }),
   z.strictObject({
@@ -35,7 +47,7 @@ const expose = z.discriminatedUnion("type", [
 
 const storage = z
   .strictObject({
-    storageClass: z.string().min(1).optional(),
+    storageClass: k8sSubdomain.optional(),
     registrySize: quantity.default("100Gi"),
     registryAccessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
     jobLogSize: quantity.default("1Gi"),
@@ -61,7 +73,8 @@ const projectName = z
 const project = z.strictObject({
   name: projectName,
   public: z.boolean().default(false),
-  storageQuotaGiB: z.number().int().positive().optional(),
+  /** Harbor refuses quotas above 1024 TB (the provider's check cites the source); 1024 TB = 1 048 576 GiB. */
+  storageQuotaGiB: z.number().int().positive().max(1_048_576).optional(),
   /** Delete the project's repositories when Pulumi deletes the project (destroy, rename); default false. */
   forceDestroy: z.boolean().optional(),
 });
@@ -71,7 +84,7 @@ const database = z.discriminatedUnion("type", [
   z
     .strictObject({
       type: z.literal("external"),
-      host: z.string().min(1),
+      host: hostOrIp,
       port: z.number().int().min(1).max(65535).default(5432),
       username: z.string().min(1),
       coreDatabase: z.string().min(1).default("registry"),
@@ -88,7 +101,7 @@ const redis = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("external"),
     /** host:port, or a comma-separated Sentinel list with `sentinelMasterSet`. */
-    addr: z.string().regex(/^[^\s:,]+:\d+(,[^\s:,]+:\d+)*$/, "expected host:port or host1:port,host2:port for Sentinel"),
+    addr: z.string().superRefine(checked(redisAddrProblem)),
     sentinelMasterSet: z.string().min(1).optional(),
     username: z.string().optional(),
     /** Existing Secret in Harbor's namespace with key REDIS_PASSWORD. */
@@ -97,6 +110,19 @@ const redis = z.discriminatedUnion("type", [
     tls: z.boolean().default(false),
   }),
 ]);
+
+/** `host:port`, or a comma-separated Sentinel list of them. */
+function redisAddrProblem(v: string): string | undefined {
+  for (const part of v.split(",")) {
+    const m = /^([^\s:]+):(\d{1,5})$/.exec(part);
+    if (!m) return "expected host:port or host1:port,host2:port for Sentinel";
+    const h = hostOrIpProblem(m[1]!);
+    if (h) return `${part}: ${h}`;
+    const p = portProblem(Number(m[2]));
+    if (p) return `${part}: ${p}`;
+  }
+  return undefined;
+}
 
 const replicaCount = z.number().int().min(1).max(10).default(1);
 const replicas = z
@@ -114,8 +140,11 @@ const replicas = z
 export const harborSchema = z.strictObject({
   hostname,
   /** Override the URL clients use (e.g. when a proxy fronts Harbor). Derived from hostname and expose otherwise. */
-  externalUrl: z.string().regex(/^https?:\/\/[^\s/]+$/, "expected scheme://host[:port] without a path").optional(),
-  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "expected an exact chart version such as 1.19.1").default(HARBOR_CHART_VERSION),
+  externalUrl: z
+    .string()
+    .superRefine(checked((v: string) => urlProblem(v, { path: false, secretHint: "Harbor's URL never carries a credential" })))
+    .optional(),
+  chartVersion: z.enum(SUPPORTED_CHART_VERSIONS).default(HARBOR_CHART_VERSION),
   namespace: k8sName.default("harbor"),
   releaseName: dnsLabel.default("harbor"),
   expose,
@@ -138,7 +167,7 @@ export const harborSchema = z.strictObject({
       public: z.boolean().default(false),
       /** A Docker Hub account (raises the anonymous pull limit); anonymous when absent. */
       credential: credential.optional(),
-      speedLimitKbps: z.number().int().min(0).default(0),
+      speedLimitKbps: z.number().int().min(0).max(MAX_SPEED_KBPS).default(0),
       /** Delete the cached images when the project is replaced or destroyed; default false. */
       forceDestroy: z.boolean().optional(),
     })

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { harborCronProblem } from "../../components/harbor/cron";
+import { MAX_SPEED_KBPS } from "./harbor";
 
 /** doublestar pattern as Harbor's name/tag filters take it: * ** ? {a,b}. */
 const pattern = z.string().min(1).regex(/^[A-Za-z0-9._\-/*?{},]+$/, "expected a doublestar pattern such as app-*, **, v{1,2}.*");
@@ -20,7 +21,7 @@ export const replicationSchema = z
       .strictObject({ pattern, decoration: z.enum(["matches", "excludes"]).default("matches") })
       .optional(),
     /** Per-task bandwidth cap in Kbit/s; 0 = unlimited. */
-    speedLimitKbps: z.number().int().min(0).default(0),
+    speedLimitKbps: z.number().int().min(0).max(MAX_SPEED_KBPS).default(0),
     /** Start one execution when a policy is created, so images older than the rule are copied. */
     backfill: z.boolean().default(true),
   })

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { backupSchema } from "./backups";
+import { checkCollisions } from "./collisions";
 import { harborSchema } from "./harbor";
 import { REPLICATION_DEFAULTS, replicationSchema } from "./replication";
 import { regionSchema } from "./regions";
@@ -21,6 +22,7 @@ export const topologySchema = z
     regions: z.array(regionSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
+    checkCollisions(cfg, ctx);
     const seen = new Map<string, number>();
     cfg.backups.forEach((b, i) => {
       const first = seen.get(b.name);

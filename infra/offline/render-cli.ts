@@ -8,14 +8,28 @@ import { topologyMarkdown } from "./diagram";
 import { nodeFilesFromResources, writeNodeFiles } from "./nodeFiles";
 import { buildPlan } from "./plan";
 import { renderStack } from "./render";
-import { listStacks, REPO_ROOT } from "./stackFiles";
+import { listStacks, REPO_ROOT, StackFileError } from "./stackFiles";
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = "usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write real credentials into nodes/**/config.yml (default: placeholders)";
+
+function parse() {
+  return parseArgs({
     options: { stack: { type: "string" }, out: { type: "string" }, "with-secrets": { type: "boolean" }, help: { type: "boolean" } },
   });
+}
+
+async function main(): Promise<number> {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    values = parse().values;
+  } catch (e) {
+    console.error(`render: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
   if (values.help || !values.stack) {
-    console.error(`usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write real credentials into nodes/**/config.yml (default: placeholders)\nstacks: ${listStacks().join(", ")}`);
+    const text = `${USAGE}\nstacks: ${listStacks().join(", ")}`;
+    if (values.help) console.log(text);
+    else console.error(text);
     return values.help ? 0 : 2;
   }
   try {
@@ -34,7 +48,7 @@ async function main(): Promise<number> {
     console.log(`Node files: ${nodeFiles.length} under ${path.relative(process.cwd(), nodesDir) || "."}/<region>/<role>/${values["with-secrets"] ? " (WITH real secrets: keep them safe)" : " (secrets as placeholders; --with-secrets for real values)"}`);
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof StackFileError) {
       console.error(e.message);
       return 1;
     }

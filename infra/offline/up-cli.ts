@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config";
 import { renderStack } from "./render";
-import { REPO_ROOT } from "./stackFiles";
+import { REPO_ROOT, StackFileError } from "./stackFiles";
 
 function pulumi(args: string[], env: NodeJS.ProcessEnv): number {
   const bin = path.join(REPO_ROOT, "node_modules", ".bin", "pulumi");
@@ -19,17 +19,22 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const i = argv.indexOf("--stack");
   const stack = i >= 0 ? argv[i + 1] : undefined;
-  if (!stack) {
+  if (!stack || stack.startsWith("--")) {
     console.error("usage: npm run up -- --stack NAME [pulumi up flags, e.g. --yes]");
     return 2;
   }
   const passthrough = argv.filter((_, j) => j !== i && j !== i + 1);
 
-  // Fail fast, before the CLI downloads anything, if the stack's config is invalid.
+  // The real CLI takes a stack name, never a file: refuse anything that is not one.
+  if (stack.endsWith(".yaml")) {
+    console.error(`up: --stack takes a stack name (its file is stacks/Pulumi.<name>.yaml), found ${JSON.stringify(stack)}`);
+    return 2;
+  }
+  // Fail fast, before the CLI downloads anything, if the stack's name, file or config is invalid.
   try {
     await renderStack(stack);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof StackFileError) {
       console.error(e.message);
       return 1;
     }

@@ -1,47 +1,77 @@
-// npm run verify -- --stack NAME [--outputs FILE | < outputs.json] [--json] [--repair] [--concurrency N]
-// Exit 0: every backup in sync; 1: something missing or different; 2: a registry unreachable or bad input.
+// npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--concurrency N] [--deadline S]
+// Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseVerifyArgs, USAGE, UsageError, type OutputsSource } from "./args";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
+import { identityFromStackConfig, outputsStackProblem } from "./stack-match";
 import { verifyTopology } from "./verify";
 
-function readOutputs(stack: string | undefined, file: string | undefined): string {
-  if (file) return fs.readFileSync(file === "-" ? 0 : file, "utf8");
-  if (!process.stdin.isTTY) return fs.readFileSync(0, "utf8");
-  if (!stack) throw new OutputsError("give --stack NAME, --outputs FILE, or pipe `pulumi stack output --json --show-secrets` in");
-  // Ask the Pulumi CLI for the stack's outputs (needs a logged-in backend).
-  const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "pulumi");
-  const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" });
-  if (res.status !== 0) throw new OutputsError(`pulumi stack output failed for ${stack}: ${res.stderr.trim().split("\n").pop() ?? ""}`);
-  return res.stdout;
+const REASONS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a directory" };
+
+function readOutputs(source: OutputsSource): string {
+  if (source.kind === "pulumi") {
+    if (!process.stdin.isTTY) console.error(`verify: reading stack ${source.stack}'s outputs with \`pulumi stack output\` (stdin is not read; --outputs - reads it)`);
+    // Ask the Pulumi CLI for the stack's outputs (needs a logged-in backend).
+    const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "pulumi");
+    const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], { encoding: "utf8" });
+    if (res.error) throw new OutputsError(`cannot run the Pulumi CLI (${bin}): ${(res.error as NodeJS.ErrnoException).code ?? res.error.message}`);
+    if (res.status !== 0) throw new OutputsError(`pulumi stack output failed for ${source.stack}: ${res.stderr.trim().split("\n").pop() ?? ""}`);
+    return res.stdout;
+  }
+  const what = source.kind === "file" ? `the outputs file ${source.file}` : "the outputs on stdin";
+  let text: string;
+  try {
+    text = fs.readFileSync(source.kind === "file" ? source.file : 0, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    throw new OutputsError(`cannot read ${what}: ${REASONS[code] ?? (code || (e as Error).message)}`);
+  }
+  if (text.trim() === "") throw new OutputsError(`${what} is empty; expected the JSON of \`pulumi stack output --json --show-secrets\``);
+  return text;
+}
+
+/** With --stack, outputs from another stack are refused (when stacks/ has that stack's file). */
+async function checkStack(stack: string, json: unknown): Promise<void> {
+  // Loaded only here: the stack-file reader pulls in the config schema and the Pulumi SDK.
+  const { readStackConfig, stackFilePath } = await import("../offline/stackFiles");
+  if (!fs.existsSync(stackFilePath(stack))) {
+    console.error(`verify: no stacks/Pulumi.${stack}.yaml here, so the outputs cannot be checked to be stack ${stack}'s`);
+    return;
+  }
+  const o = json as { environment?: unknown; harborUrl?: unknown };
+  if (typeof o.harborUrl !== "string") return; // the outputs schema reports it
+  const problem = outputsStackProblem(stack, { environment: typeof o.environment === "string" ? o.environment : undefined, harborUrl: o.harborUrl }, identityFromStackConfig(readStackConfig(stack).config));
+  if (problem) throw new OutputsError(problem);
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      outputs: { type: "string" },
-      json: { type: "boolean", default: false },
-      repair: { type: "boolean", default: false },
-      concurrency: { type: "string", default: "8" },
-    },
-  });
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new OutputsError("--concurrency takes a whole number from 1 to 64");
-  let json: unknown;
+  let args;
   try {
-    json = JSON.parse(readOutputs(values.stack, values.outputs));
+    args = parseVerifyArgs(process.argv.slice(2), process.stdin.isTTY === true);
   } catch (e) {
-    if (e instanceof OutputsError) throw e;
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`verify: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let json: unknown;
+  const text = readOutputs(args.source);
+  try {
+    json = JSON.parse(text);
+  } catch {
     // JSON.parse errors quote the input, which holds secrets: say only what is wrong.
     throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
   }
-  const input = verifyInputFromOutputs(json);
-  const report = await verifyTopology(input, { concurrency, repair: values.repair });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  if (args.stack) await checkStack(args.stack, json);
+  const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
+  const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
+  console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.exitCode;
 }
 

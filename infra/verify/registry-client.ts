@@ -25,10 +25,19 @@ export interface RegistryClientOptions {
   baseDelayMs?: number;
   /** Entries asked for per catalog/tags page (registries may return fewer and a Link to the next). */
   pageSize?: number;
+  /** Most pages one listing may take before it is an error (never a silently partial list). */
+  maxPages?: number;
+  /** The overall deadline of the run: once aborted, every request and retry stops at once. */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
-export type RegistryErrorKind = "unreachable" | "auth" | "forbidden" | "http";
+/**
+ * `not-registry`: the server does not speak the Registry v2 API (404 or an HTML page on /v2/).
+ * `bad-answer`: it does, but its answers cannot be trusted (pagination that loops, a body that is
+ * not the JSON the API defines). `deadline`: the run's overall deadline passed.
+ */
+export type RegistryErrorKind = "unreachable" | "auth" | "forbidden" | "http" | "not-registry" | "bad-answer" | "deadline";
 
 /** A failed registry call: which registry, which call, what it answered. Never a credential. */
 export class RegistryError extends Error {
@@ -52,7 +61,21 @@ interface RequestOptions {
   accept?: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Wait `ms`, or less when `signal` aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+const isHtml = (res: Response) => /\btext\/html\b/i.test(res.headers.get("content-type") ?? "");
 
 /**
  * A Docker Registry HTTP API v2 client: Basic and Bearer-token challenges (Harbor, ACR, Artifact
@@ -65,7 +88,8 @@ export class RegistryClient {
   private scheme?: "basic" | "bearer";
   private bearer?: Challenge;
   private readonly tokens = new Map<string, string>();
-  private readonly o: Required<Omit<RegistryClientOptions, "username" | "password">> & Pick<RegistryClientOptions, "username" | "password">;
+  private pinged?: Promise<void>;
+  private readonly o: Required<Omit<RegistryClientOptions, "username" | "password" | "signal">> & Pick<RegistryClientOptions, "username" | "password" | "signal">;
 
   constructor(options: RegistryClientOptions) {
     this.o = {
@@ -74,6 +98,7 @@ export class RegistryClient {
       maxRetryMs: 60_000,
       baseDelayMs: 200,
       pageSize: 1000,
+      maxPages: 10_000,
       fetch: globalThis.fetch,
       ...options,
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
@@ -89,16 +114,25 @@ export class RegistryClient {
     return `Basic ${Buffer.from(`${this.o.username}:${this.o.password ?? ""}`).toString("base64")}`;
   }
 
-  /** One HTTP exchange with retries on transient failures. */
+  private deadlineError(call: string): RegistryError {
+    const reason = this.o.signal?.reason as { message?: string } | undefined;
+    return new RegistryError(this.o.name, "deadline", call, undefined, reason?.message ?? "the overall deadline passed");
+  }
+
+  /** One HTTP exchange with retries on transient failures, never past the overall deadline. */
   private async send(call: string, url: string, init: RequestInit): Promise<Response> {
     const started = Date.now();
     let lastError = "";
     for (let attempt = 1; attempt <= this.o.maxAttempts; attempt++) {
+      if (this.o.signal?.aborted) throw this.deadlineError(call);
       this.requests++;
       let res: Response | undefined;
       try {
-        res = await this.o.fetch(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const timeout = AbortSignal.timeout(this.o.timeoutMs);
+        const signal = this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout;
+        res = await this.o.fetch(url, { ...init, redirect: "follow", signal });
       } catch (e) {
+        if (this.o.signal?.aborted) throw this.deadlineError(call);
         const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
         lastError = err.name === "TimeoutError" ? `timed out after ${this.o.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message ?? "network error");
       }
@@ -110,7 +144,7 @@ export class RegistryClient {
       const backoff = this.o.baseDelayMs * 2 ** (attempt - 1);
       const wait = retryAfterMs(res?.headers.get("retry-after") ?? null, 30_000) ?? Math.random() * backoff;
       if (attempt === this.o.maxAttempts || Date.now() - started + wait > this.o.maxRetryMs) break;
-      await sleep(wait);
+      await sleep(wait, this.o.signal);
     }
     const status = lastError.startsWith("HTTP ") ? Number(lastError.slice(5)) : undefined;
     throw new RegistryError(this.o.name, status ? "http" : "unreachable", call, status, `${lastError} (after retries)`);
@@ -145,10 +179,41 @@ export class RegistryClient {
     return undefined;
   }
 
+  /**
+   * `GET /v2/` once, before anything else, as docker does: a registry answers 200 or 401 (the
+   * Docker Registry HTTP API v2 spec: "If a 404 Not Found response status, or other unexpected
+   * status, is returned, the client should proceed with the assumption that the registry does
+   * not implement V2 of the API"). A 401 carries the challenge, which is kept for what follows.
+   * Without this a web server answering 404 to everything would look like a backup missing
+   * every image.
+   */
+  private async ping(): Promise<void> {
+    const call = "GET /v2/";
+    const res = await this.send(call, `${this.o.baseUrl}/v2/`, { method: "GET" });
+    await res.body?.cancel().catch(() => undefined);
+    if (isHtml(res)) {
+      throw new RegistryError(this.o.name, "not-registry", call, res.status, `${this.o.baseUrl} answered an HTML page, not the Registry v2 API; check the registry's URL`);
+    }
+    if (res.status === 404) {
+      throw new RegistryError(this.o.name, "not-registry", call, 404, `${this.o.baseUrl} does not serve the Registry v2 API (a registry answers 200 or 401 there); check the registry's URL`);
+    }
+    if (res.status === 401) {
+      const challenge = parseChallenge(res.headers.get("www-authenticate"));
+      if (challenge?.scheme === "bearer") {
+        this.scheme = "bearer";
+        this.bearer = { ...challenge, scope: undefined };
+      } else if (challenge?.scheme === "basic" && this.o.username !== undefined) {
+        this.scheme = "basic";
+      }
+    }
+  }
+
   /** A request with authentication: answers the registry's challenge once, then reuses it. */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const url = path.startsWith("http") ? path : `${this.o.baseUrl}${path}`;
     const call = `${method} ${new URL(url).pathname}`;
+    this.pinged ??= this.ping();
+    await this.pinged;
     for (let round = 0; round < 2; round++) {
       const headers: Record<string, string> = { ...opts.headers };
       const auth = await this.authHeader(opts.scope, call);
@@ -181,19 +246,48 @@ export class RegistryClient {
     throw new RegistryError(this.o.name, "auth", call, 401, "the credential was refused");
   }
 
-  /** Follow Link pagination, collecting one field from each page. */
+  /**
+   * Follow Link pagination, collecting one field from each page. Bounded and honest: a Link back
+   * to a page already read, a page repeating the previous one, or more than `maxPages` pages is
+   * an error, never an endless loop or a silently partial list.
+   */
   private async paginate(firstPath: string, field: "repositories" | "tags", scope: string, accept404 = false): Promise<string[]> {
     const out: string[] = [];
+    const visited = new Set<string>();
+    let previous: string | undefined;
     let url: string | undefined = `${this.o.baseUrl}${firstPath}`;
-    for (let page = 0; url && page < 10_000; page++) {
+    const call = `GET ${new URL(url).pathname}`;
+    for (let page = 1; url; page++) {
+      if (page > this.o.maxPages) throw new RegistryError(this.o.name, "bad-answer", call, undefined, `more than ${this.o.maxPages} pages; refusing a partial list`);
+      visited.add(url);
       const res: Response = await this.request("GET", url, { scope, accept: accept404 ? [404] : [] });
       if (res.status === 404) {
         await res.body?.cancel().catch(() => undefined);
         return out;
       }
-      const body = (await res.json()) as Record<string, string[] | null>;
-      out.push(...(body[field] ?? []));
-      url = nextLink(res.headers.get("link"), this.o.baseUrl);
+      const text = await res.text();
+      let entries: unknown;
+      try {
+        entries = (JSON.parse(text) as Record<string, unknown>)[field];
+      } catch {
+        const kind = isHtml(res) ? "not-registry" : "bad-answer";
+        throw new RegistryError(this.o.name, kind, call, res.status, `answered ${res.headers.get("content-type") ?? "a body"} that is not Registry API JSON`);
+      }
+      if (entries !== null && entries !== undefined && !(Array.isArray(entries) && entries.every((e) => typeof e === "string"))) {
+        throw new RegistryError(this.o.name, "bad-answer", call, res.status, `"${field}" is not a list of names`);
+      }
+      const list = (entries ?? []) as string[];
+      const key = JSON.stringify(list);
+      if (list.length > 0 && key === previous) {
+        throw new RegistryError(this.o.name, "bad-answer", call, res.status, `page ${page} repeats page ${page - 1}: pagination does not advance`);
+      }
+      previous = key;
+      out.push(...list);
+      const next = nextLink(res.headers.get("link"), url);
+      if (next && visited.has(next)) {
+        throw new RegistryError(this.o.name, "bad-answer", call, res.status, `pagination loops: page ${page}'s Link points back to ${new URL(next).pathname}${new URL(next).search}`);
+      }
+      url = next;
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import type { BackupReport, VerifyReport } from "./types";
+import type { BackupReport, CheckStatus, VerifyReport } from "./types";
 
 export function formatAge(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
@@ -7,8 +7,17 @@ export function formatAge(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
+/** Heading word for a registry that could not be checked. */
+const NOT_CHECKED: Record<Exclude<CheckStatus, "checked">, string> = {
+  unreachable: "UNREACHABLE",
+  "not-a-registry": "NOT A REGISTRY",
+  "bad-answer": "BAD ANSWER",
+  deadline: "DEADLINE PASSED",
+  "not-checked": "NOT CHECKED",
+};
+
 function backupSection(b: BackupReport): string[] {
-  if (b.status === "unreachable") return [`## ${b.name}: UNREACHABLE`, `  ${b.reason ?? "no reason given"}`, ""];
+  if (b.status !== "checked") return [`## ${b.name}: ${NOT_CHECKED[b.status]}`, `  ${b.reason ?? "no reason given"}`, ""];
   const behind = b.missing.length + b.different.length;
   const lines = [
     `## ${b.name}: ${behind === 0 ? "in sync" : "OUT OF SYNC"}${b.repaired ? ` (repaired ${b.repaired})` : ""}`,
@@ -32,13 +41,13 @@ function backupSection(b: BackupReport): string[] {
 /** Human-readable report: one table per backup. */
 export function formatReport(r: VerifyReport): string {
   const lines: string[] = [];
-  if (r.source.status === "unreachable") {
-    lines.push(`Source ${r.source.name} UNREACHABLE: ${r.source.reason ?? ""}`);
+  if (r.source.status !== "checked") {
+    lines.push(`Source ${r.source.name} ${NOT_CHECKED[r.source.status]}: ${r.source.reason ?? ""}`);
   } else {
     lines.push(`Source ${r.source.name}: ${r.source.repositories} repositories, ${r.source.tags} tags`, "");
     for (const b of r.backups) lines.push(...backupSection(b));
   }
-  const verdict = ["every backup is in sync", "something is missing or different", "a registry could not be reached"][r.exitCode];
+  const verdict = ["every backup is in sync", "something is missing or different", "a registry could not be checked"][r.exitCode];
   lines.push(`Result: ${verdict} (exit ${r.exitCode})`);
   return lines.join("\n");
 }

@@ -5,6 +5,7 @@ const credential = z.object({ username: z.string(), password: z.string() });
 
 /** The part of `pulumi stack output --json --show-secrets` that verification reads. */
 const outputsSchema = z.object({
+  environment: z.string().optional(),
   harborUrl: z.string().url(),
   harborAdminUsername: z.string(),
   harborAdminPassword: z.string(),
@@ -24,12 +25,17 @@ const outputsSchema = z.object({
 
 export class OutputsError extends Error {}
 
+export interface OutputsOptions {
+  /** Read a backup that has no pull identity with its push identity (said so in the report). */
+  readWithPush?: boolean;
+}
+
 /**
  * Turn the stack outputs into what verification needs. Backups are read with their pull-only
  * identity; the push identity is kept for --repair only. Harbor is read with its admin
  * credential (its catalog API needs system access).
  */
-export function verifyInputFromOutputs(json: unknown): VerifyInput {
+export function verifyInputFromOutputs(json: unknown, options: OutputsOptions = {}): VerifyInput {
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>).harborAdminPassword === "[secret]") {
     throw new OutputsError("the stack outputs hold [secret] placeholders: run `pulumi stack output --json --show-secrets`");
   }
@@ -52,9 +58,11 @@ export function verifyInputFromOutputs(json: unknown): VerifyInput {
       .filter((r) => r.kind !== "harbor")
       .map((r) => {
         const creds = o.registryCredentials[r.name];
-        const read = creds?.pull ?? creds?.push;
+        // Never a silent fallback: the push identity reads only when asked for.
+        const read = creds?.pull ?? (options.readWithPush ? creds?.push : undefined);
         return {
           name: r.name,
+          readIdentity: creds?.pull ? "pull" : read ? "push" : "none",
           baseUrl: `${scheme(r.url)}://${r.host}`,
           pathPrefix: r.pathPrefix,
           keepsProjectPath: r.keepsProjectPath,

@@ -12,6 +12,12 @@ export interface BackupTarget extends RegistryTarget {
   pathPrefix: string;
   /** false: the project level is dropped (`library/app` -> `<prefix>/app`). */
   keepsProjectPath: boolean;
+  /**
+   * Which identity `username`/`password` are: the backup's pull-only identity, the push identity
+   * (only when asked for with --read-with-push), or none in the stack outputs (then the backup
+   * is not checked: no silent fallback to the push identity). Absent: as given (`username`).
+   */
+  readIdentity?: "pull" | "push" | "none";
   /** Credential with push rights, used only by --repair. */
   pushUsername?: string;
   pushPassword?: string;
@@ -33,9 +39,16 @@ export interface ImageRef {
   backupDigest?: string;
 }
 
+/**
+ * checked; unreachable (network, auth, HTTP errors); not-a-registry (no Registry v2 API at that
+ * URL); bad-answer (pagination loops, malformed listings); deadline (the run's deadline passed);
+ * not-checked (no identity to read it with).
+ */
+export type CheckStatus = "checked" | "unreachable" | "not-a-registry" | "bad-answer" | "deadline" | "not-checked";
+
 export interface BackupReport {
   name: string;
-  status: "checked" | "unreachable";
+  status: CheckStatus;
   reason?: string;
   inSync: number;
   missing: ImageRef[];
@@ -50,8 +63,8 @@ export interface BackupReport {
 }
 
 export interface VerifyReport {
-  source: { name: string; status: "checked" | "unreachable"; reason?: string; repositories: number; tags: number; requests: number; ms: number };
+  source: { name: string; status: CheckStatus; reason?: string; repositories: number; tags: number; requests: number; ms: number };
   backups: BackupReport[];
-  /** 0 all in sync, 1 something missing or different, 2 a registry could not be reached. */
+  /** 0 all in sync, 1 something missing or different, 2 a registry could not be checked. */
   exitCode: 0 | 1 | 2;
 }

@@ -3,7 +3,7 @@ import { copyImage, imageCreated } from "./copy";
 import { backupRepository, sourceRepositoryFor } from "./paths";
 import { mapLimit } from "./pool";
 import { RegistryClient, RegistryError, type RegistryClientOptions } from "./registry-client";
-import type { BackupReport, BackupTarget, ImageRef, VerifyInput, VerifyReport } from "./types";
+import type { BackupReport, BackupTarget, CheckStatus, ImageRef, VerifyInput, VerifyReport } from "./types";
 
 export interface VerifyOptions {
   /** Requests in flight per registry. */
@@ -15,10 +15,18 @@ export interface VerifyOptions {
   now?: () => Date;
   /** At most this many missing images are dated for the lag figure. */
   maxDated?: number;
+  /** Overall deadline for the whole run; every request and retry stops when it passes. */
+  deadlineMs?: number;
 }
 
 function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** What a failure says about the registry: unreachable, not a registry, a bad answer, or out of time. */
+function statusOf(e: unknown): CheckStatus {
+  if (!(e instanceof RegistryError)) return "unreachable";
+  return e.kind === "not-registry" ? "not-a-registry" : e.kind === "bad-answer" ? "bad-answer" : e.kind === "deadline" ? "deadline" : "unreachable";
 }
 
 async function digests(client: RegistryClient, repoTags: [string, string[]][], concurrency: number, toPath: (repo: string) => string): Promise<Inventory> {
@@ -53,7 +61,9 @@ async function backupInventory(client: RegistryClient, b: BackupTarget, source: 
       }
     }
   } catch (e) {
-    if (!(e instanceof RegistryError) || e.kind === "unreachable") throw e;
+    // Only a refused catalog is tolerated; an unreachable server, a non-registry, a bad answer
+    // or the deadline ends this backup's check.
+    if (!(e instanceof RegistryError) || !["auth", "forbidden", "http"].includes(e.kind)) throw e;
   }
   const repoTags = await mapLimit([...repos].sort(), concurrency, async (r) => [r, (await client.tags(toBackup(r))).sort()] as [string, string[]]);
   // Digests only where the source has the same tag: extras need no digest to be reported.
@@ -75,6 +85,11 @@ async function checkBackup(b: BackupTarget, ctx: { src: RegistryClient; source: 
   const toBackup = (r: string) => backupRepository(r, b.pathPrefix, b.keepsProjectPath);
   const started = Date.now();
   const report: BackupReport = { name: b.name, status: "checked", inSync: 0, missing: [], different: [], extra: [], requests: 0, ms: 0 };
+  if (b.readIdentity === "none") {
+    report.status = "not-checked";
+    report.reason = `${b.name}: the stack outputs hold no pull identity for this backup (registryCredentials.${b.name}.pull), and verify reads backups only with a pull-only identity; set one up, or pass --read-with-push to read with the push identity`;
+    return report;
+  }
   try {
     let cmp = compareInventories(source, await backupInventory(client, b, source, projects, o.concurrency), toBackup);
     if (o.repair && cmp.missing.length + cmp.different.length > 0) {
@@ -89,7 +104,7 @@ async function checkBackup(b: BackupTarget, ctx: { src: RegistryClient; source: 
     const behind = [...cmp.missing, ...cmp.different];
     if (behind.length > 0) report.newestMissingAgeSeconds = await newestAge(src, behind, o.concurrency, (o.now ?? (() => new Date()))(), o.maxDated);
   } catch (e) {
-    report.status = "unreachable";
+    report.status = statusOf(e);
     report.reason = reason(e);
   }
   report.requests += client.requests;
@@ -102,6 +117,18 @@ async function checkBackup(b: BackupTarget, ctx: { src: RegistryClient; source: 
  * digest, through the Registry v2 API. Optionally repair what is missing.
  */
 export async function verifyTopology(input: VerifyInput, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const deadline = new AbortController();
+  const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+  const timer = options.deadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(new Error(`the overall deadline of ${seconds(options.deadlineMs!)} passed`)), options.deadlineMs);
+  timer?.unref();
+  try {
+    return await run(input, { ...options, client: { ...options.client, signal: deadline.signal } });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyReport> {
   const o = { concurrency: 8, repair: false, maxDated: 200, ...options };
   const s = input.source;
   const src = new RegistryClient({ ...o.client, name: s.name, baseUrl: s.baseUrl, username: s.username, password: s.password });
@@ -111,7 +138,7 @@ export async function verifyTopology(input: VerifyInput, options: VerifyOptions 
     source = await sourceInventory(src, s.projects, o.concurrency);
   } catch (e) {
     return {
-      source: { name: s.name, status: "unreachable", reason: reason(e), repositories: 0, tags: 0, requests: src.requests, ms: Date.now() - started },
+      source: { name: s.name, status: statusOf(e), reason: reason(e), repositories: 0, tags: 0, requests: src.requests, ms: Date.now() - started },
       backups: [],
       exitCode: 2,
     };
@@ -120,7 +147,7 @@ export async function verifyTopology(input: VerifyInput, options: VerifyOptions 
   const backups: BackupReport[] = [];
   for (const b of input.backups) backups.push(await checkBackup(b, { src, source, projects: s.projects, o }));
   const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
-  const exitCode = backups.some((b) => b.status === "unreachable") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
+  const exitCode = backups.some((b) => b.status !== "checked") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
   return {
     source: { name: s.name, status: "checked", repositories: source.size, tags, requests: src.requests, ms: sourceMs },
     backups,
