@@ -5,6 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config";
+import { findExampleValues, ExampleValueError } from "../config/examples";
+import { MockRefusalError } from "./mocks";
 import { renderStack } from "./render";
 import { REPO_ROOT } from "./stackFiles";
 
@@ -25,11 +27,14 @@ async function main(): Promise<number> {
   }
   const passthrough = argv.filter((_, j) => j !== i && j !== i + 1);
 
-  // Fail fast, before the CLI downloads anything, if the stack's config is invalid.
+  // Fail fast, before the CLI downloads anything, if the stack's config is invalid, a cloud would
+  // refuse an input, or the stack still holds the example IDs this repository ships.
   try {
-    await renderStack(stack);
+    const { stack: name, stackConfig } = await renderStack(stack);
+    const examples = findExampleValues(stackConfig.config, name);
+    if (examples.length > 0) throw new ExampleValueError(name, examples);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof ExampleValueError || e instanceof MockRefusalError) {
       console.error(e.message);
       return 1;
     }
