@@ -62,9 +62,10 @@ describe("registry helpers", () => {
     const pull = alibabaPolicyDocument(pe, "pull");
     expect(pull.Statement.flatMap((s) => s.Action).filter((a) => /Push|Create|Update|Delete/.test(a))).toEqual([]);
     const ee = alibabaPolicyDocument({ ...pe, instanceId: "cri-x" }, "push");
-    const resources = ee.Statement.flatMap((s) => s.Resource);
-    expect(resources).not.toContain("*");
-    expect(resources.every((r) => r.startsWith("acs:cr:eu-central-1:123:") && (r.includes("cri-x/backup") || r.endsWith("instance/cri-x")))).toBe(true);
+    // `*` only for the token (RAM authorizes GetAuthorizationToken on `*` only); everything else on the namespace.
+    const [token, ...rest] = ee.Statement;
+    expect(token).toEqual({ Effect: "Allow", Action: ["cr:GetAuthorizationToken"], Resource: ["*"] });
+    expect(rest.flatMap((s) => s.Resource)).toEqual(["acs:cr:eu-central-1:123:repository/cri-x/backup", "acs:cr:eu-central-1:123:repository/cri-x/backup/*"]);
   });
 });
 
@@ -106,7 +107,7 @@ describe("backup config errors name the key and say what to do", () => {
     ["acr geo-replication without Premium", { ...good.acr, geoReplicationLocations: ["northeurope"] }, /^backups\[0\]\.geoReplicationLocations: geo-replication needs sku Premium/],
     ["gar with a bad project", { ...good.gar, project: "UPPER" }, /^backups\[0\]\.project: expected a GCP project id/],
     ["gar without location", { ...good.gar, location: undefined }, /^backups\[0\]\.location: expected string, found nothing/],
-    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected one of "global" \| "us-south"/],
+    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected a known IBM Cloud Container Registry region, from infra\/config\/cloud-regions\/ibm\.ts/],
     ["icr with a short namespace", { ...good.icr, namespace: "ab" }, /^backups\[0\]\.namespace: expected 4-30 lowercase/],
     ["icr without accountId", { ...good.icr, accountId: undefined }, /^backups\[0\]\.accountId: expected string, found nothing/],
     ["alibaba Enterprise without instanceName", { ...good.alibaba, instanceId: "cri-abc" }, /^backups\[0\]\.instanceName: an Enterprise Edition instance \(instanceId\) also needs its instanceName/],

@@ -49,7 +49,8 @@ export function str(value: unknown): string | undefined {
 /**
  * A region the real API would refuse. The real API knows every region; the mock knows the list in
  * infra/config/cloud-regions, so it refuses a name of the wrong shape, or one that is not listed
- * but within typo distance of a listed one. A distinct unlisted name (a region newer than the
+ * but within typo distance of a listed one (other than by its number: `europe-west15` next to
+ * `europe-west1` is how new regions are named). A distinct unlisted name (a region newer than the
  * list, accepted in config with allowUnlistedRegion) passes here and is checked by the cloud.
  */
 export function regionRefusal(value: unknown, shape: RegExp, known: readonly string[], label: string): string[] {
@@ -58,5 +59,7 @@ export function regionRefusal(value: unknown, shape: RegExp, known: readonly str
   if (known.includes(v)) return [];
   if (!shape.test(v)) return [`${label} "${v}" is not a region name`];
   const near = closestName(v, known);
-  return near ? [`${label} "${v}" is not a region (did you mean "${near}"?)`] : [];
+  const stem = (x: string) => x.replace(/\d+$/, "");
+  if (!near || (stem(near) === stem(v) && /\d$/.test(v))) return [];
+  return [`${label} "${v}" is not a region (did you mean "${near}"?)`];
 }
