@@ -112,6 +112,19 @@ describe("3. example IDs are refused before any resource, outside the mock runti
     expect(() => assertNoExampleValues({ "azuread:tenantId": "00000000-0000-0000-0000-000000000000" }, "dev")).toThrow(ExampleValueError);
   });
 
+  it("the program itself, outside the mock runtime, refuses them before registering anything", async () => {
+    // The engine hands config to the program as PULUMI_CONFIG; there is no monitor here, so any
+    // resource registration would fail differently: the error must be the example-value one.
+    const config = { "azuread:tenantId": "00000000-0000-0000-0000-000000000000", "registry-topology:backups": JSON.stringify([{ name: "icr", kind: "icr", accountId: "0123456789abcdef0123456789abcdef" }]) };
+    const run = promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./infra/index.ts")'], {
+      cwd: REPO_ROOT, env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) }, timeout: 120_000,
+    });
+    const failed = await run.then(() => undefined, (e: { stderr: string }) => e);
+    expect(failed?.stderr).toMatch(/ExampleValueError: Stack \S+ still holds 2 example values/);
+    expect(failed?.stderr).toContain("azuread:tenantId = 00000000-0000-0000-0000-000000000000");
+    expect(failed?.stderr).toContain("pulumi config set --path 'backups[0].accountId' <value>");
+  });
+
   it("npm run up stops before the Pulumi CLI with each example key; render still renders", async () => {
     const bin = path.join(REPO_ROOT, "node_modules", ".bin", "pulumi");
     const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: "x", PULUMI_BACKEND_URL: `file://${dir}/state`, PATH: "/nonexistent" };

@@ -98,8 +98,10 @@ export class AcrBackup extends pulumi.ComponentResource {
       return { username: app.clientId, password: pulumi.secret(password.value) };
     };
 
-    // Harbor's azure-acr adapter (v2.15.1 src/pkg/reg/adapter/azurecr) pushes and deletes through
-    // the registry API with this principal: deletion needs AcrDelete, and only then is it granted.
+    // Harbor's azure-acr adapter (v2.15.1 src/pkg/reg/adapter/azurecr/adapter.go) pushes with this
+    // principal through native.Adapter, deletes manifests through the registry API and tags through
+    // ACR's untag API (DeleteTag): both are Microsoft.ContainerRegistry/registries/artifacts/delete,
+    // i.e. AcrDelete, which AcrPush lacks. Granted only when Harbor replicates deletions.
     const push = identity("push", args.replicateDeletions ? ["AcrPush", "AcrDelete"] : ["AcrPush"]);
     const pull = identity("pull", ["AcrPull"]);
     const host = registry.loginServer;
