@@ -44,6 +44,14 @@ interface NamespaceRec { name: string; account: string; crn: string; resource_gr
 
 const ROLE_CRN = /^crn:v1:bluemix:public:iam::::serviceRole:(Reader|Writer|Manager)$/;
 
+/** Query parameters of the list calls, per path (platform-services-go-sdk v0.101.0). */
+const LIST_PARAMS: Record<string, string[]> = {
+  "/v1/serviceids/": ["account_id", "group_id", "name", "pagesize", "pagetoken", "sort", "order", "include_history", "filter", "show_group_id"],
+  "/v1/apikeys": ["account_id", "iam_id", "pagesize", "pagetoken", "scope", "type", "sort", "order", "include_history", "filter", "group_id"],
+  "/v1/policies": ["account_id", "iam_id", "access_group_id", "type", "service_type", "tag_name", "tag_value", "sort", "format", "state", "limit", "start"],
+  "/v2/resource_groups": ["account_id", "date", "name", "default", "include_deleted"],
+};
+
 /** The account's default resource group (Resource Manager `GET /v2/resource_groups?default=true`). */
 export const EMULATOR_DEFAULT_RESOURCE_GROUP = "d".repeat(32);
 
@@ -118,8 +126,17 @@ export async function startIbmEmulator(opts: { deployerApiKey: string; accountId
       if (!subject) return error(res, 401, "missing or invalid bearer token");
       if (subject !== "deployer") return error(res, 403, "only the deployer may manage IAM and namespaces here");
 
-      // IAM Identity: service IDs. List: GET /v1/serviceids?account_id=&name= -> { serviceids }.
-      if (path === "/v1/serviceids" && method === "GET") {
+      // List calls accept only the query parameters IBM's SDK sends (platform-services-go-sdk
+      // v0.101.0: iamidentityv1 ListServiceIds/ListAPIKeys, iampolicymanagementv1 ListPolicies,
+      // resourcemanagerv2 ListResourceGroups); anything else is refused, so a misspelt filter
+      // cannot silently widen a lookup.
+      if (method === "GET" && LIST_PARAMS[path]) {
+        const unknown = [...url.searchParams.keys()].filter((k) => !LIST_PARAMS[path]!.includes(k));
+        if (unknown.length > 0) return error(res, 400, `unknown query parameter(s) ${unknown.join(", ")}`);
+      }
+
+      // IAM Identity: service IDs. List: GET /v1/serviceids/?account_id=&name= -> { serviceids }.
+      if (path === "/v1/serviceids/" && method === "GET") {
         const q = url.searchParams;
         if (q.get("account_id") !== opts.accountId) return error(res, 400, "account_id is required");
         const name = q.get("name");

@@ -222,6 +222,8 @@ async function namespaceDetails(inputs: NamespaceInputs, token: string): Promise
 }
 
 async function defaultResourceGroup(inputs: NamespaceInputs, token: string): Promise<string> {
+  // Resource Manager ListResourceGroups: GET /v2/resource_groups?account_id=&default=true -> { resources }
+  // (platform-services-go-sdk v0.101.0 resourcemanagerv2, whose DefaultServiceURL this is).
   const rm = base(inputs.resourceManagerUrl ?? "https://resource-controller.cloud.ibm.com");
   const res = await ibmCall("GET", `${rm}/v2/resource_groups?account_id=${encodeURIComponent(inputs.accountId)}&default=true`, { token });
   const id = (res.body as { resources?: { id: string }[] } | undefined)?.resources?.[0]?.id;
@@ -309,10 +311,11 @@ export const serviceIdProvider: pulumi.dynamic.ResourceProvider<ServiceIdInputs,
           body: { account_id: inputs.accountId, name: inputs.name, description: inputs.description },
         })).body as Sid,
       async () => {
-        // IAM Identity: GET /v1/serviceids?account_id=&name= (names are not unique: adopt only one
-        // made by this create call; several means a human must look).
+        // IAM Identity ListServiceIds: GET /v1/serviceids/?account_id=&name= -> { serviceids }
+        // (platform-services-go-sdk v0.101.0 iamidentityv1). Names are not unique: adopt only one
+        // made by this create call; several means a human must look.
         const q = `account_id=${encodeURIComponent(inputs.accountId)}&name=${encodeURIComponent(inputs.name)}&pagesize=100`;
-        const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/serviceids?${q}`, { token })).body as { serviceids?: Sid[] }).serviceids ?? [];
+        const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/serviceids/?${q}`, { token })).body as { serviceids?: Sid[] }).serviceids ?? [];
         const mine = createdSince(list.filter((x) => x.name === inputs.name), since);
         if (mine.length > 1) throw new Error(`IBM Cloud: ${mine.length} service IDs named ${inputs.name} appeared during this create; delete the extra ones (${mine.map((x) => x.id).join(", ")}) and run again`);
         return mine[0];
@@ -371,6 +374,7 @@ export const apiKeyProvider: pulumi.dynamic.ResourceProvider<ApiKeyInputs, ApiKe
       async () => {
         // A key whose create answer was lost can never be used by us (its value is shown only in
         // that answer) but it still grants the service ID's access: delete it, then create again.
+        // IAM Identity ListAPIKeys: GET /v1/apikeys?account_id=&iam_id=&scope=&type= -> { apikeys }.
         const q = `account_id=${encodeURIComponent(inputs.accountId)}&iam_id=${encodeURIComponent(inputs.iamId)}&scope=entity&type=serviceid&pagesize=100`;
         const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/apikeys?${q}`, { token })).body as { apikeys?: Key[] }).apikeys ?? [];
         for (const orphan of list.filter((x) => x.name === inputs.name)) {
@@ -442,7 +446,8 @@ export const accessPolicyProvider: pulumi.dynamic.ResourceProvider<AccessPolicyI
       async () => (await ibmCall("POST", `${base(inputs.iamUrl)}/v1/policies`, { token, body, creates: true })).body as Pol,
       async () => {
         // A policy has no name: the same subject, roles and resource is the one the lost call made.
-        const q = `account_id=${encodeURIComponent(inputs.accountId)}&iam_id=${encodeURIComponent(inputs.subjectIamId)}&type=access&service_name=${encodeURIComponent(inputs.serviceName)}`;
+        // IAM Policy Management ListPolicies: GET /v1/policies?account_id=&iam_id=&type=access -> { policies }.
+        const q = `account_id=${encodeURIComponent(inputs.accountId)}&iam_id=${encodeURIComponent(inputs.subjectIamId)}&type=access`;
         const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/policies?${q}`, { token })).body as { policies?: Pol[] }).policies ?? [];
         return list.find(same);
       },
