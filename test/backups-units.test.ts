@@ -4,6 +4,30 @@ import { decodeKeyFile, garHost } from "../components/backups/gar";
 import { gcpAccountId, identityName, passwordEndDate, rotationSuffix } from "../components/backups/naming";
 import { splitRegistryUrl } from "../components/backups/oci";
 import { ConfigError, parseTopologyConfig } from "../infra/config";
+import { ALIBABA_REGION_LIST } from "../infra/config/cloud-regions/alibaba";
+import { AZURE_REGION_LIST } from "../infra/config/cloud-regions/azure";
+import { closestName } from "../infra/config/cloud-regions/closest";
+import { GAR_LOCATION_LIST } from "../infra/config/cloud-regions/gcp";
+import { ICR_HOSTS, ICR_REGION_LIST } from "../infra/config/cloud-regions/ibm";
+
+describe("region lists (infra/config/cloud-regions)", () => {
+  it("hold each name once, in the cloud's own spelling", () => {
+    for (const list of [AZURE_REGION_LIST, GAR_LOCATION_LIST, ALIBABA_REGION_LIST, ICR_REGION_LIST]) {
+      expect(new Set(list.names).size).toBe(list.names.length);
+    }
+    expect(AZURE_REGION_LIST.names.every((n) => /^[a-z][a-z0-9]+$/.test(n))).toBe(true);
+    expect(GAR_LOCATION_LIST.names.every((n) => /^[a-z]+(-[a-z]+\d+)?$/.test(n))).toBe(true);
+    expect(ALIBABA_REGION_LIST.names.every((n) => /^[a-z]{2}-[a-z]+(-\d+)?$/.test(n))).toBe(true);
+    expect(Object.values(ICR_HOSTS).every((h) => /^[a-z0-9]+\.icr\.io$/.test(h))).toBe(true);
+  });
+
+  it("suggest the closest name, and none for something unrelated", () => {
+    expect(closestName("westeurop", AZURE_REGION_LIST.names)).toBe("westeurope");
+    expect(closestName("us-centrl1", GAR_LOCATION_LIST.names)).toBe("us-central1");
+    expect(closestName("WestEurope", AZURE_REGION_LIST.names)).toBe("westeurope");
+    expect(closestName("kubernetes", ICR_REGION_LIST.names)).toBeUndefined();
+  });
+});
 
 describe("naming helpers", () => {
   it("builds valid GCP service-account ids, short or long", () => {
