@@ -74,7 +74,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
     super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
 
     const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
-    const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN }, this);
+    const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
     const replication = new Replication(
       "replication",
       {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IBM_TOKENS } from "../components/backups/icr";
-import { startIbmEmulator, type IbmEmulator } from "./ibm-emulator/server";
+import { EMULATOR_DEFAULT_RESOURCE_GROUP, startIbmEmulator, type IbmEmulator } from "./ibm-emulator/server";
 import { buildIbmProbeResources } from "./ibm-emulator/probe-resources";
 import { captureProviderTexts, ref, runSerializedProvider, type CallOutcome } from "./helpers/serialized-provider";
 
@@ -50,25 +50,34 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
   it("runs the whole lifecycle against the emulator and grants exactly push/pull on the namespace", async () => {
     const iamUrl = emu.url;
     const base = { iamUrl, accountId: ACCOUNT };
-    const ns = { ...base, registryApiUrl: emu.url, name: "regtopo-backup" };
+    const ns = { ...base, registryApiUrl: emu.url, resourceManagerUrl: emu.url, name: "regtopo-backup" };
     emu.faults.push({ method: "PUT", pathPrefix: "/api/v1/namespaces/", status: 503, times: 1 });
+    // A namespace made before the resource group header was sent: it has no group yet.
+    const legacy = { ...ns, name: "legacy-ns" };
+    emu.namespaces.set("legacy-ns", { name: "legacy-ns", account: ACCOUNT, crn: "crn:legacy", resource_group: "", created_date: "2020-01-01T00:00:00Z" });
     const nsOut = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [
       { method: "check", args: [{}, ns] },
       { method: "create", args: [ns] },
       { method: "create", args: [ns] }, // adopt: the account already owns it
       { method: "read", args: ["regtopo-backup", { ...ns, crn: "" }] },
-      { method: "diff", args: ["regtopo-backup", { ...ns, crn: "x" }, { ...ns, resourceGroupId: "f".repeat(32) }] },
-      { method: "update", args: ["regtopo-backup", { ...ns, crn: "x" }, { ...ns, resourceGroupId: "f".repeat(32) }] },
-      { method: "diff", args: ["regtopo-backup", { ...ns, resourceGroupId: "f".repeat(32) }, { ...ns, resourceGroupId: "e".repeat(32) }] },
+      { method: "diff", args: ["legacy-ns", { ...legacy, crn: "x" }, { ...legacy, resourceGroupId: "f".repeat(32) }] },
+      { method: "update", args: ["legacy-ns", { ...legacy, crn: "x" }, { ...legacy, resourceGroupId: "f".repeat(32) }] },
+      { method: "diff", args: ["regtopo-backup", ref(1, "outs"), { ...ns, resourceGroupId: "e".repeat(32) }] },
       { method: "diff", args: ["regtopo-backup", ns, { ...ns, name: "other-name" }] },
       { method: "check", args: [{}, { ...ns, name: "X" }] },
+      { method: "diff", args: ["regtopo-backup", ref(1, "outs"), { ...ns, resourceGroupId: EMULATOR_DEFAULT_RESOURCE_GROUP }] },
+      { method: "delete", args: ["legacy-ns", legacy] },
     ], { env });
     expect(value(nsOut[0])).toMatchObject({ failures: [] });
     expect(value(nsOut[1])).toMatchObject({ id: "regtopo-backup", outs: { crn: expect.stringContaining("namespace:regtopo-backup") } });
     expect(value(nsOut[2])).toMatchObject({ id: "regtopo-backup" });
     expect(value(nsOut[3])).toMatchObject({ id: "regtopo-backup", props: { name: "regtopo-backup" } });
     expect(value(nsOut[4])).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(emu.namespaces.get("regtopo-backup")?.resource_group).toBe("f".repeat(32));
+    expect(value(nsOut[5])).toMatchObject({ outs: { resourceGroup: "f".repeat(32) } });
+    expect(emu.requests.filter((r) => r.method === "PATCH").map((r) => [r.path, r.resourceGroup])).toEqual([["/api/v1/namespaces/legacy-ns", "f".repeat(32)]]);
+    // Created in the account's default group; naming that group explicitly changes nothing, another one replaces.
+    expect(emu.namespaces.get("regtopo-backup")?.resource_group).toBe(EMULATOR_DEFAULT_RESOURCE_GROUP);
+    expect(value(nsOut[9])).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     expect(value(nsOut[6])).toEqual({ changes: true, replaces: ["resourceGroupId"], deleteBeforeReplace: true });
     expect(value(nsOut[7])).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: true });
     expect(value<{ failures: { property: string }[] }>(nsOut[8]).failures.map((f) => f.property)).toEqual(["name"]);
@@ -164,8 +173,57 @@ describe.each(modes)("IBM dynamic providers serialized by %s", (_mode, serialize
     expect(emu.namespaces.size).toBe(0);
   });
 
+  it("sends the resource group header Terraform sends and reads the CRN from the namespace details", async () => {
+    const ns = { iamUrl: emu.url, registryApiUrl: emu.url, resourceManagerUrl: emu.url, accountId: ACCOUNT, name: "rg-default-ns" };
+    const out = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [
+      { method: "create", args: [ns] },
+      { method: "create", args: [{ ...ns, name: "rg-explicit-ns", resourceGroupId: "a".repeat(32) }] },
+    ], { env });
+    const puts = emu.requests.filter((r) => r.method === "PUT" && r.path.startsWith("/api/v1/namespaces/rg-"));
+    expect(puts.map((r) => r.resourceGroup)).toEqual([EMULATOR_DEFAULT_RESOURCE_GROUP, "a".repeat(32)]);
+    expect(emu.namespaces.get("rg-default-ns")?.resource_group).toBe(EMULATOR_DEFAULT_RESOURCE_GROUP);
+    // The PUT answer has no CRN: it comes from GET /api/v1/namespaces/details.
+    expect(value(out[0])).toMatchObject({ outs: { crn: emu.namespaces.get("rg-default-ns")!.crn } });
+    expect(value<{ outs: { crn: string } }>(out[1]).outs.crn).toContain("namespace:rg-explicit-ns");
+    for (const n of ["rg-default-ns", "rg-explicit-ns"]) emu.namespaces.delete(n);
+  });
+
+  it.each([
+    ["a reset connection", 0],
+    ["a 502", 502],
+  ])("after a create whose answer is lost (%s), adopts or cleans up instead of leaving a duplicate or an orphan key", async (_how, status) => {
+    const base = { iamUrl: emu.url, accountId: ACCOUNT };
+    const before = { ids: emu.serviceIds.size, keys: emu.apiKeys.size };
+    const name = `lost-${status}`;
+
+    emu.faults.push({ method: "POST", pathPrefix: "/v1/serviceids", status, times: 1, afterCommit: true });
+    const [sid] = await runSerializedProvider(texts[IBM_TOKENS.serviceId]!, [{ method: "create", args: [{ ...base, name, description: "lost" }] }], { env });
+    const created = value<{ id: string; outs: { iamId: string } }>(sid);
+    const named = [...emu.serviceIds.values()].filter((s) => s.name === name);
+    expect(named.map((s) => s.id)).toEqual([created.id]); // the lost one was adopted, not duplicated
+
+    emu.faults.push({ method: "POST", pathPrefix: "/v1/apikeys", status, times: 1, afterCommit: true });
+    const [key] = await runSerializedProvider(texts[IBM_TOKENS.apiKey]!, [
+      { method: "create", args: [{ ...base, iamId: created.outs.iamId, name: `${name}-1`, description: "d", rotation: "1" }] },
+    ], { env });
+    const k = value<{ id: string; outs: { apikey: string } }>(key);
+    const keys = [...emu.apiKeys.values()].filter((x) => x.iam_id === created.outs.iamId);
+    // One key, the one whose value we hold: the key made by the lost call is gone (it kept push access).
+    expect(keys.map((x) => [x.id, x.apikey])).toEqual([[k.id, k.outs.apikey]]);
+
+    emu.faults.push({ method: "POST", pathPrefix: "/v1/policies", status, times: 1, afterCommit: true });
+    const pol = { ...base, subjectIamId: created.outs.iamId, serviceName: "container-registry", region: "eu-de", resourceType: "namespace", resource: name, roles: ["Writer"] };
+    const [p] = await runSerializedProvider(texts[IBM_TOKENS.accessPolicy]!, [{ method: "create", args: [pol] }], { env });
+    const active = [...emu.policies.values()].filter((x) => x.state === "active" && JSON.stringify(x.subjects).includes(created.outs.iamId));
+    expect(active.map((x) => x.id)).toEqual([value<{ id: string }>(p).id]);
+
+    expect(emu.serviceIds.size).toBe(before.ids + 1);
+    expect(emu.apiKeys.size).toBe(before.keys + 1);
+    expect(emu.faults.every((f) => f.times === 0)).toBe(true);
+  });
+
   it("fails clearly: no deployer key, a name owned by another account, persistent server errors", async () => {
-    const ns = { iamUrl: emu.url, registryApiUrl: emu.url, accountId: ACCOUNT, name: "taken-name" };
+    const ns = { iamUrl: emu.url, registryApiUrl: emu.url, resourceManagerUrl: emu.url, accountId: ACCOUNT, name: "taken-name" };
     emu.foreignNamespaces.add("taken-name");
     const [noKey] = await runSerializedProvider(texts[IBM_TOKENS.namespace]!, [{ method: "create", args: [ns] }]);
     expect(noKey).toMatchObject({ ok: false, error: expect.stringContaining("set IBMCLOUD_API_KEY") });

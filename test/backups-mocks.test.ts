@@ -194,12 +194,13 @@ describe("alibaba", () => {
     expect(one(all, "pulumi:providers:alicloud", "ali-fra-provider").inputs.region).toBe("eu-central-1");
   });
 
-  it("uses Enterprise ARNs with the instance id, and the instance only for instance reads", () => {
+  it("uses Enterprise ARNs with the instance id, and `*` only for the token", () => {
     const d = docs(all, "ali-ee");
-    const inst = `acs:cr:cn-hangzhou:${MOCK_ALIBABA_ACCOUNT_ID}:instance/cri-abc123`;
     const ns = `acs:cr:cn-hangzhou:${MOCK_ALIBABA_ACCOUNT_ID}:repository/cri-abc123/backup`;
     for (const doc of Object.values(d)) {
-      for (const s of doc.Statement) for (const res of s.Resource) expect([inst, ns, `${ns}/*`]).toContain(res);
+      const [token, ...rest] = doc.Statement;
+      expect(token).toEqual({ Effect: "Allow", Action: ["cr:GetAuthorizationToken"], Resource: ["*"] });
+      for (const s of rest) for (const res of s.Resource) expect([ns, `${ns}/*`]).toContain(res);
     }
     expect(one(all, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace").inputs).toMatchObject({ instanceId: "cri-abc123", name: "backup" });
   });

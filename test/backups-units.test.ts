@@ -4,6 +4,30 @@ import { decodeKeyFile, garHost } from "../components/backups/gar";
 import { gcpAccountId, identityName, passwordEndDate, rotationSuffix } from "../components/backups/naming";
 import { splitRegistryUrl } from "../components/backups/oci";
 import { ConfigError, parseTopologyConfig } from "../infra/config";
+import { ALIBABA_REGION_LIST } from "../infra/config/cloud-regions/alibaba";
+import { AZURE_REGION_LIST } from "../infra/config/cloud-regions/azure";
+import { closestName } from "../infra/config/cloud-regions/closest";
+import { GAR_LOCATION_LIST } from "../infra/config/cloud-regions/gcp";
+import { ICR_HOSTS, ICR_REGION_LIST } from "../infra/config/cloud-regions/ibm";
+
+describe("region lists (infra/config/cloud-regions)", () => {
+  it("hold each name once, in the cloud's own spelling", () => {
+    for (const list of [AZURE_REGION_LIST, GAR_LOCATION_LIST, ALIBABA_REGION_LIST, ICR_REGION_LIST]) {
+      expect(new Set(list.names).size).toBe(list.names.length);
+    }
+    expect(AZURE_REGION_LIST.names.every((n) => /^[a-z][a-z0-9]+$/.test(n))).toBe(true);
+    expect(GAR_LOCATION_LIST.names.every((n) => /^[a-z]+(-[a-z]+\d+)?$/.test(n))).toBe(true);
+    expect(ALIBABA_REGION_LIST.names.every((n) => /^[a-z]{2}-[a-z]+(-\d+)?$/.test(n))).toBe(true);
+    expect(Object.values(ICR_HOSTS).every((h) => /^[a-z0-9]+\.icr\.io$/.test(h))).toBe(true);
+  });
+
+  it("suggest the closest name, and none for something unrelated", () => {
+    expect(closestName("westeurop", AZURE_REGION_LIST.names)).toBe("westeurope");
+    expect(closestName("us-centrl1", GAR_LOCATION_LIST.names)).toBe("us-central1");
+    expect(closestName("WestEurope", AZURE_REGION_LIST.names)).toBe("westeurope");
+    expect(closestName("kubernetes", ICR_REGION_LIST.names)).toBeUndefined();
+  });
+});
 
 describe("naming helpers", () => {
   it("builds valid GCP service-account ids, short or long", () => {
@@ -62,9 +86,10 @@ describe("registry helpers", () => {
     const pull = alibabaPolicyDocument(pe, "pull");
     expect(pull.Statement.flatMap((s) => s.Action).filter((a) => /Push|Create|Update|Delete/.test(a))).toEqual([]);
     const ee = alibabaPolicyDocument({ ...pe, instanceId: "cri-x" }, "push");
-    const resources = ee.Statement.flatMap((s) => s.Resource);
-    expect(resources).not.toContain("*");
-    expect(resources.every((r) => r.startsWith("acs:cr:eu-central-1:123:") && (r.includes("cri-x/backup") || r.endsWith("instance/cri-x")))).toBe(true);
+    // `*` only for the token (RAM authorizes GetAuthorizationToken on `*` only); everything else on the namespace.
+    const [token, ...rest] = ee.Statement;
+    expect(token).toEqual({ Effect: "Allow", Action: ["cr:GetAuthorizationToken"], Resource: ["*"] });
+    expect(rest.flatMap((s) => s.Resource)).toEqual(["acs:cr:eu-central-1:123:repository/cri-x/backup", "acs:cr:eu-central-1:123:repository/cri-x/backup/*"]);
   });
 });
 
@@ -106,7 +131,7 @@ describe("backup config errors name the key and say what to do", () => {
     ["acr geo-replication without Premium", { ...good.acr, geoReplicationLocations: ["northeurope"] }, /^backups\[0\]\.geoReplicationLocations: geo-replication needs sku Premium/],
     ["gar with a bad project", { ...good.gar, project: "UPPER" }, /^backups\[0\]\.project: expected a GCP project id/],
     ["gar without location", { ...good.gar, location: undefined }, /^backups\[0\]\.location: expected string, found nothing/],
-    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected one of "global" \| "us-south"/],
+    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected a known IBM Cloud Container Registry region, from infra\/config\/cloud-regions\/ibm\.ts/],
     ["icr with a short namespace", { ...good.icr, namespace: "ab" }, /^backups\[0\]\.namespace: expected 4-30 lowercase/],
     ["icr without accountId", { ...good.icr, accountId: undefined }, /^backups\[0\]\.accountId: expected string, found nothing/],
     ["alibaba Enterprise without instanceName", { ...good.alibaba, instanceId: "cri-abc" }, /^backups\[0\]\.instanceName: an Enterprise Edition instance \(instanceId\) also needs its instanceName/],

@@ -84,7 +84,7 @@ const cases: Case[] = [
   }, "harbor.storage.registryAccessMode", /expected ReadWriteMany/],
   ["external database with no password source", (c) => (c.harbor.database = { type: "external", host: "pg", username: "harbor" }), "harbor.database.passwordSecretName", /exactly one of passwordSecretName/],
   ["unknown backup kind", (c) => (c.backups[1] = { name: "ecr", kind: "ecr" }), "backups[1].kind", /expected kind to be one of "acr" \| "gar" \| "icr" \| "alibaba" \| "oci"/],
-  ["unknown ICR region", (c) => (c.backups[1].region = "mars"), "backups[1].region", /expected one of "global" \| "us-south"/],
+  ["unknown ICR region", (c) => (c.backups[1].region = "mars"), "backups[1].region", /expected a known IBM Cloud Container Registry region/],
   ["ACR registry name too short", (c) => (c.backups[0].registryName = "acr"), "backups[0].registryName", /5-50 letters and digits/],
   ["duplicate backup names", (c) => (c.backups[1].name = "acr-weu"), "backups[1].name", /duplicate backup name "acr-weu"/],
   ["backup named harbor", (c) => (c.backups[0].name = "harbor"), "backups[0].name", /reserved for the primary registry/],

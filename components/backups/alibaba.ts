@@ -11,6 +11,8 @@ import { identityName, rotationSuffix } from "./naming";
 
 export interface AlibabaBackupArgs {
   config: AlibabaBackupConfig;
+  /** Harbor replicates deletions: the push user may also delete images in the namespace. */
+  replicateDeletions?: boolean;
 }
 
 /**
@@ -56,7 +58,7 @@ export class AlibabaBackup extends pulumi.ComponentResource {
           policyName: userName,
           description: `registry-topology: ${role} on ACR namespace ${c.namespace} only`,
           policyDocument: pulumi.all([accountId, namespace]).apply(([acct, ns]) =>
-            JSON.stringify(alibabaPolicyDocument({ region: c.region, accountId: acct, namespace: ns, instanceId: c.instanceId }, role)),
+            JSON.stringify(alibabaPolicyDocument({ region: c.region, accountId: acct, namespace: ns, instanceId: c.instanceId }, role, { replicateDeletions: args.replicateDeletions })),
           ),
           force: true,
         },

@@ -4,12 +4,51 @@ import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import type { GarBackupConfig } from "../../infra/config/backups";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
-import { gcpAccountId } from "./naming";
+import { gcpAccountId, gcpRoleId } from "./naming";
 
 export const GAR_ROLES = {
   push: "roles/artifactregistry.writer",
   pull: "roles/artifactregistry.reader",
 } as const;
+
+/**
+ * What Harbor's google-gcr adapter needs to replicate a deletion, and nothing else: it deletes
+ * each tag, then the manifest (DeleteManifest: DELETE /v2/<repo>/manifests/<tag>, then
+ * .../<digest>; DeleteTag: DELETE .../manifests/<tag>; Harbor v2.15.1
+ * src/pkg/reg/adapter/googlegcr/adapter.go). In Artifact Registry's permission model (Google
+ * Cloud "Artifact Registry roles and permissions") those are `tags.delete` and `versions.delete`;
+ * `roles/artifactregistry.writer` has neither, and the predefined role that has them
+ * (`repoAdmin`) also deletes packages and changes tags. Which IAM permission each Docker API
+ * DELETE checks is taken from that model, not observed against a live registry here.
+ */
+export const GAR_DELETE_PERMISSIONS = ["artifactregistry.tags.delete", "artifactregistry.versions.delete"] as const;
+
+/**
+ * Harbor adapter for `https://<loc>-docker.pkg.dev` with user `_json_key` and the key file as
+ * password. Evidence, from Harbor v2.15.1's source (goharbor/harbor tag v2.15.1):
+ * - Push is the same code for `google-gcr` and `docker-registry`: googlegcr.adapter embeds
+ *   native.Adapter and overrides only Info, HealthCheck, DeleteManifest and DeleteTag
+ *   (src/pkg/reg/adapter/googlegcr/adapter.go); both use native.NewAdapter, i.e. registry basic
+ *   credentials exchanged for a bearer token at the realm the registry names
+ *   (src/pkg/reg/adapter/native/adapter.go NewAdapter). Nothing in it is gcr.io-specific:
+ *   the gcr.io hosts are only the UI's endpoint suggestions (getAdapterInfo), any URL is accepted.
+ * - Harbor's authorizer signs only requests whose path contains `/v2/` on the registry host
+ *   (src/pkg/registry/auth/authorizer.go isTarget, unchanged since 2020). Artifact Registry
+ *   answers a blob-upload POST with a Location under `/artifacts-uploads/...`, which Harbor then
+ *   PUTs without an Authorization header (src/pkg/registry/client.go monolithicBlobUpload). That
+ *   is what broke pushes in 2021-22 (goharbor/harbor#15980, #16973, PR #17179). It works since
+ *   Google made those upload URLs session-signed; Harbor's docs then documented google-gcr for
+ *   Artifact Registry (goharbor/website#372, 2022-10-25). This behaviour of Google's side is from
+ *   those threads, not observed here.
+ * - Deletion decides it: native.Adapter.DeleteTag returns "the tag deletion isn't supported",
+ *   so with `docker-registry` a replicated tag deletion fails; google-gcr deletes tags
+ *   (DELETE /v2/<repo>/manifests/<tag>) and deletes a manifest's tags before its digest, which
+ *   Artifact Registry requires ("Trying to delete an image by digest when the image is still
+ *   tagged" fails; gcloud artifacts docker images delete). google-gcr's DeleteManifest reads the
+ *   GCR-style `manifest` map of /tags/list; that Artifact Registry returns it is not verified here.
+ * Harbor has no dedicated Artifact Registry adapter in v2.15.1 (open PRs #22429/#23446 add one).
+ */
+export const GAR_HARBOR_ADAPTER = "google-gcr" as const;
 
 /** Artifact Registry's Docker host for a location (region or multi-region). */
 export function garHost(location: string): string {
@@ -23,6 +62,8 @@ export function decodeKeyFile(privateKey: string): string {
 
 export interface GarBackupArgs {
   config: GarBackupConfig;
+  /** Harbor replicates deletions: the push account also gets a custom role with GAR_DELETE_PERMISSIONS on this repository. */
+  replicateDeletions?: boolean;
 }
 
 /**
@@ -35,7 +76,7 @@ export class GarBackup extends pulumi.ComponentResource {
 
   constructor(name: string, args: GarBackupArgs, opts?: pulumi.ComponentResourceOptions) {
     const c = args.config;
-    const props: BackupComponentProps = { backupName: c.name, kind: "gar", harborAdapter: "google-gcr", failureDomain: `gcp:${c.location}` };
+    const props: BackupComponentProps = { backupName: c.name, kind: "gar", harborAdapter: GAR_HARBOR_ADAPTER, failureDomain: `gcp:${c.location}` };
     super(TOKENS.garBackup, name, props, opts);
 
     // Enabling an API is idempotent; leave it on when this stack goes away (others may use it).
@@ -56,7 +97,7 @@ export class GarBackup extends pulumi.ComponentResource {
       { parent: this, dependsOn: apis },
     );
 
-    const identity = (role: "push" | "pull"): Credential => {
+    const identity = (role: "push" | "pull"): { credential: Credential; member: pulumi.Output<string> } => {
       const account = new serviceaccount.Account(
         `${name}-${role}`,
         {
@@ -77,11 +118,30 @@ export class GarBackup extends pulumi.ComponentResource {
         { project: c.project, location: repository.location, repository: repository.name, role: GAR_ROLES[role], member: account.member },
         { parent: this },
       );
-      return { username: "_json_key", password: pulumi.secret(key.privateKey.apply(decodeKeyFile)) };
+      return { credential: { username: "_json_key", password: pulumi.secret(key.privateKey.apply(decodeKeyFile)) }, member: account.member };
     };
 
-    const push = identity("push");
-    const pull = identity("pull");
+    const { credential: push, member: pushMember } = identity("push");
+    const pull = identity("pull").credential;
+    if (args.replicateDeletions) {
+      const deleteRole = new projects.IAMCustomRole(
+        `${name}-delete`,
+        {
+          project: c.project,
+          roleId: gcpRoleId(pulumi.getStack(), c.name, "delete"),
+          title: `registry-topology ${c.name} delete`,
+          description: `Harbor replicates deletions to ${c.location}/${c.repositoryId}: delete tags and image versions only`,
+          permissions: [...GAR_DELETE_PERMISSIONS],
+          stage: "GA",
+        },
+        { parent: this, dependsOn: apis },
+      );
+      new artifactregistry.RepositoryIamMember(
+        `${name}-push-delete`,
+        { project: c.project, location: repository.location, repository: repository.name, role: deleteRole.name, member: pushMember },
+        { parent: this },
+      );
+    }
     const host = pulumi.output(garHost(c.location));
     this.repository = repository;
     this.endpoint = {
@@ -91,7 +151,7 @@ export class GarBackup extends pulumi.ComponentResource {
       pathPrefix: pulumi.output(`${c.project}/${c.repositoryId}`),
       keepsProjectPath: true,
       url: pulumi.output(`https://${garHost(c.location)}`),
-      harborAdapter: "google-gcr",
+      harborAdapter: GAR_HARBOR_ADAPTER,
       push,
       pull,
       failureDomain: props.failureDomain,

@@ -11,6 +11,11 @@ import { OciBackup } from "./oci";
 export interface BackupContext {
   /** Failure domain of Harbor's cluster; an in-cluster backup shares it. */
   harborFailureDomain: string;
+  /**
+   * Harbor replicates deletions (`replication.deletion`): the push identity also gets the one
+   * delete right its cloud needs. Off: it cannot delete at all.
+   */
+  replicateDeletions: boolean;
 }
 
 /** One backup component for one config entry. */
@@ -18,13 +23,13 @@ function createBackup(config: BackupConfig, ctx: BackupContext, parent: pulumi.R
   const opts = { parent };
   switch (config.kind) {
     case "acr":
-      return new AcrBackup(config.name, { config }, opts).endpoint;
+      return new AcrBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "gar":
-      return new GarBackup(config.name, { config }, opts).endpoint;
+      return new GarBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "icr":
       return new IcrBackup(config.name, { config }, opts).endpoint;
     case "alibaba":
-      return new AlibabaBackup(config.name, { config }, opts).endpoint;
+      return new AlibabaBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "oci":
       return new OciBackup(config.name, { config, harborFailureDomain: ctx.harborFailureDomain }, opts).endpoint;
   }

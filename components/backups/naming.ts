@@ -47,3 +47,24 @@ export function passwordEndDate(now: Date, lifetimeDays: number): string {
   const windowStart = ROTATION_EPOCH_MS + Math.floor(elapsed / windowMs) * windowMs;
   return new Date(windowStart + lifetimeDays * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/**
+ * Name of an ACR geo-replica: the location itself. ACR replication names are 5-50 letters and
+ * digits (Microsoft.ContainerRegistry/registries/replications `name`: minLength 5, maxLength 50,
+ * pattern ^[a-zA-Z0-9]*$; Azure/bicep-types-az generated/containerregistry/.../2024-11-01-preview/
+ * types.md). Without an explicit name azure-native auto-names it `<pulumi name>-<8 hex>`, which
+ * the dash makes invalid.
+ */
+export function acrReplicationName(location: string): string {
+  const base = location.replace(/[^A-Za-z0-9]/g, "");
+  return (base.length >= 5 ? base : `${base}replica`).slice(0, 50);
+}
+
+/**
+ * A GCP custom role id (`^[a-zA-Z0-9_.]{3,64}$`, unique per project) for one backup's delete
+ * right; the stack is part of it so two stacks sharing a project do not collide.
+ */
+export function gcpRoleId(stack: string, backupName: string, suffix: string): string {
+  const full = `regtopo.${stack}.${backupName}.${suffix}`.replace(/[^A-Za-z0-9_.]/g, "_");
+  return full.length <= 64 ? full : `${full.slice(0, 55)}_${shortHash(full, 8)}`;
+}

@@ -1,18 +1,25 @@
 import { z } from "zod";
+import { ALIBABA_REGION_LIST } from "./cloud-regions/alibaba";
+import { AZURE_REGION_LIST } from "./cloud-regions/azure";
+import { regionProblem, type RegionList } from "./cloud-regions/closest";
+import { GAR_LOCATION_LIST } from "./cloud-regions/gcp";
+import { icrRegionProblem, type IcrRegion } from "./cloud-regions/ibm";
 import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, k8sSubdomain, nodePortNumber, quantity } from "./primitives";
 
-/** IBM Cloud Container Registry regions and their login hosts. */
-export const ICR_HOSTS = {
-  global: "icr.io",
-  "us-south": "us.icr.io",
-  "eu-gb": "uk.icr.io",
-  "eu-de": "de.icr.io",
-  "jp-tok": "jp.icr.io",
-  "au-syd": "au.icr.io",
-  "jp-osa": "jp2.icr.io",
-  "ca-tor": "ca.icr.io",
-  "br-sao": "br.icr.io",
-} as const;
+export { ICR_HOSTS, type IcrRegion } from "./cloud-regions/ibm";
+
+/**
+ * Region checks against the real lists (infra/config/cloud-regions/*.ts, each citing its source),
+ * with the closest name as a hint and `allowUnlistedRegion` for a region newer than the list.
+ */
+function checkRegion(ctx: z.RefinementCtx, path: (string | number)[], value: string, list: RegionList, allowUnlisted: boolean): void {
+  if (allowUnlisted) return;
+  const problem = regionProblem(value, list, "allowUnlistedRegion");
+  if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+}
+
+/** Accept a region missing from the lists above (one newer than the list); the cloud still checks it at apply. */
+const allowUnlistedRegion = z.boolean().default(false);
 
 const common = {
   /** Unique in the stack; used in resource names, Harbor endpoint names and outputs. */
@@ -32,6 +39,10 @@ const acr = z.strictObject({
   geoReplicationLocations: z.array(z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name")).default([]),
   /** Lifetime of the push/pull service-principal passwords. */
   credentialLifetimeDays: z.number().int().min(1).max(730).default(180),
+  allowUnlistedRegion,
+}).superRefine((v, ctx) => {
+  checkRegion(ctx, ["location"], v.location, AZURE_REGION_LIST, v.allowUnlistedRegion);
+  v.geoReplicationLocations.forEach((l, i) => checkRegion(ctx, ["geoReplicationLocations", i], l, AZURE_REGION_LIST, v.allowUnlistedRegion));
 });
 
 const gar = z.strictObject({
@@ -41,12 +52,20 @@ const gar = z.strictObject({
   location: z.string().regex(/^[a-z]+(-[a-z]+\d*)?$/, "expected a region such as europe-west3 or a multi-region such as europe"),
   repositoryId: z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a repository id (lowercase letters, digits, '-')"),
   description: z.string().optional(),
-});
+  allowUnlistedRegion,
+}).superRefine((v, ctx) => checkRegion(ctx, ["location"], v.location, GAR_LOCATION_LIST, v.allowUnlistedRegion));
 
 const icr = z.strictObject({
   ...common,
   kind: z.literal("icr"),
-  region: z.enum(Object.keys(ICR_HOSTS) as [keyof typeof ICR_HOSTS, ...(keyof typeof ICR_HOSTS)[]]),
+  /** A regional registry (infra/config/cloud-regions/ibm.ts); `global` holds no customer namespaces. */
+  region: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = icrRegionProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((v) => v as IcrRegion),
   namespace: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{2,28}[a-z0-9]$/, "expected 4-30 lowercase letters, digits, '-' or '_', starting and ending with a letter or digit"),
@@ -72,8 +91,10 @@ const alibaba = z
      * backup is deployed and replicated to, but no region mirror serves it (a warning says so).
      */
     pullCredential: credential.optional(),
+    allowUnlistedRegion,
   })
   .superRefine((v, ctx) => {
+    checkRegion(ctx, ["region"], v.region, ALIBABA_REGION_LIST, v.allowUnlistedRegion);
     if (v.instanceId && !v.instanceName) {
       ctx.addIssue({ code: "custom", path: ["instanceName"], message: "an Enterprise Edition instance (instanceId) also needs its instanceName, which names its login host" });
     }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadTopologyConfig, PROJECT, type TopologyConfig } from "../config";
 import { defineStack } from "../program";
 import { installMockRuntime, settle, type RecordedResource } from "./mockRuntime";
+import { MockRefusalError, takeMockRefusals } from "./mocks";
 import { readStackConfig, type StackConfig } from "./stackFiles";
 
 export interface ResolvedOutput {
@@ -35,11 +36,15 @@ async function resolve(o: unknown): Promise<ResolvedOutput> {
 export async function renderStack(stackOrFile: string): Promise<RenderResult> {
   const stackConfig = readStackConfig(stackOrFile);
   const resources = await installMockRuntime(PROJECT, stackConfig.stack);
+  takeMockRefusals(); // start clean: a previous render in this process may have left some
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
   const config = loadTopologyConfig();
   const stackOutputs = defineStack(config);
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [key, o] of Object.entries(stackOutputs)) outputs[key] = await resolve(o);
   await settle();
+  // Inputs a cloud API would refuse (names, regions, missing owners): fail like `pulumi up` would.
+  const refused = takeMockRefusals();
+  if (refused.length > 0) throw new MockRefusalError(refused);
   return { stack: stackConfig.stack, stackConfig, config, resources, outputs };
 }

@@ -5,6 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config";
+import { findExampleValues, ExampleValueError } from "../config/examples";
+import { MockRefusalError } from "./mocks";
 import { renderStack } from "./render";
 import { REPO_ROOT, StackFileError } from "./stackFiles";
 
@@ -30,11 +32,14 @@ async function main(): Promise<number> {
     console.error(`up: --stack takes a stack name (its file is stacks/Pulumi.<name>.yaml), found ${JSON.stringify(stack)}`);
     return 2;
   }
-  // Fail fast, before the CLI downloads anything, if the stack's name, file or config is invalid.
+  // Fail fast, before the CLI downloads anything, if the stack's name, file or config is invalid,
+  // a cloud would refuse an input, or the stack still holds the example IDs this repository ships.
   try {
-    await renderStack(stack);
+    const { stack: name, stackConfig } = await renderStack(stack);
+    const examples = findExampleValues(stackConfig.config, name);
+    if (examples.length > 0) throw new ExampleValueError(name, examples);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof StackFileError) {
+    if (e instanceof ConfigError || e instanceof StackFileError || e instanceof ExampleValueError || e instanceof MockRefusalError) {
       console.error(e.message);
       return 1;
     }

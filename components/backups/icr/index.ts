@@ -9,13 +9,20 @@ export { IBM_TOKENS } from "./resources";
 export const IBM_IAM_URL = "https://iam.cloud.ibm.com";
 /** Docker user name for IBM Cloud API keys. */
 export const ICR_USERNAME = "iamapikey";
-/** Least privilege per identity: Writer pushes (and reads what it pushed), Reader pulls. */
+/**
+ * Least privilege per identity: Writer pushes (and reads what it pushed), Reader pulls. Harbor
+ * uses the generic docker-registry adapter here, whose DeleteManifest is a registry-API DELETE.
+ * IBM documents image deletion (`ibmcloud cr image-rm`) under Writer, so replicated deletions need
+ * no extra grant, and there is no narrower built-in role that pushes without deleting. That
+ * mapping is from IBM's "Managing IAM access for Container Registry" as remembered, not verified
+ * here.
+ */
 export const ICR_ROLES = { push: ["Writer"], pull: ["Reader"] } as const;
 
 export interface IcrBackupArgs {
   config: IcrBackupConfig;
-  /** API endpoints; tests point both at the IBM emulator. */
-  endpoints?: { iamUrl: string; registryApiUrl: string };
+  /** API endpoints; tests point them at the IBM emulator. */
+  endpoints?: { iamUrl: string; registryApiUrl: string; resourceManagerUrl?: string };
 }
 
 /**
@@ -36,7 +43,14 @@ export class IcrBackup extends pulumi.ComponentResource {
     const registryApiUrl = args.endpoints?.registryApiUrl ?? `https://${host}`;
     const namespace = new CrNamespace(
       `${name}-namespace`,
-      { iamUrl, registryApiUrl, accountId: c.accountId, name: c.namespace, ...(c.resourceGroupId ? { resourceGroupId: c.resourceGroupId } : {}) },
+      {
+        iamUrl,
+        registryApiUrl,
+        ...(args.endpoints?.resourceManagerUrl ? { resourceManagerUrl: args.endpoints.resourceManagerUrl } : {}),
+        accountId: c.accountId,
+        name: c.namespace,
+        ...(c.resourceGroupId ? { resourceGroupId: c.resourceGroupId } : {}),
+      },
       { parent: this },
     );
 

@@ -13,12 +13,19 @@ interface Endpoints {
 export interface NamespaceInputs extends Endpoints {
   /** Registry API base URL, e.g. https://de.icr.io. */
   registryApiUrl: string;
+  /**
+   * Resource Manager base URL (https://resource-controller.cloud.ibm.com), to find the account's
+   * default resource group when `resourceGroupId` is not set.
+   */
+  resourceManagerUrl?: string;
   accountId: string;
   name: string;
   resourceGroupId?: string;
 }
 export interface NamespaceOutputs extends NamespaceInputs {
   crn: string;
+  /** The group the namespace is in (the default one when resourceGroupId is not set). */
+  resourceGroup?: string;
 }
 
 export interface ServiceIdInputs extends Endpoints {
@@ -65,6 +72,22 @@ interface CallOptions {
   headers?: Record<string, string>;
   /** Statuses that are answers, not errors (e.g. 404 on read). */
   accept?: number[];
+  /**
+   * The call creates something (POST): a 5xx, a reset or a lost answer leaves it unknown whether
+   * it did, so it is not repeated here; the error is marked `ambiguous` and the caller looks the
+   * object up by name before creating again (createOnce). 429 is still retried: it is refused
+   * before anything is done.
+   */
+  creates?: boolean;
+}
+
+/** An error after which the server may or may not have done what was asked. */
+interface AmbiguousError extends Error {
+  ambiguous: true;
+}
+
+function ambiguousError(message: string): AmbiguousError {
+  return Object.assign(new Error(message), { ambiguous: true as const });
 }
 
 interface CallResult {
@@ -94,10 +117,20 @@ async function ibmCall(method: string, url: string, o: CallOptions): Promise<Cal
       res = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
       last = `connection failed (${(e as Error).message})`;
+      if (o.creates) throw ambiguousError(`IBM Cloud: ${where}: ${last}`);
       if (attempt < attempts) await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
       continue;
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      // The status arrived, the body did not: for a create the outcome is unknown.
+      last = `answer lost (${(e as Error).message})`;
+      if (o.creates) throw ambiguousError(`IBM Cloud: ${where}: ${last}`);
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+      continue;
+    }
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -109,6 +142,7 @@ async function ibmCall(method: string, url: string, o: CallOptions): Promise<Cal
     }
     // Never echo the request: it may carry an API key. IBM's error bodies carry no secrets.
     last = `${res.status} ${typeof text === "string" ? text.slice(0, 300) : ""}`;
+    if (o.creates && res.status >= 500) throw ambiguousError(`IBM Cloud: ${where} failed: ${last}`);
     const retryable = res.status === 429 || res.status >= 500 || (res.status === 409 && method === "DELETE");
     if (!retryable || attempt === attempts) break;
     const after = Number(res.headers.get("retry-after"));
@@ -141,6 +175,32 @@ function base(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
+/**
+ * Create something that has no idempotency key: POST once; after an ambiguous failure look it up
+ * (by name, or by what it grants) and adopt what the lost call made, else POST again (bounded).
+ * This keeps a lost answer from leaving an untracked service ID, or an API key nobody knows the
+ * value of that still grants push access.
+ */
+async function createOnce<T>(create: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await create();
+    } catch (e) {
+      if (!(e as { ambiguous?: boolean }).ambiguous) throw e;
+      last = e;
+      const found = await lookup();
+      if (found !== undefined) return found;
+    }
+  }
+  throw last;
+}
+
+/** Objects of a list answer created at or after `since` (minus a minute of clock skew). */
+function createdSince<T extends { created_at?: string }>(items: T[], since: number): T[] {
+  return items.filter((i) => !i.created_at || Date.parse(i.created_at) >= since - 60_000);
+}
+
 function changedKeys<T extends object>(olds: T, news: T, keys: (keyof T)[]): (keyof T)[] {
   return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }
@@ -148,6 +208,29 @@ function changedKeys<T extends object>(olds: T, news: T, keys: (keyof T)[]): (ke
 function requireFields(inputs: object, fields: string[]): pulumi.dynamic.CheckFailure[] {
   const rec = inputs as Record<string, unknown>;
   return fields.filter((f) => typeof rec[f] !== "string" || rec[f] === "").map((f) => ({ property: f, reason: `${f} is required` }));
+}
+
+interface NamespaceDetails {
+  name: string;
+  crn?: string;
+  resource_group?: string;
+}
+
+async function namespaceDetails(inputs: NamespaceInputs, token: string): Promise<NamespaceDetails | undefined> {
+  const res = await ibmCall("GET", `${base(inputs.registryApiUrl)}/api/v1/namespaces/details`, { token, headers: { Account: inputs.accountId } });
+  return (res.body as NamespaceDetails[]).find((n) => n.name === inputs.name);
+}
+
+async function defaultResourceGroup(inputs: NamespaceInputs, token: string): Promise<string> {
+  // Resource Manager ListResourceGroups: GET /v2/resource_groups?account_id=&default=true -> { resources }
+  // (platform-services-go-sdk v0.101.0 resourcemanagerv2, whose DefaultServiceURL this is).
+  const rm = base(inputs.resourceManagerUrl ?? "https://resource-controller.cloud.ibm.com");
+  const res = await ibmCall("GET", `${rm}/v2/resource_groups?account_id=${encodeURIComponent(inputs.accountId)}&default=true`, { token });
+  const id = (res.body as { resources?: { id: string }[] } | undefined)?.resources?.[0]?.id;
+  if (!id) {
+    throw new Error(`IBM Cloud: no default resource group visible in account ${inputs.accountId}; set backups[].resourceGroupId, or give the deployer Viewer on the default resource group`);
+  }
+  return id;
 }
 
 /** Namespace in the regional registry: `PUT/DELETE <registry>/api/v1/namespaces/<name>`. */
@@ -161,37 +244,48 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider<NamespaceInputs,
   },
   async create(inputs) {
     const token = await ibmToken(inputs.iamUrl);
-    const headers: Record<string, string> = { Account: inputs.accountId };
-    if (inputs.resourceGroupId) headers["X-Auth-Resource-Group"] = inputs.resourceGroupId;
+    // IBM's Terraform provider always sends X-Auth-Resource-Group on create: the configured group,
+    // else the account's default one (terraform-provider-ibm v2.5.0,
+    // ibm/service/registry/resource_ibm_cr_namespace.go resourceIBMCrNamespaceCreate and
+    // ibm/flex/structures.go DefaultResourceGroup: Resource Manager ListResourceGroups default=true).
+    const resourceGroup = inputs.resourceGroupId ?? (await defaultResourceGroup(inputs, token));
+    const headers: Record<string, string> = { Account: inputs.accountId, "X-Auth-Resource-Group": resourceGroup };
     // 201 created; 200: already ours (adopted, e.g. after a lost state); 409: another account owns the name.
+    // PUT of a name is idempotent, so retries are safe here.
     const res = await ibmCall("PUT", `${base(inputs.registryApiUrl)}/api/v1/namespaces/${encodeURIComponent(inputs.name)}`, { token, headers, accept: [409] });
     if (res.status === 409) throw new Error(`IBM Cloud: namespace ${inputs.name} is taken by another account in this region; choose another name`);
-    const crn = (res.body as { crn?: string } | undefined)?.crn ?? "";
-    return { id: inputs.name, outs: { ...inputs, crn } };
+    // The create answer is `{ namespace }` only (container-registry-go-sdk v1.4.0, model Namespace);
+    // the CRN is in the namespace details, where Terraform also reads it (resourceIBMCrNamespaceRead).
+    const details = await namespaceDetails(inputs, token);
+    return { id: inputs.name, outs: { ...inputs, crn: details?.crn ?? "", resourceGroup: details?.resource_group || resourceGroup } };
   },
   async read(id, state) {
     const props = stateOf(state, `namespace ${id}`);
     const token = await ibmToken(props.iamUrl);
-    const res = await ibmCall("GET", `${base(props.registryApiUrl)}/api/v1/namespaces/details`, { token, headers: { Account: props.accountId } });
-    const found = (res.body as { name: string; crn?: string; resource_group?: string }[]).find((n) => n.name === id);
+    const found = await namespaceDetails({ ...props, name: id }, token);
     if (!found) return { id: "", props: {} as NamespaceOutputs };
-    return { id, props: { ...props, name: found.name, crn: found.crn ?? props.crn, resourceGroupId: found.resource_group || props.resourceGroupId } };
+    return { id, props: { ...props, name: found.name, crn: found.crn ?? props.crn, resourceGroup: found.resource_group || props.resourceGroup } };
   },
   async diff(_id, olds, news) {
-    const changed = changedKeys(olds, news, ["iamUrl", "registryApiUrl", "accountId", "name", "resourceGroupId"]);
-    // A resource group can be assigned once (PATCH); moving it again means a new namespace.
-    const replaces = changed.filter((k) => k === "registryApiUrl" || k === "accountId" || k === "name" || (k === "resourceGroupId" && !!olds.resourceGroupId));
-    return { changes: changed.length > 0, replaces: replaces as string[], deleteBeforeReplace: replaces.length > 0 };
+    const changed: string[] = changedKeys(olds, news, ["iamUrl", "registryApiUrl", "accountId", "name"]);
+    // Compare a configured group with the one the namespace is really in (the default group when
+    // none was configured). A group is assigned once: only a namespace without one (made before
+    // this provider sent the header) is updated in place; moving it means a new namespace.
+    const current = olds.resourceGroup ?? olds.resourceGroupId ?? "";
+    const rgChanged = !!news.resourceGroupId && news.resourceGroupId !== current;
+    if (rgChanged) changed.push("resourceGroupId");
+    const replaces = changed.filter((k) => k === "registryApiUrl" || k === "accountId" || k === "name" || (k === "resourceGroupId" && current !== ""));
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
   },
   async update(_id, olds, news) {
-    if (news.resourceGroupId && news.resourceGroupId !== olds.resourceGroupId) {
+    if (news.resourceGroupId && news.resourceGroupId !== (olds.resourceGroup ?? olds.resourceGroupId)) {
       const token = await ibmToken(news.iamUrl);
       await ibmCall("PATCH", `${base(news.registryApiUrl)}/api/v1/namespaces/${encodeURIComponent(news.name)}`, {
         token,
         headers: { Account: news.accountId, "X-Auth-Resource-Group": news.resourceGroupId },
       });
     }
-    return { outs: { ...news, crn: olds.crn } };
+    return { outs: { ...news, crn: olds.crn, resourceGroup: news.resourceGroupId ?? olds.resourceGroup } };
   },
   async delete(id, props) {
     // Deletes the namespace and every image in it.
@@ -207,11 +301,26 @@ export const serviceIdProvider: pulumi.dynamic.ResourceProvider<ServiceIdInputs,
   },
   async create(inputs) {
     const token = await ibmToken(inputs.iamUrl);
-    const res = await ibmCall("POST", `${base(inputs.iamUrl)}/v1/serviceids`, {
-      token,
-      body: { account_id: inputs.accountId, name: inputs.name, description: inputs.description },
-    });
-    const s = res.body as { id: string; iam_id: string; crn: string; entity_tag: string };
+    type Sid = { id: string; name: string; iam_id: string; crn: string; entity_tag: string; created_at?: string };
+    const since = Date.now();
+    const s = await createOnce<Sid>(
+      async () =>
+        (await ibmCall("POST", `${base(inputs.iamUrl)}/v1/serviceids`, {
+          token,
+          creates: true,
+          body: { account_id: inputs.accountId, name: inputs.name, description: inputs.description },
+        })).body as Sid,
+      async () => {
+        // IAM Identity ListServiceIds: GET /v1/serviceids/?account_id=&name= -> { serviceids }
+        // (platform-services-go-sdk v0.101.0 iamidentityv1). Names are not unique: adopt only one
+        // made by this create call; several means a human must look.
+        const q = `account_id=${encodeURIComponent(inputs.accountId)}&name=${encodeURIComponent(inputs.name)}&pagesize=100`;
+        const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/serviceids/?${q}`, { token })).body as { serviceids?: Sid[] }).serviceids ?? [];
+        const mine = createdSince(list.filter((x) => x.name === inputs.name), since);
+        if (mine.length > 1) throw new Error(`IBM Cloud: ${mine.length} service IDs named ${inputs.name} appeared during this create; delete the extra ones (${mine.map((x) => x.id).join(", ")}) and run again`);
+        return mine[0];
+      },
+    );
     return { id: s.id, outs: { ...inputs, iamId: s.iam_id, crn: s.crn, entityTag: s.entity_tag } };
   },
   async read(id, state) {
@@ -254,11 +363,26 @@ export const apiKeyProvider: pulumi.dynamic.ResourceProvider<ApiKeyInputs, ApiKe
   },
   async create(inputs) {
     const token = await ibmToken(inputs.iamUrl);
-    const res = await ibmCall("POST", `${base(inputs.iamUrl)}/v1/apikeys`, {
-      token,
-      body: { name: inputs.name, description: inputs.description, iam_id: inputs.iamId, account_id: inputs.accountId, store_value: false },
-    });
-    const k = res.body as { id: string; apikey?: string };
+    type Key = { id: string; name: string; apikey?: string };
+    const k = await createOnce<Key>(
+      async () =>
+        (await ibmCall("POST", `${base(inputs.iamUrl)}/v1/apikeys`, {
+          token,
+          creates: true,
+          body: { name: inputs.name, description: inputs.description, iam_id: inputs.iamId, account_id: inputs.accountId, store_value: false },
+        })).body as Key,
+      async () => {
+        // A key whose create answer was lost can never be used by us (its value is shown only in
+        // that answer) but it still grants the service ID's access: delete it, then create again.
+        // IAM Identity ListAPIKeys: GET /v1/apikeys?account_id=&iam_id=&scope=&type= -> { apikeys }.
+        const q = `account_id=${encodeURIComponent(inputs.accountId)}&iam_id=${encodeURIComponent(inputs.iamId)}&scope=entity&type=serviceid&pagesize=100`;
+        const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/apikeys?${q}`, { token })).body as { apikeys?: Key[] }).apikeys ?? [];
+        for (const orphan of list.filter((x) => x.name === inputs.name)) {
+          await ibmCall("DELETE", `${base(inputs.iamUrl)}/v1/apikeys/${encodeURIComponent(orphan.id)}`, { token, accept: [404] });
+        }
+        return undefined;
+      },
+    );
     if (!k.apikey) throw new Error(`IBM Cloud: the API key ${k.id} was created without its value; delete it and run again`);
     return { id: k.id, outs: { ...inputs, apikey: k.apikey } };
   },
@@ -313,8 +437,22 @@ export const accessPolicyProvider: pulumi.dynamic.ResourceProvider<AccessPolicyI
         },
       ],
     };
-    const res = await ibmCall("POST", `${base(inputs.iamUrl)}/v1/policies`, { token, body });
-    return { id: (res.body as { id: string }).id, outs: { ...inputs, policyId: (res.body as { id: string }).id } };
+    type Pol = { id: string; state?: string; roles?: { role_id: string }[]; resources?: { attributes: { name: string; value: string }[] }[] };
+    const same = (p: Pol) =>
+      p.state !== "deleted" &&
+      JSON.stringify((p.roles ?? []).map((r) => r.role_id).sort()) === JSON.stringify(body.roles.map((r) => r.role_id).sort()) &&
+      JSON.stringify(p.resources?.[0]?.attributes ?? []) === JSON.stringify(body.resources[0]!.attributes);
+    const p = await createOnce<Pol>(
+      async () => (await ibmCall("POST", `${base(inputs.iamUrl)}/v1/policies`, { token, body, creates: true })).body as Pol,
+      async () => {
+        // A policy has no name: the same subject, roles and resource is the one the lost call made.
+        // IAM Policy Management ListPolicies: GET /v1/policies?account_id=&iam_id=&type=access -> { policies }.
+        const q = `account_id=${encodeURIComponent(inputs.accountId)}&iam_id=${encodeURIComponent(inputs.subjectIamId)}&type=access`;
+        const list = ((await ibmCall("GET", `${base(inputs.iamUrl)}/v1/policies?${q}`, { token })).body as { policies?: Pol[] }).policies ?? [];
+        return list.find(same);
+      },
+    );
+    return { id: p.id, outs: { ...inputs, policyId: p.id } };
   },
   async read(id, state) {
     const props = stateOf(state, `access policy ${id}`);

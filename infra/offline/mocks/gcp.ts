@@ -1,5 +1,7 @@
+import { GAR_MULTI_REGIONS, GCP_REGIONS } from "../../config/cloud-regions/gcp";
 import { defineMockOutputs } from "./registry";
 import { fakeAlnum, fakeHex } from "./fake";
+import { defineMockCheck, regionRefusal, str } from "./refusals";
 
 defineMockOutputs("gcp:artifactregistry/repository:Repository", (a) => ({
   name: a.inputs.repositoryId,
@@ -33,3 +35,47 @@ defineMockOutputs("gcp:serviceaccount/key:Key", (a) => {
   };
   return { name: `${String(a.inputs.serviceAccountId)}/keys/${keyId}`, privateKey: Buffer.from(JSON.stringify(file)).toString("base64"), keyAlgorithm: "KEY_ALG_RSA_2048" };
 });
+
+// ---- What Google Cloud refuses ----
+const GCP_LOCATION = /^[a-z]+(-[a-z]+\d+)?$/;
+
+/** repositoryId: lowercase letters, digits, hyphens, starting with a letter (Artifact Registry "Create repositories"). */
+defineMockCheck("gcp:artifactregistry/repository:Repository", (a) => {
+  const id = str(a.inputs.repositoryId) ?? "";
+  return [
+    ...regionRefusal(a.inputs.location, GCP_LOCATION, [...GAR_MULTI_REGIONS, ...GCP_REGIONS], "location"),
+    ...(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(id) ? [] : [`repositoryId "${id}" must be lowercase letters, digits and '-', starting with a letter`]),
+  ];
+});
+
+/** accountId: 6-30 characters, `^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$` (IAM serviceAccounts.create). */
+defineMockCheck("gcp:serviceaccount/account:Account", (a) => {
+  const id = str(a.inputs.accountId) ?? "";
+  return /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(id) ? [] : [`accountId "${id}" must match ^[a-z][-a-z0-9]{4,28}[a-z0-9]$`];
+});
+
+/**
+ * Custom roles: roleId `^[a-zA-Z0-9_.]{3,64}$`, and only permissions that exist (IAM
+ * projects.roles.create). Only the Artifact Registry permissions this program may use are known here.
+ */
+const KNOWN_PERMISSIONS = new Set(["artifactregistry.tags.delete", "artifactregistry.versions.delete"]);
+defineMockCheck("gcp:projects/iAMCustomRole:IAMCustomRole", (a) => {
+  const id = str(a.inputs.roleId) ?? "";
+  const perms = Array.isArray(a.inputs.permissions) ? (a.inputs.permissions as unknown[]) : [];
+  return [
+    ...(/^[a-zA-Z0-9_.]{3,64}$/.test(id) ? [] : [`roleId "${id}" must match ^[a-zA-Z0-9_.]{3,64}$`]),
+    ...(perms.length > 0 ? [] : ["permissions must not be empty"]),
+    ...perms.filter((p) => !KNOWN_PERMISSIONS.has(String(p))).map((p) => `permission "${String(p)}" is not one this mock knows exists`),
+  ];
+});
+
+/** IAM bindings on a repository name a predefined role or a project custom role. */
+defineMockCheck("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", (a) => {
+  const role = str(a.inputs.role);
+  return role === undefined || /^(roles\/[a-zA-Z.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[a-zA-Z0-9_.]{3,64})$/.test(role) ? [] : [`role "${role}" is neither roles/... nor projects/<project>/roles/<id>`];
+});
+
+defineMockOutputs("gcp:projects/iAMCustomRole:IAMCustomRole", (a) => ({
+  name: `projects/${String(a.inputs.project)}/roles/${String(a.inputs.roleId)}`,
+  deleted: false,
+}));

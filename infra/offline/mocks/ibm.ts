@@ -1,5 +1,7 @@
+import { ICR_HOSTS } from "../../config/cloud-regions/ibm";
 import { defineMockOutputs } from "./registry";
 import { fakeAlnum, fakeHex } from "./fake";
+import { defineMockCheck, str } from "./refusals";
 
 const IBM = "pulumi-nodejs:dynamic/ibm";
 
@@ -16,3 +18,14 @@ defineMockOutputs(`${IBM}:ServiceId`, (a) => {
 defineMockOutputs(`${IBM}:ServiceIdApiKey`, (a) => ({ apikey: fakeAlnum(`ibm-apikey/${a.name}`, 44) }));
 
 defineMockOutputs(`${IBM}:AccessPolicy`, (a) => ({ policyId: `${fakeHex(`pol/${a.name}`, 8)}-${fakeHex(`pol2/${a.name}`, 4)}-4${fakeHex(`pol3/${a.name}`, 3)}-a${fakeHex(`pol4/${a.name}`, 3)}-${fakeHex(`pol5/${a.name}`, 12)}` }));
+
+// ---- What IBM Cloud refuses ----
+
+/** The registry API lives on a regional registry host (container-registry-go-sdk GetServiceURLForRegion); icr.io holds no customer namespaces. */
+const REGIONAL_HOSTS = new Set<string>(Object.values(ICR_HOSTS));
+defineMockCheck(`${IBM}:CrNamespace`, (a) => {
+  const url = str(a.inputs.registryApiUrl);
+  if (url === undefined) return [];
+  const host = new URL(url).host;
+  return REGIONAL_HOSTS.has(host) ? [] : [`registryApiUrl ${url} is not a regional IBM Cloud Container Registry (${[...REGIONAL_HOSTS].join(", ")})`];
+});

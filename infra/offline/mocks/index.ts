@@ -5,3 +5,4 @@ import "./backups";
 import "./mirrors";
 
 export { defineMockInvoke, defineMockOutputs, synthesizeInvoke, synthesizeOutputs } from "./registry";
+export { MockRefusalError, takeMockRefusals, type MockRefusal } from "./refusals";

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { runMockChecks } from "./refusals";
 
 /** Computes the outputs a provider would return for a resource type (merged over its inputs). */
 export type OutputSynth = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>;
@@ -17,6 +18,7 @@ export function defineMockInvoke(token: string, fn: (args: pulumi.runtime.MockCa
 }
 
 export function synthesizeOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  runMockChecks(args);
   return synths.get(args.type)?.(args) ?? {};
 }
 
