@@ -1,13 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { RobotAccount } from "../harbor/robot";
+import { ARCHIVE_SCRIPT_PATH } from "./script";
 import { RCLONE_IMAGE, SKOPEO_IMAGE } from "../shared/images";
 import { ARCHIVE_TOKENS, type ArchiveStore } from "./types";
 
-/** The job's script, run unchanged by the CronJob (from a ConfigMap) and by the tests. */
-export const ARCHIVE_SCRIPT_PATH = path.join(__dirname, "job", "archive.sh");
 
 /** Harbor robot name of an archive's job (Harbor stores it as robot$<name>). */
 export function archiveRobotName(archive: string): string {

@@ -122,9 +122,11 @@ harbor_repositories() {
   die "project $project: more than $MAX_PAGES pages of repositories"
 }
 
+# Tags of one repository into $WORK/tags (a failure stops the run: no snapshot with holes).
 repo_tags() {
-  skopeo list-tags --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$1" |
-    sed -n '/"Tags"/,/\]/p' | grep -o '"[^"]*"' | grep -v '^"Tags"$' | sed 's/^"//; s/"$//' || true
+  skopeo list-tags --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$1" >"$WORK/tags.json" ||
+    die "listing tags of $1 failed"
+  sed -n '/"Tags"/,/\]/p' "$WORK/tags.json" | grep -o '"[^"]*"' | grep -v '^"Tags"$' | sed 's/^"//; s/"$//' >"$WORK/tags" || true
 }
 
 phase_collect() {
@@ -144,8 +146,12 @@ phase_collect() {
   : >"$WORK/copied"
   new=0
   for project in $PROJECTS; do
-    for repo in $(harbor_repositories "$project" | sort -u); do
-      for tag in $(repo_tags "$repo"); do
+    # Into files, not $(...): a failed listing must end the run, not yield an empty list.
+    harbor_repositories "$project" >"$WORK/repos.raw"
+    sort -u "$WORK/repos.raw" >"$WORK/repos.$project"
+    for repo in $(cat "$WORK/repos.$project"); do
+      repo_tags "$repo"
+      for tag in $(cat "$WORK/tags"); do
         skopeo inspect --raw --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$repo:$tag" >"$WORK/manifest"
         digest="sha256:$(sha_hex "$WORK/manifest")"
         prev=$(grep -m 1 "	$digest	" "$WORK/previous.tsv" || true)
