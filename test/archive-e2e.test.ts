@@ -6,7 +6,7 @@
  * archive again, and restore the first snapshot into an empty registry with `restoreSnapshot`
  * (what `npm run restore` runs): every digest must come back, multi-arch index included.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -177,5 +177,32 @@ describe("archive -> change -> archive -> restore", () => {
     } finally {
       await denied.stop();
     }
+  });
+});
+
+describe("npm run restore (the CLI)", () => {
+  const cli = (args: string[], input: string) =>
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "infra", "restore", "cli.ts"), ...args], { input, encoding: "utf8", timeout: 60_000 });
+  const outputs = () => JSON.stringify({
+    archives: [{ name: "e2e", kind: "s3", path: localStore(storeDir).path, projects: PROJECTS }],
+    archiveCredentials: { e2e: localStore(storeDir).env },
+  });
+
+  it("reads the stack outputs from stdin, lists snapshots and plans a push (--dry-run --json)", () => {
+    const r = cli(["--archive", "e2e", "--to", target.url, "--project", "alpha", "--dry-run", "--json"], outputs());
+    expect(r.stderr).toContain("[dry run]");
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout) as { snapshots: string[]; refs: { ref: string; status: string }[] };
+    expect(summary.snapshots.length).toBeGreaterThanOrEqual(3);
+    expect(summary.refs.map((x) => x.ref).sort()).toEqual(["alpha/app:v1", "alpha/multi:1.0"]);
+  });
+
+  it("exits 2 naming the problem for an unknown archive or a bad --at", () => {
+    const unknown = cli(["--archive", "nope", "--to", target.url], outputs());
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('no archive "nope"');
+    const badTime = cli(["--archive", "e2e", "--to", target.url, "--at", "yesterday-ish"], outputs());
+    expect(badTime.status).toBe(2);
+    expect(badTime.stderr).toContain("--at yesterday-ish");
   });
 });
