@@ -72,9 +72,9 @@ export class OssArchive extends pulumi.ComponentResource {
     const policy = new ram.Policy(`${name}-job`, {
       policyName: userName,
       description: `registry-topology: add/read objects in OSS bucket ${c.bucketName} only`,
-      policyDocument: bucket.id.apply((b) => JSON.stringify(ossJobPolicyDocument(b))),
+      policyDocument: JSON.stringify(ossJobPolicyDocument(c.bucketName)),
       force: true,
-    }, child);
+    }, { ...child, dependsOn: [bucket] });
     new ram.UserPolicyAttachment(`${name}-job`, { userName: user.name, policyName: policy.policyName, policyType: "Custom" }, child);
     const key = new ram.AccessKey(`${name}-job`, { userName: user.name }, { ...child, additionalSecretOutputs: ["secret"] });
 
