@@ -11,6 +11,8 @@ export const POLICY_NAMES = [
   "mirrors-cover-every-region",
   "pinned-images",
   "no-insecure-upstreams",
+  "archives-are-immutable",
+  "prod-has-archive",
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
@@ -26,7 +28,8 @@ export const ENVIRONMENT_LEVELS: Record<Environment, Partial<Record<PolicyName, 
   local: { "requires-backup-target": "advisory", "mirrors-cover-every-region": "advisory" },
   dev: { "mirrors-cover-every-region": "advisory" },
   staging: {},
-  prod: {},
+  // prod: an archive is recommended, not required (policy/archives.ts).
+  prod: { "prod-has-archive": "advisory" },
 };
 
 export function isEnvironment(v: unknown): v is Environment {
