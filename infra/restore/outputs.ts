@@ -45,6 +45,11 @@ export function parseArchiveOutputs(text: string): ArchiveOutputs {
     // JSON.parse errors quote the input, which holds secrets: say only what is wrong.
     throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
   }
+  return archiveOutputsFrom(json);
+}
+
+/** The archive part of already-parsed stack outputs (absent keys: no archives). */
+export function archiveOutputsFrom(json: unknown): ArchiveOutputs {
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>).archiveCredentials === "[secret]") {
     throw new OutputsError("the stack outputs hold [secret] placeholders: run `pulumi stack output --json --show-secrets`");
   }

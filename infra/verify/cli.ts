@@ -1,9 +1,11 @@
 // npm run verify -- --stack NAME [--outputs FILE | < outputs.json] [--json] [--repair] [--concurrency N]
 // Exit 0: every backup in sync; 1: something missing or different; 2: a registry unreachable or bad input.
+// Archives count too: 1 stale, empty or corrupt; 2 a store unreachable.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { formatArchiveReports, verifyArchives } from "./archives";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
 import { verifyTopology } from "./verify";
@@ -41,8 +43,10 @@ async function main(): Promise<number> {
   }
   const input = verifyInputFromOutputs(json);
   const report = await verifyTopology(input, { concurrency, repair: values.repair });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return report.exitCode;
+  // Point-in-time archives (infra/verify/archives.ts): newest snapshot age and sampled blob digests.
+  const archives = await verifyArchives(json);
+  console.log(values.json ? JSON.stringify({ ...report, archives: archives.reports }, null, 2) : `${formatReport(report)}\n${formatArchiveReports(archives)}`);
+  return Math.max(report.exitCode, archives.exitCode);
 }
 
 main().then(
