@@ -113,12 +113,18 @@ describe("archive -> change -> archive -> restore", () => {
     execFileSync("curl", ["-fsS", "-X", "DELETE", `${harbor.url}/v2/alpha/app/manifests/${before["alpha/app:v2"]}`]);
     await push("app-v1b", "alpha/app:v1", { tag: "v1", files: { "app.txt": "app v1, rebuilt\n" } });
     await push("tool-v2", "beta/tool:v2", { tag: "v2", files: { "tool.txt": "tool v2\n" } });
+    // A new image whose layer is already archived (same files as app:v1 of snapshot 1, new config).
+    await push("app-dated", "alpha/app:dated", { tag: "dated", files: { "app.txt": "app v1\n" }, created: "2026-01-01T00:00:00Z" });
     const s3 = await archive(3);
     const stored3 = parseRefs(fs.readFileSync(path.join(storeDir, "snapshots", s3.snapshot, "refs.tsv"), "utf8"));
     const now3 = Object.fromEntries(stored3.map((r) => [`${r.repository}:${r.tag}`, r.digest]));
-    expect(Object.keys(now3).sort()).toEqual(["alpha/app:v1", "alpha/multi:1.0", "beta/tool:stable", "beta/tool:v1", "beta/tool:v2"]);
+    expect(Object.keys(now3).sort()).toEqual(["alpha/app:dated", "alpha/app:v1", "alpha/multi:1.0", "beta/tool:stable", "beta/tool:v1", "beta/tool:v2"]);
     expect(now3["alpha/app:v1"]).not.toBe(before["alpha/app:v1"]);
-    expect(s3.uploadedBlobs).toBeGreaterThan(0);
+    // Uploaded = exactly the blobs the store did not have (the shared layer was skipped).
+    const added = [...storedBlobs().keys()].filter((b) => !blobsAfter1.has(b));
+    expect(s3.uploadedBlobs).toBe(added.length);
+    // app:v1 rebuilt (manifest, config, layer) + tool:v2 (3) + app:dated (manifest, config; layer shared)
+    expect(added).toHaveLength(8);
     // Blobs already stored were not written again (content-addressed, no overwrite).
     for (const [blob, mtime] of blobsAfter1) expect(storedBlobs().get(blob)).toBe(mtime);
 
@@ -194,7 +200,7 @@ describe("npm run restore (the CLI)", () => {
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout) as { snapshots: string[]; refs: { ref: string; status: string }[] };
     expect(summary.snapshots.length).toBeGreaterThanOrEqual(3);
-    expect(summary.refs.map((x) => x.ref).sort()).toEqual(["alpha/app:v1", "alpha/multi:1.0"]);
+    expect(summary.refs.map((x) => x.ref).sort()).toEqual(["alpha/app:dated", "alpha/app:v1", "alpha/multi:1.0"]);
   });
 
   it("exits 2 naming the problem for an unknown archive or a bad --at", () => {
@@ -204,5 +210,16 @@ describe("npm run restore (the CLI)", () => {
     const badTime = cli(["--archive", "e2e", "--to", target.url, "--at", "yesterday-ish"], outputs());
     expect(badTime.status).toBe(2);
     expect(badTime.stderr).toContain("--at yesterday-ish");
+  });
+
+  it("npm run verify reports the archive's newest snapshot and checks sampled blobs", () => {
+    const json = { ...JSON.parse(outputs()), harborUrl: harbor.url, harborAdminUsername: "admin", harborAdminPassword: "unused", harborProjects: PROJECTS, registries: [] };
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "infra", "verify", "cli.ts"), "--json"], { input: JSON.stringify(json), encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { archives: { name: string; status: string; snapshots: number; sampled: number; corrupt: string[] }[] };
+    expect(report.archives).toEqual([expect.objectContaining({ name: "e2e", status: "checked", corrupt: [] })]);
+    expect(report.archives[0]!.snapshots).toBeGreaterThanOrEqual(3);
+    expect(report.archives[0]!.sampled).toBeGreaterThan(0);
   });
 });

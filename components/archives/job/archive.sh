@@ -204,7 +204,9 @@ phase_upload() {
     sleep 1; stamp=$(date -u +%Y%m%dT%H%M%SZ); tries=$((tries + 1))
   done
   # Content-addressed names: a stored name already holds these bytes, so skip it, never overwrite.
-  rclone copy --ignore-existing --use-json-log -v "$WORK/layout/blobs" "$STORE/blobs" 2>"$WORK/rclone.log" ||
+  # --no-traverse: look up only this run's new blobs (one HEAD each) instead of listing the whole
+  # store; a run with nothing new sends no request for blobs at all.
+  rclone copy --ignore-existing --no-traverse --use-json-log -v "$WORK/layout/blobs" "$STORE/blobs" 2>"$WORK/rclone.log" ||
     { cat "$WORK/rclone.log" >&2; die "uploading blobs failed"; }
   files=$(stat_of "$WORK/rclone.log" transfers)
   bytes=$(stat_of "$WORK/rclone.log" bytes)
