@@ -45,7 +45,7 @@ describe("verifyArchives", () => {
   it("finds a blob whose bytes no longer match its digest", async () => {
     const layer = blobs.map((b) => path.join(store, "blobs", "sha256", b)).find((f) => fs.readFileSync(f)[0] === 0x1f)!; // gzip magic: a layer
     const bytes = fs.readFileSync(layer);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     fs.writeFileSync(layer, bytes);
     const result = await verifyArchives(outputs(), { now: at(1), sample: 20 });
     expect(result.exitCode).toBe(1);
