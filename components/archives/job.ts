@@ -35,6 +35,7 @@ export function archivePodSpec(a: { store: string; harborUrl: string; projects: 
   const env = [
     { name: "WORK", value: "/work/run" },
     { name: "HOME", value: "/work" },
+    { name: "TMPDIR", value: "/work/tmp" },
     { name: "STORE", value: a.store },
     { name: "HARBOR_URL", value: a.harborUrl },
     { name: "PROJECTS", value: a.projects.join(" ") },

@@ -44,6 +44,7 @@ export async function runArchiveJob(o: ArchiveRunOptions): Promise<{ summary: Ar
     HOME: o.work,
     RCLONE_CONFIG: "/dev/null",
     WORK: path.join(o.work, "run"),
+    TMPDIR: path.join(o.work, "tmp"),
     STORE: store.path,
     HARBOR_URL: o.harborUrl,
     REGISTRY: o.registry,

@@ -33,12 +33,15 @@
 #   HARBOR_USERNAME   the archive robot (robot$...), HARBOR_PASSWORD its secret
 #   PROJECTS          space-separated Harbor projects to archive
 #   TLS_VERIFY        true (default) | false
+#   TMPDIR            scratch for skopeo's big blobs (the CronJob points it into the emptyDir)
 # Needs: sh, sed, grep, sort, sha256sum, wc, base64, curl, skopeo (collect); rclone (state, upload).
 set -eu
 
 phase=${1:-all}
 : "${WORK:?set WORK}"
 mkdir -p "$WORK"
+# skopeo stages big blobs in $TMPDIR (containers/image, default /var/tmp: read-only in the pod).
+if [ -n "${TMPDIR:-}" ]; then mkdir -p "$TMPDIR"; fi
 MAX_PAGES=1000
 
 log() { printf 'archive: %s\n' "$*" >&2; }
@@ -140,6 +143,14 @@ phase_collect() {
   auth=$(printf '%s:%s' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" | base64 | tr -d '\n')
   printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGISTRY" "$auth" >"$WORK/auth.json"
   printf 'user = "%s:%s"\n' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" >"$WORK/curl.cfg"
+  # The snapshot is named by the time Harbor was read (what `npm run restore -- --at` selects on),
+  # never the previous snapshot's name (two runs within one second).
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  tries=0
+  while [ "$stamp" = "$(cat "$WORK/previous.name" 2>/dev/null || true)" ] && [ "$tries" -lt 3 ]; do
+    sleep 1; stamp=$(date -u +%Y%m%dT%H%M%SZ); tries=$((tries + 1))
+  done
+  printf '%s\n' "$stamp" >"$WORK/stamp"
   rm -rf "$WORK/layout" "$WORK/copy"
   mkdir -p "$WORK/layout/blobs/sha256"
   : >"$WORK/refs.tsv"
@@ -197,12 +208,7 @@ stat_of() { grep '"stats"' "$1" | tail -n 1 | grep -o "\"$2\":[0-9]*" | cut -d: 
 phase_upload() {
   : "${STORE:?set STORE}"
   [ -f "$WORK/layout/index.json" ] || die "nothing collected: run the collect phase first"
-  stamp=$(date -u +%Y%m%dT%H%M%SZ)
-  # Never reuse the previous snapshot's name (two runs within one second).
-  tries=0
-  while [ "$stamp" = "$(cat "$WORK/previous.name" 2>/dev/null || true)" ] && [ "$tries" -lt 3 ]; do
-    sleep 1; stamp=$(date -u +%Y%m%dT%H%M%SZ); tries=$((tries + 1))
-  done
+  stamp=$(cat "$WORK/stamp")
   # Content-addressed names: a stored name already holds these bytes, so skip it, never overwrite.
   # --no-traverse: look up only this run's new blobs (one HEAD each) instead of listing the whole
   # store; a run with nothing new sends no request for blobs at all.
