@@ -113,7 +113,7 @@ harbor_repositories() {
   while [ "$page" -le "$MAX_PAGES" ]; do
     # Harbor API v2.0: GET /projects/{project_name}/repositories (swagger listRepositories);
     # X-Is-Resource-Name: the path holds a name even when it looks like an id.
-    body=$(curl -fsS $CURL_TLS -K "$WORK/curl.cfg" -H 'X-Is-Resource-Name: true' \
+    body=$(curl -fsS ${CURL_TLS:+"$CURL_TLS"} -K "$WORK/curl.cfg" -H 'X-Is-Resource-Name: true' \
       "$HARBOR_URL/api/v2.0/projects/$project/repositories?page=$page&page_size=100") ||
       die "listing repositories of project $project failed (is the robot allowed repository:list there?)"
     names=$(printf '%s' "$body" | grep -o '"name":"[^"]*"' | sed 's/^"name":"//; s/"$//' || true)
@@ -160,8 +160,11 @@ phase_collect() {
     # Into files, not $(...): a failed listing must end the run, not yield an empty list.
     harbor_repositories "$project" >"$WORK/repos.raw"
     sort -u "$WORK/repos.raw" >"$WORK/repos.$project"
+    # Repository and tag names cannot hold spaces or glob characters (distribution's reference grammar).
+    # shellcheck disable=SC2013
     for repo in $(cat "$WORK/repos.$project"); do
       repo_tags "$repo"
+      # shellcheck disable=SC2013
       for tag in $(cat "$WORK/tags"); do
         skopeo inspect --raw --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$repo:$tag" >"$WORK/manifest"
         digest="sha256:$(sha_hex "$WORK/manifest")"
