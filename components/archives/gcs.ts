@@ -20,9 +20,10 @@ export interface GcsArchiveArgs {
  * (never Delete), and a service account bound on this bucket to objectCreator + objectViewer +
  * legacyBucketReader: it can add and read objects, not replace or delete them.
  *
- * Object Versioning stays off: GCS refuses a retention policy and Object Versioning on the same
- * bucket (Bucket Lock docs, from memory; unverified here). Under the retention policy no object can
- * be replaced or deleted until it is `retentionDays` old, which is what versioning would protect.
+ * Object Versioning stays off: it cannot be enabled on a bucket with a retention policy (stated by
+ * SonarSource rule RSPEC-6412 for google_storage_bucket; Google's page not read here). Under the
+ * retention policy no object can be deleted or replaced until it is `retentionDays` old
+ * (cloud.google.com/storage/docs/bucket-lock, "Overview"), which is what versioning would protect.
  */
 export class GcsArchive extends pulumi.ComponentResource {
   declare readonly store: ArchiveStore;

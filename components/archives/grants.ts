@@ -19,10 +19,12 @@ export const AZURE_JOB_DATA_ACTIONS = [
 
 /**
  * GCS predefined roles bound on the bucket. objectCreator = storage.objects.create (+ multipart);
- * replacing an existing object also needs storage.objects.delete, which none of these hold (GCS IAM
- * permissions reference, "overwriting requires storage.objects.delete": from memory, unverified
- * here). objectViewer lists and reads (the job skips blobs already stored); legacyBucketReader
- * gives storage.buckets.get, which rclone calls before writing.
+ * replacing an existing object needs both storage.objects.create and storage.objects.delete
+ * (Google's "IAM permissions for Cloud Storage" note, read here only as quoted by a secondary page),
+ * and none of these roles holds delete. Independently, the bucket's retention policy lets an object
+ * be deleted or replaced only once it is older than the retention period
+ * (cloud.google.com/storage/docs/bucket-lock, "Overview"). objectViewer lists and reads (the job
+ * skips blobs already stored); legacyBucketReader gives storage.buckets.get, which rclone may call.
  */
 export const GCS_JOB_ROLES = ["roles/storage.objectCreator", "roles/storage.objectViewer", "roles/storage.legacyBucketReader"] as const;
 
