@@ -147,6 +147,8 @@ export class AzureArchive extends pulumi.ComponentResource {
       kind: "azure",
       path: pulumi.output(`${RCLONE_REMOTE}:${c.containerName}`),
       // rclone azureblob: service principal with client secret; no container creation (the job may not).
+      // These options came with rclone 1.61's azureblob rewrite (Debian 12's rclone 1.60 lacks them,
+      // checked with `rclone help backend azureblob`); the job's image is 1.69.
       env: pulumi.secret(pulumi.all([tenant, app.clientId, password.value]).apply(([t, id, secret]) =>
         rcloneEnv({ type: "azureblob", account: c.storageAccountName, tenant: t, client_id: id, client_secret: secret, no_check_container: "true" }))),
       failureDomain: props.failureDomain,

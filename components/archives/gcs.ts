@@ -17,8 +17,8 @@ export interface GcsArchiveArgs {
 /**
  * Google Cloud Storage archive: a bucket with uniform access, public access prevention, a retention
  * policy of `retentionDays` (Bucket Lock when `locked`), lifecycle SetStorageClass rules for `blobs/`
- * (never Delete), and a service account bound on this bucket to objectCreator + objectViewer +
- * legacyBucketReader: it can add and read objects, not replace or delete them.
+ * (never Delete), and a service account bound on this bucket to objectCreator + objectViewer: it
+ * can add and read objects, not replace or delete them.
  *
  * Object Versioning stays off: it cannot be enabled on a bucket with a retention policy (stated by
  * SonarSource rule RSPEC-6412 for google_storage_bucket; Google's page not read here). Under the
@@ -79,9 +79,10 @@ export class GcsArchive extends pulumi.ComponentResource {
       name: c.name,
       kind: "gcs",
       path: pulumi.output(`${RCLONE_REMOTE}:${c.bucketName}`),
-      // bucket_policy_only: uniform access, rclone sets no object ACLs (it could not).
+      // bucket_policy_only: uniform access, rclone sets no object ACLs (it could not);
+      // no_check_bucket: rclone neither reads nor creates the bucket (the identity may not).
       env: pulumi.secret(key.privateKey.apply((k) =>
-        rcloneEnv({ type: "google cloud storage", service_account_credentials: decodeKeyFile(k), bucket_policy_only: "true" }))),
+        rcloneEnv({ type: "google cloud storage", service_account_credentials: decodeKeyFile(k), bucket_policy_only: "true", no_check_bucket: "true" }))),
       failureDomain: props.failureDomain,
     };
     this.registerOutputs({ bucket: bucket.name, jobServiceAccount: account.email });

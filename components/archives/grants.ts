@@ -24,9 +24,10 @@ export const AZURE_JOB_DATA_ACTIONS = [
  * and none of these roles holds delete. Independently, the bucket's retention policy lets an object
  * be deleted or replaced only once it is older than the retention period
  * (cloud.google.com/storage/docs/bucket-lock, "Overview"). objectViewer lists and reads (the job
- * skips blobs already stored); legacyBucketReader gives storage.buckets.get, which rclone may call.
+ * skips blobs already stored). No bucket-level role: rclone runs with no_check_bucket, so it never
+ * asks for the bucket itself (`rclone help backend "google cloud storage"`, --gcs-no-check-bucket).
  */
-export const GCS_JOB_ROLES = ["roles/storage.objectCreator", "roles/storage.objectViewer", "roles/storage.legacyBucketReader"] as const;
+export const GCS_JOB_ROLES = ["roles/storage.objectCreator", "roles/storage.objectViewer"] as const;
 
 /**
  * Alibaba OSS RAM actions. oss:PutObject also covers multipart uploads (unverified). OSS lets

@@ -111,7 +111,7 @@ const s3 = z
     prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+$/, "expected a key prefix such as harbor/prod (no leading or trailing '/')").optional(),
     region: z.string().min(1).default("us-east-1"),
     /** rclone's S3 provider name (quirks per implementation). */
-    provider: z.enum(["Minio", "Ceph", "Synology", "Other"]).default("Other"),
+    provider: z.enum(["Minio", "Ceph", "Other"]).default("Other"),
     /** The job's key: may add objects, must not delete them (and the bucket lock stops overwrites). */
     credential: z.strictObject({ accessKey: z.string().min(1), accessSecret: secretString }),
     /**
