@@ -3,6 +3,7 @@ import { AZURE_JOB_DATA_ACTIONS, GCS_JOB_ROLES, grantsThatDelete, OSS_JOB_ACTION
 import { archivePodSpec } from "../components/archives/job";
 import { rcloneEnv, tierDays } from "../components/archives/types";
 import { parseTime } from "../infra/restore/cli";
+import { restoreSnapshot } from "../infra/restore/restore";
 import { archiveLocation, parseArchiveOutputs, pushCredentials } from "../infra/restore/outputs";
 import { blobPath, chooseSnapshot, completeSnapshots, layoutIndex, manifestReferences, parseRefs, refsOfProject, snapshotTime } from "../infra/restore/snapshots";
 
@@ -104,6 +105,11 @@ describe("restore inputs", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("hunter2");
     }
+  });
+
+  it("--to is a registry, not a path inside one", async () => {
+    await expect(restoreSnapshot({ store: { path: "store:/nowhere", env: {} }, to: { url: "https://nas.example.com/harbor-backup" } })).rejects.toThrow(/without a path/);
+    await expect(restoreSnapshot({ store: { path: "store:/nowhere", env: {} }, to: { url: "ftp://nas.example.com" } })).rejects.toThrow(/http\(s\)/);
   });
 
   it("--at takes ISO times and dates", () => {

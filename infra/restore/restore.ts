@@ -57,6 +57,7 @@ export class RestoreError extends Error {}
 function hostOf(url: string): { host: string; tls: boolean } {
   const u = new URL(url);
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new RestoreError(`--to ${url}: expected an http(s):// registry URL`);
+  if (u.pathname !== "/" && u.pathname !== "") throw new RestoreError(`--to ${url}: give the registry without a path; images keep their archived project/repository path`);
   return { host: u.host, tls: u.protocol === "https:" };
 }
 
