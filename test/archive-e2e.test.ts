@@ -174,6 +174,26 @@ describe("archive -> change -> archive -> restore", () => {
     expect(summary.exitCode).toBe(2);
   });
 
+  it("a tag deleted while the job runs is left out; any other read failure ends the run", async () => {
+    // A skopeo wrapper first on PATH: the manifest of one tag answers as distribution does for a
+    // deleted manifest (MANIFEST_UNKNOWN -> skopeo "manifest unknown"), or fails with another error.
+    const wrap = (message: string) => {
+      const dir = fs.mkdtempSync(path.join(tmp, "wrap-"));
+      const real = execFileSync("sh", ["-c", "command -v skopeo"], { encoding: "utf8" }).trim();
+      fs.writeFileSync(path.join(dir, "skopeo"), `#!/bin/sh\ncase "$*" in *inspect*beta/tool:stable*) echo '${message}' >&2; exit 1;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+      return dir;
+    };
+    const gone = await runArchiveJob({ work: path.join(tmp, "work-gone"), storeDir, harborUrl: api.url, registry: harbor.address, projects: PROJECTS, robot: ROBOT, pathPrefix: wrap("Error parsing image name \"docker://x/beta/tool:stable\": reading manifest stable in x/beta/tool: manifest unknown: manifest unknown") });
+    const refs = parseRefs(fs.readFileSync(path.join(storeDir, "snapshots", gone.summary.snapshot, "refs.tsv"), "utf8")).map((r) => `${r.repository}:${r.tag}`);
+    expect(refs).not.toContain("beta/tool:stable");
+    expect(refs).toContain("beta/tool:v1");
+    expect(gone.result.stderr).toContain("skip beta/tool:stable: deleted while archiving");
+    const before = fs.readdirSync(path.join(storeDir, "snapshots")).length;
+    await expect(runArchiveJob({ work: path.join(tmp, "work-denied-read"), storeDir, harborUrl: api.url, registry: harbor.address, projects: PROJECTS, robot: ROBOT, pathPrefix: wrap("unauthorized: authentication required") }))
+      .rejects.toThrow(/reading beta\/tool:stable failed/);
+    expect(fs.readdirSync(path.join(storeDir, "snapshots"))).toHaveLength(before);
+  });
+
   it("the job fails when the robot may not list a project (no partial snapshot is written)", async () => {
     const denied = await startHarborRepositories({ registryUrl: harbor.url, projects: PROJECTS, robot: { ...ROBOT, listProjects: ["alpha"] } });
     try {

@@ -21,6 +21,8 @@ export interface ArchiveRunOptions {
   projects: string[];
   robot: { username: string; password: string };
   timeoutMs?: number;
+  /** Directory put first on PATH (fault injection: a wrapper around skopeo or rclone). */
+  pathPrefix?: string;
 }
 
 export interface ArchiveRunSummary {
@@ -40,7 +42,7 @@ export async function runArchiveJob(o: ArchiveRunOptions): Promise<{ summary: Ar
   fs.mkdirSync(o.work, { recursive: true });
   const store = localStore(o.storeDir);
   const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    PATH: [o.pathPrefix, process.env.PATH ?? "/usr/bin:/bin"].filter(Boolean).join(":"),
     HOME: o.work,
     RCLONE_CONFIG: "/dev/null",
     WORK: path.join(o.work, "run"),

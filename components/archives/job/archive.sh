@@ -166,7 +166,12 @@ phase_collect() {
       repo_tags "$repo"
       # shellcheck disable=SC2013
       for tag in $(cat "$WORK/tags"); do
-        skopeo inspect --raw --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$repo:$tag" >"$WORK/manifest"
+        if ! skopeo inspect --raw --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$repo:$tag" >"$WORK/manifest" 2>"$WORK/inspect.err"; then
+          # Deleted since it was listed: not part of this snapshot. Anything else ends the run.
+          if grep -q -i 'manifest unknown' "$WORK/inspect.err"; then log "skip $repo:$tag: deleted while archiving"; continue; fi
+          cat "$WORK/inspect.err" >&2
+          die "reading $repo:$tag failed"
+        fi
         digest="sha256:$(sha_hex "$WORK/manifest")"
         prev=$(grep -m 1 "	$digest	" "$WORK/previous.tsv" || true)
         if [ -n "$prev" ]; then
