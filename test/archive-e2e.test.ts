@@ -81,6 +81,7 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+// The tests below run in order and share the registries and the store the first one fills.
 describe("archive -> change -> archive -> restore", () => {
   it("restores the first snapshot exactly, and an unchanged run uploads no blob", async () => {
     // Snapshot 1: two projects, a shared layer, a Docker-format image, a multi-arch index, two tags on one digest.
