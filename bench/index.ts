@@ -10,6 +10,7 @@ const modules: [string, () => Promise<BenchModule>][] = [
   ["verify", () => import("./verify")],
   ["mirrors", () => import("./mirrors")],
   ["harbor-provider", () => import("./harbor-provider")],
+  ["archive", () => import("./archive")],
 ];
 
 async function main() {

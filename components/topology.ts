@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TopologyConfig } from "../infra/config";
+import { archiveCredentials, createArchives, type ArchiveSummary } from "./archives";
 import { createBackups } from "./backups";
 import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/harbor";
 import { Replication } from "./harbor/replication";
@@ -68,6 +69,10 @@ export class RegistryTopology extends pulumi.ComponentResource {
   declare readonly registries: pulumi.Output<RegistrySummary[]>;
   /** Secret: push and pull credentials per backup, keyed by name. */
   declare readonly registryCredentials: pulumi.Output<RegistryCredentials>;
+  /** Point-in-time archives of Harbor's projects (components/archives), without credentials. */
+  declare readonly archives: pulumi.Output<ArchiveSummary[]>;
+  /** Secret: rclone environment of each archive's add-only identity, keyed by archive name. */
+  declare readonly archiveCredentials: pulumi.Output<Record<string, Record<string, string>>>;
 
   constructor(name: string, args: RegistryTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     const cfg = args.config;
@@ -95,16 +100,29 @@ export class RegistryTopology extends pulumi.ComponentResource {
     for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
     const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
 
+    const archives = createArchives(cfg.archives, {
+      projects: harbor.projects,
+      namespace: harbor.namespace,
+      harborUrl: harbor.url,
+      harborUsername: harbor.adminUsername,
+      harborPassword: harbor.adminPassword,
+      harborRelease: harbor.release,
+    }, this);
+
     this.harbor = harbor;
     this.backups = backups;
     this.regions = regions;
     this.registries = pulumi.all([harbor.ref, ...backups].map(summarize));
     this.registryCredentials = pulumi.secret(collectCredentials(backups));
+    this.archives = archives.summaries;
+    this.archiveCredentials = archiveCredentials(archives.stores);
 
     this.registerOutputs({
       harborUrl: harbor.url,
       registries: this.registries,
       registryCredentials: this.registryCredentials,
+      archives: this.archives,
+      archiveCredentials: this.archiveCredentials,
     });
   }
 }

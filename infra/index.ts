@@ -20,3 +20,5 @@ export const harborProjects = outputs.harborProjects;
 export const registries = outputs.registries;
 export const registryCredentials = outputs.registryCredentials;
 export const regions = outputs.regions;
+export const archives = outputs.archives;
+export const archiveCredentials = outputs.archiveCredentials;

@@ -19,6 +19,8 @@ export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
     harborProjects: pulumi.output(h.projects),
     registries: topology.registries,
     registryCredentials: topology.registryCredentials,
+    archives: topology.archives,
+    archiveCredentials: topology.archiveCredentials,
     regions: pulumi.all(topology.regions.map((r) => r.mirrors.apply((mirrors) => ({ region: r.region, mirrors })))),
   };
 }

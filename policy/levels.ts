@@ -18,6 +18,8 @@ export const POLICY_NAMES = [
   "mirrors-cover-every-region",
   "pinned-images",
   "no-insecure-upstreams",
+  "archives-are-immutable",
+  "prod-has-archive",
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
@@ -35,7 +37,8 @@ export const ENVIRONMENT_LEVELS: Record<Environment, Partial<Record<PolicyName, 
   local: { "backup-outside-harbor-failure-domain": "advisory", "mirrors-cover-every-region": "advisory" },
   dev: { "mirrors-cover-every-region": "advisory" },
   staging: {},
-  prod: {},
+  // prod: an archive is recommended, not required (policy/archives.ts).
+  prod: { "prod-has-archive": "advisory" },
 };
 
 export function isEnvironment(v: unknown): v is Environment {

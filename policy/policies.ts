@@ -18,6 +18,7 @@ import {
   TOKENS,
   UNKNOWN,
 } from "./graph";
+import { archivesAreImmutable, prodHasArchive } from "./archives";
 import type { PolicyName } from "./levels";
 import { hostOf, isDigestPinned, isLoopbackHost } from "./patterns";
 
@@ -417,4 +418,6 @@ export const policies: Policy[] = [
   mirrorsCoverEveryRegion,
   pinnedImages,
   noInsecureUpstreams,
+  archivesAreImmutable,
+  prodHasArchive,
 ];

@@ -35,6 +35,8 @@ describe("the healthy hand-built stack", () => {
       ["mirrors-cover-every-region", "mandatory"],
       ["pinned-images", "mandatory"],
       ["no-insecure-upstreams", "mandatory"],
+      ["archives-are-immutable", "mandatory"],
+      ["prod-has-archive", "mandatory"],
     ]);
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { archiveSchema, checkArchives } from "./archives";
 import { backupSchema } from "./backups";
 import { checkCollisions } from "./collisions";
 import { harborSchema } from "./harbor";
@@ -20,9 +21,11 @@ export const topologySchema = z
     backups: z.array(backupSchema).default([]),
     replication: replicationSchema.default(REPLICATION_DEFAULTS),
     regions: z.array(regionSchema).default([]),
+    archives: z.array(archiveSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     checkCollisions(cfg, ctx);
+    checkArchives(cfg, ctx);
     const seen = new Map<string, number>();
     cfg.backups.forEach((b, i) => {
       const first = seen.get(b.name);
@@ -106,4 +109,4 @@ export const topologySchema = z
 
 export type TopologyConfig = z.infer<typeof topologySchema>;
 /** Top-level Pulumi config keys (namespaced as `registry-topology:<key>`). */
-export const CONFIG_KEYS = ["environment", "allowInsecureUpstreams", "harbor", "backups", "replication", "regions"] as const;
+export const CONFIG_KEYS = ["environment", "allowInsecureUpstreams", "harbor", "backups", "replication", "regions", "archives"] as const;

@@ -1,8 +1,10 @@
 // npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--concurrency N] [--deadline S]
 // Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.
+// Archives count too: 1 stale, empty or corrupt; 2 a store unreachable.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { formatArchiveReports, verifyArchives } from "./archives";
 import { parseVerifyArgs, USAGE, UsageError, type OutputsSource } from "./args";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
@@ -71,8 +73,10 @@ async function main(): Promise<number> {
   if (args.stack) await checkStack(args.stack, json);
   const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
   const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
-  console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return report.exitCode;
+  // Point-in-time archives (infra/verify/archives.ts): newest snapshot age and sampled blob digests.
+  const archives = await verifyArchives(json);
+  console.log(args.json ? JSON.stringify({ ...report, archives: archives.reports }, null, 2) : `${formatReport(report)}\n${formatArchiveReports(archives)}`);
+  return Math.max(report.exitCode, archives.exitCode);
 }
 
 main().then(

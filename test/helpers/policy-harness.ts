@@ -76,6 +76,7 @@ export function healthySpecs(): ResourceSpec[] {
     { type: "registry-topology:index:RegistryTopology", name: "topology", props: { environment: "prod", allowInsecureUpstreams: false } },
     { type: "registry-topology:harbor:Harbor", name: "harbor", props: { hostname: "harbor.example.com", projects: ["library", "apps"], failureDomain: "harbor-cluster" } },
     { type: "kubernetes:core/v1:Secret", name: "harbor-internal-secrets", props: { stringData: secret({ secretKey: "0123456789abcdef" }) }, additionalSecretOutputs: ["data", "stringData"] },
+    { type: "registry-topology:archives:S3Archive", name: "archive-nas", props: { archiveName: "nas", kind: "s3", retentionDays: 30, retentionMechanism: "object-lock", retentionLocked: true, versioning: true, jobGrants: [], tiers: {}, failureDomain: "s3:nas.example.com" } },
     { type: "registry-topology:backups:AcrBackup", name: "acr-weu", props: { backupName: "acr-weu", kind: "acr", harborAdapter: "azure-acr", failureDomain: "azure:westeurope" } },
     { type: "azure-native:containerregistry:Registry", name: "acr-weu-registry", props: { registryName: "regtopoweu", adminUserEnabled: false, sku: { name: "Standard" } } },
     {

@@ -1,0 +1,129 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import { RobotAccount } from "../harbor/robot";
+import { ARCHIVE_SCRIPT_PATH } from "./script";
+import { RCLONE_IMAGE, SKOPEO_IMAGE } from "../shared/images";
+import { ARCHIVE_TOKENS, type ArchiveStore } from "./types";
+
+
+/** Harbor robot name of an archive's job (Harbor stores it as robot$<name>). */
+export function archiveRobotName(archive: string): string {
+  return `archive-${archive}`;
+}
+
+/** Harbor permissions of the job's robot, per project: pull, and list repositories (the job's listing). */
+export const ARCHIVE_ROBOT_ACCESS = [
+  { resource: "repository", action: "pull" },
+  { resource: "repository", action: "list" },
+];
+
+export interface ArchiveJobArgs {
+  store: ArchiveStore;
+  schedule: string;
+  projects: string[];
+  namespace: pulumi.Input<string>;
+  harborUrl: pulumi.Input<string>;
+  harborUsername: pulumi.Input<string>;
+  /** Harbor admin password (secret): only the robot provider uses it, never the job. */
+  harborPassword: pulumi.Input<string>;
+  harborRelease: pulumi.Resource;
+}
+
+/** The pod spec: state (rclone) -> collect (skopeo) -> upload (rclone), sharing one emptyDir. */
+export function archivePodSpec(a: { store: string; harborUrl: string; projects: string[]; secretName: string; configMapName: string }): k8s.types.input.core.v1.PodSpec {
+  const env = [
+    { name: "WORK", value: "/work/run" },
+    { name: "HOME", value: "/work" },
+    { name: "TMPDIR", value: "/work/tmp" },
+    { name: "STORE", value: a.store },
+    { name: "HARBOR_URL", value: a.harborUrl },
+    { name: "PROJECTS", value: a.projects.join(" ") },
+    { name: "TLS_VERIFY", value: "true" },
+  ];
+  const container = (name: string, image: string, phase: string) => ({
+    name,
+    image,
+    command: ["/bin/sh", "/scripts/archive.sh", phase],
+    env,
+    envFrom: [{ secretRef: { name: a.secretName } }],
+    volumeMounts: [{ name: "work", mountPath: "/work" }, { name: "script", mountPath: "/scripts", readOnly: true }],
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
+  });
+  return {
+    restartPolicy: "Never",
+    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+    automountServiceAccountToken: false,
+    initContainers: [container("state", RCLONE_IMAGE, "state"), container("collect", SKOPEO_IMAGE, "collect")],
+    containers: [container("upload", RCLONE_IMAGE, "upload")],
+    volumes: [
+      // New images of one run are staged here before upload: size it for the largest daily change.
+      { name: "work", emptyDir: { sizeLimit: "50Gi" } },
+      { name: "script", configMap: { name: a.configMapName, defaultMode: 0o555 } },
+    ],
+  };
+}
+
+/**
+ * The archive job of one store: a pull-only Harbor robot of its own, a Secret (robot + store
+ * identity), the script as a ConfigMap, and a CronJob in Harbor's namespace running it.
+ */
+export class ArchiveJob extends pulumi.ComponentResource {
+  declare readonly cronJob: k8s.batch.v1.CronJob;
+  declare readonly robot: RobotAccount;
+
+  constructor(name: string, args: ArchiveJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    const s = args.store;
+    super(ARCHIVE_TOKENS.job, name, {
+      archiveName: s.name,
+      schedule: args.schedule,
+      projects: args.projects,
+      images: [RCLONE_IMAGE, SKOPEO_IMAGE],
+      robotAccess: ARCHIVE_ROBOT_ACCESS.map((x) => `${x.resource}:${x.action}`),
+    }, opts);
+
+    const robot = new RobotAccount(`${name}-robot`, {
+      harborUrl: args.harborUrl,
+      harborUsername: args.harborUsername,
+      harborPassword: pulumi.secret(args.harborPassword),
+      name: archiveRobotName(s.name),
+      description: `registry-topology archive ${s.name}: pull and list only`,
+      projects: args.projects,
+      access: ARCHIVE_ROBOT_ACCESS,
+      duration: -1,
+    }, { parent: this, dependsOn: [args.harborRelease] });
+
+    const labels = { "app.kubernetes.io/name": "registry-archive", "app.kubernetes.io/instance": s.name, "app.kubernetes.io/part-of": "registry-topology" };
+    const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
+      metadata: { name: `registry-archive-${s.name}`, namespace: args.namespace, labels },
+      type: "Opaque",
+      stringData: pulumi.secret(pulumi.all([robot.robotName, robot.secret, s.env]).apply(([user, password, env]) => ({ ...env, HARBOR_USERNAME: user, HARBOR_PASSWORD: password }))),
+    }, { parent: this });
+    const script = new k8s.core.v1.ConfigMap(`${name}-script`, {
+      metadata: { name: `registry-archive-${s.name}-script`, namespace: args.namespace, labels },
+      data: { "archive.sh": fs.readFileSync(ARCHIVE_SCRIPT_PATH, "utf8") },
+    }, { parent: this });
+
+    const spec = pulumi.all([s.path, args.harborUrl, secret.metadata.name, script.metadata.name]).apply(([store, harborUrl, secretName, configMapName]) =>
+      archivePodSpec({ store, harborUrl, projects: args.projects, secretName, configMapName }));
+    this.robot = robot;
+    this.cronJob = new k8s.batch.v1.CronJob(`${name}-cronjob`, {
+      metadata: { name: `registry-archive-${s.name}`, namespace: args.namespace, labels },
+      spec: {
+        schedule: args.schedule,
+        timeZone: "Etc/UTC",
+        // A run still going when the next is due: skip the next one, never run two at once.
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+        jobTemplate: {
+          metadata: { labels },
+          spec: { backoffLimit: 2, activeDeadlineSeconds: 6 * 3600, template: { metadata: { labels }, spec } },
+        },
+      },
+    }, { parent: this });
+    this.registerOutputs({ cronJobName: this.cronJob.metadata.name, robotName: robot.robotName });
+  }
+}

@@ -1,0 +1,240 @@
+#!/bin/sh
+# registry-topology archive job: one point-in-time snapshot of every tag of Harbor's replicated
+# projects, stored content-addressed in object storage. The CronJob runs this file unchanged (from
+# a ConfigMap), one phase per container; test/archive-e2e.test.ts and bench/archive.ts run it too.
+#
+#   archive.sh state     (rclone image)  newest complete snapshot -> $WORK/previous.tsv
+#   archive.sh collect   (skopeo image)  list Harbor, copy new digests -> $WORK/layout, $WORK/refs.tsv
+#   archive.sh upload    (rclone image)  new blobs (never overwriting), then the snapshot files
+#   archive.sh all       the three in order (tests, or one image holding skopeo and rclone)
+#
+# Store layout under $STORE (an rclone path, remote from RCLONE_CONFIG_STORE_* variables):
+#   oci-layout                       {"imageLayoutVersion":"1.0.0"}
+#   blobs/sha256/<hex>               every manifest, index, config and layer, byte for byte
+#   snapshots/<UTC stamp>/refs.tsv   <repo:tag> TAB <digest> TAB <mediaType> TAB <size>
+#   snapshots/<UTC stamp>/index.json OCI image index; ref.name annotation = <repo:tag>; written
+#                                    last, so a snapshot with index.json is complete
+# `oci-layout` + `blobs/` + one snapshot's index.json (saved as index.json) is an OCI image layout:
+#   skopeo copy --all --preserve-digests oci:<dir>:<repo:tag> docker://<registry>/<repo:tag>
+# (OCI image-layout spec v1.0: oci-layout, index.json, blobs/<alg>/<hex>.)
+#
+# Why the `dir:` transport for the copy and not `oci:`: containers/image's oci destination accepts
+# only OCI manifests (oci/layout/oci_dest.go, SupportedManifestMIMETypes), so a Docker schema 2
+# image would be converted and change digest. `dir:` stores manifests byte for byte
+# (directory/directory_dest.go: manifest.json, <hex>.manifest.json per instance, <hex> per blob);
+# this script files them under blobs/sha256/. The oci source reads any manifest type back
+# (oci/layout/oci_src.go GetManifest uses the descriptor's mediaType).
+#
+# Environment:
+#   WORK              scratch directory shared by the phases (an emptyDir in the CronJob)
+#   STORE             rclone path of the archive, e.g. store:registry-archive or store:bucket/prefix
+#   HARBOR_URL        Harbor API base URL, e.g. https://harbor.example.com
+#   REGISTRY          registry host[:port] for skopeo (default: the host of HARBOR_URL)
+#   HARBOR_USERNAME   the archive robot (robot$...), HARBOR_PASSWORD its secret
+#   PROJECTS          space-separated Harbor projects to archive
+#   TLS_VERIFY        true (default) | false
+#   TMPDIR            scratch for skopeo's big blobs (the CronJob points it into the emptyDir)
+# Needs: sh, sed, grep, sort, sha256sum, wc, base64, curl, skopeo (collect); rclone (state, upload).
+set -eu
+
+phase=${1:-all}
+: "${WORK:?set WORK}"
+mkdir -p "$WORK"
+# skopeo stages big blobs in $TMPDIR (containers/image, default /var/tmp: read-only in the pod).
+if [ -n "${TMPDIR:-}" ]; then mkdir -p "$TMPDIR"; fi
+MAX_PAGES=1000
+
+log() { printf 'archive: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Paths of complete snapshots (<stamp>/index.json), oldest first.
+list_snapshots() {
+  out=$(rclone lsf -R --files-only --include '/*/index.json' "$STORE/snapshots" 2>"$WORK/lsf.err") || {
+    # The local backend and SFTP answer "directory not found" before the first run.
+    grep -q -i 'directory not found\|not found' "$WORK/lsf.err" || { cat "$WORK/lsf.err" >&2; return 1; }
+    out=""
+  }
+  printf '%s\n' "$out" | grep -E '^[0-9]{8}T[0-9]{6}Z/index\.json$' | sort || true
+}
+
+phase_state() {
+  : "${STORE:?set STORE}"
+  latest=$(list_snapshots | tail -n 1)
+  : >"$WORK/previous.tsv"
+  : >"$WORK/previous.name"
+  if [ -n "$latest" ]; then
+    name=${latest%/index.json}
+    rclone copyto "$STORE/snapshots/$name/refs.tsv" "$WORK/previous.tsv"
+    printf '%s\n' "$name" >"$WORK/previous.name"
+    log "previous snapshot $name ($(wc -l <"$WORK/previous.tsv") refs)"
+  else
+    log "no previous snapshot"
+  fi
+}
+
+# The manifest's media type, from its bytes (as containers/image manifest.GuessMIMEType does).
+media_type() {
+  if grep -q '"manifests"' "$1"; then
+    if grep -q 'application/vnd.docker.distribution.manifest.list.v2+json' "$1"; then
+      echo application/vnd.docker.distribution.manifest.list.v2+json
+    else
+      echo application/vnd.oci.image.index.v1+json
+    fi
+  elif grep -q '"schemaVersion"[[:space:]]*:[[:space:]]*1[^0-9]' "$1"; then
+    echo unsupported
+  elif grep -q '"mediaType"[[:space:]]*:[[:space:]]*"application/vnd.docker.distribution.manifest.v2+json"' "$1"; then
+    echo application/vnd.docker.distribution.manifest.v2+json
+  else
+    echo application/vnd.oci.image.manifest.v1+json
+  fi
+}
+
+sha_hex() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Move a `dir:` copy into the content-addressed blob directory.
+ingest() {
+  src=$1
+  dst="$WORK/layout/blobs/sha256"
+  mkdir -p "$dst"
+  for f in "$src"/*; do
+    base=${f##*/}
+    case "$base" in
+      version | signature-*) continue ;;
+      manifest.json | *.manifest.json) hex=$(sha_hex "$f") ;;
+      *) printf '%s' "$base" | grep -q -E '^[0-9a-f]{64}$' || die "unexpected file $base in a dir: copy"; hex=$base ;;
+    esac
+    mv -f "$f" "$dst/$hex"
+  done
+}
+
+harbor_repositories() {
+  project=$1
+  page=1
+  while [ "$page" -le "$MAX_PAGES" ]; do
+    # Harbor API v2.0: GET /projects/{project_name}/repositories (swagger listRepositories);
+    # X-Is-Resource-Name: the path holds a name even when it looks like an id.
+    body=$(curl -fsS ${CURL_TLS:+"$CURL_TLS"} -K "$WORK/curl.cfg" -H 'X-Is-Resource-Name: true' \
+      "$HARBOR_URL/api/v2.0/projects/$project/repositories?page=$page&page_size=100") ||
+      die "listing repositories of project $project failed (is the robot allowed repository:list there?)"
+    names=$(printf '%s' "$body" | grep -o '"name":"[^"]*"' | sed 's/^"name":"//; s/"$//' || true)
+    [ -z "$names" ] && return 0
+    printf '%s\n' "$names"
+    [ "$(printf '%s\n' "$names" | wc -l)" -lt 100 ] && return 0
+    page=$((page + 1))
+  done
+  die "project $project: more than $MAX_PAGES pages of repositories"
+}
+
+# Tags of one repository into $WORK/tags (a failure stops the run: no snapshot with holes).
+repo_tags() {
+  skopeo list-tags --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$1" >"$WORK/tags.json" ||
+    die "listing tags of $1 failed"
+  sed -n '/"Tags"/,/\]/p' "$WORK/tags.json" | grep -o '"[^"]*"' | grep -v '^"Tags"$' | sed 's/^"//; s/"$//' >"$WORK/tags" || true
+}
+
+phase_collect() {
+  : "${HARBOR_URL:?set HARBOR_URL}" "${PROJECTS:?set PROJECTS}" "${HARBOR_USERNAME:?}" "${HARBOR_PASSWORD:?}"
+  REGISTRY=${REGISTRY:-$(printf '%s' "$HARBOR_URL" | sed 's#^[a-z]*://##; s#/.*$##')}
+  tls=${TLS_VERIFY:-true}
+  [ "$tls" = false ] && CURL_TLS=-k || CURL_TLS=
+  [ -f "$WORK/previous.tsv" ] || : >"$WORK/previous.tsv"
+  # Credentials in files (mode 600), never on a command line.
+  umask 077
+  auth=$(printf '%s:%s' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" | base64 | tr -d '\n')
+  printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGISTRY" "$auth" >"$WORK/auth.json"
+  printf 'user = "%s:%s"\n' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" >"$WORK/curl.cfg"
+  # The snapshot is named by the time Harbor was read (what `npm run restore -- --at` selects on),
+  # never the previous snapshot's name (two runs within one second).
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  tries=0
+  while [ "$stamp" = "$(cat "$WORK/previous.name" 2>/dev/null || true)" ] && [ "$tries" -lt 3 ]; do
+    sleep 1; stamp=$(date -u +%Y%m%dT%H%M%SZ); tries=$((tries + 1))
+  done
+  printf '%s\n' "$stamp" >"$WORK/stamp"
+  rm -rf "$WORK/layout" "$WORK/copy"
+  mkdir -p "$WORK/layout/blobs/sha256"
+  : >"$WORK/refs.tsv"
+  : >"$WORK/copied"
+  new=0
+  for project in $PROJECTS; do
+    # Into files, not $(...): a failed listing must end the run, not yield an empty list.
+    harbor_repositories "$project" >"$WORK/repos.raw"
+    sort -u "$WORK/repos.raw" >"$WORK/repos.$project"
+    # Repository and tag names cannot hold spaces or glob characters (distribution's reference grammar).
+    # shellcheck disable=SC2013
+    for repo in $(cat "$WORK/repos.$project"); do
+      repo_tags "$repo"
+      # shellcheck disable=SC2013
+      for tag in $(cat "$WORK/tags"); do
+        if ! skopeo inspect --raw --tls-verify="$tls" --authfile "$WORK/auth.json" "docker://$REGISTRY/$repo:$tag" >"$WORK/manifest" 2>"$WORK/inspect.err"; then
+          # Deleted since it was listed: not part of this snapshot. Anything else ends the run.
+          if grep -q -i 'manifest unknown' "$WORK/inspect.err"; then log "skip $repo:$tag: deleted while archiving"; continue; fi
+          cat "$WORK/inspect.err" >&2
+          die "reading $repo:$tag failed"
+        fi
+        digest="sha256:$(sha_hex "$WORK/manifest")"
+        prev=$(grep -m 1 "	$digest	" "$WORK/previous.tsv" || true)
+        if [ -n "$prev" ]; then
+          mt=$(printf '%s' "$prev" | cut -f3)
+          size=$(printf '%s' "$prev" | cut -f4)
+        else
+          mt=$(media_type "$WORK/manifest")
+          [ "$mt" = unsupported ] && { log "skip $repo:$tag: Docker schema 1 manifests cannot be archived by digest"; continue; }
+          size=$(wc -c <"$WORK/manifest" | tr -d ' ')
+          if ! grep -q -x "$digest" "$WORK/copied"; then
+            rm -rf "$WORK/copy"
+            # By digest: a tag moved since the inspect cannot mix two images.
+            skopeo copy --quiet --all --preserve-digests --src-tls-verify="$tls" --authfile "$WORK/auth.json" \
+              "docker://$REGISTRY/$repo@$digest" "dir:$WORK/copy"
+            ingest "$WORK/copy"
+            printf '%s\n' "$digest" >>"$WORK/copied"
+            new=$((new + 1))
+          fi
+        fi
+        printf '%s:%s\t%s\t%s\t%s\n' "$repo" "$tag" "$digest" "$mt" "$size" >>"$WORK/refs.tsv"
+      done
+    done
+  done
+  rm -f "$WORK/auth.json" "$WORK/curl.cfg" "$WORK/manifest"
+  # The snapshot's OCI index (ref.name annotations: OCI image-layout spec, index.json).
+  {
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":['
+    sep=""
+    while IFS="	" read -r ref digest mt size; do
+      printf '%s{"mediaType":"%s","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}' "$sep" "$mt" "$digest" "$size" "$ref"
+      sep=","
+    done <"$WORK/refs.tsv"
+    printf ']}\n'
+  } >"$WORK/layout/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}\n' >"$WORK/layout/oci-layout"
+  log "collected $(wc -l <"$WORK/refs.tsv" | tr -d ' ') refs, $new new images"
+}
+
+# `"key":N` from rclone's final JSON stats line (--use-json-log).
+stat_of() { grep '"stats"' "$1" | tail -n 1 | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }
+
+phase_upload() {
+  : "${STORE:?set STORE}"
+  [ -f "$WORK/layout/index.json" ] || die "nothing collected: run the collect phase first"
+  stamp=$(cat "$WORK/stamp")
+  # Content-addressed names: a stored name already holds these bytes, so skip it, never overwrite.
+  # --no-traverse: look up only this run's new blobs (one HEAD each) instead of listing the whole
+  # store; a run with nothing new sends no request for blobs at all.
+  rclone copy --ignore-existing --no-traverse --use-json-log -v "$WORK/layout/blobs" "$STORE/blobs" 2>"$WORK/rclone.log" ||
+    { cat "$WORK/rclone.log" >&2; die "uploading blobs failed"; }
+  files=$(stat_of "$WORK/rclone.log" transfers)
+  bytes=$(stat_of "$WORK/rclone.log" bytes)
+  rclone copyto --ignore-existing "$WORK/layout/oci-layout" "$STORE/oci-layout"
+  # --immutable: fail rather than replace a snapshot file that already exists.
+  rclone copyto --immutable "$WORK/refs.tsv" "$STORE/snapshots/$stamp/refs.tsv"
+  rclone copyto --immutable "$WORK/layout/index.json" "$STORE/snapshots/$stamp/index.json"
+  printf 'snapshot=%s refs=%s uploadedBlobs=%s uploadedBytes=%s\n' "$stamp" "$(wc -l <"$WORK/refs.tsv" | tr -d ' ')" "${files:-0}" "${bytes:-0}" | tee "$WORK/summary"
+}
+
+case "$phase" in
+  state) phase_state ;;
+  collect) phase_collect ;;
+  upload) phase_upload ;;
+  all) phase_state; phase_collect; phase_upload ;;
+  *) die "unknown phase $phase (state | collect | upload | all)" ;;
+esac

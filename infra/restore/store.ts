@@ -1,0 +1,65 @@
+/**
+ * Reading an archive through rclone (the same tool and remote the archive job writes with). The
+ * remote comes from RCLONE_CONFIG_STORE_* variables in `env`; nothing secret goes on a command line.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { blobPath, completeSnapshots } from "./snapshots";
+
+export class StoreError extends Error {}
+
+export interface StoreLocation {
+  /** rclone path of the archive root, e.g. store:registry-archive */
+  path: string;
+  /** RCLONE_CONFIG_STORE_* variables. */
+  env: Record<string, string>;
+}
+
+export interface RcloneResult {
+  stdout: string;
+  stderr: string;
+}
+
+export function rclone(loc: StoreLocation, args: string[], timeoutMs = 600_000): Promise<RcloneResult> {
+  const env = { ...process.env, ...loc.env, RCLONE_CONFIG: "/dev/null" };
+  return new Promise((resolve, reject) => {
+    execFile("rclone", args, { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        const last = String(stderr).trim().split("\n").slice(-2).join(" | ");
+        reject(new StoreError(`rclone ${args[0]} failed: ${last || (err as Error).message}`));
+      } else resolve({ stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Complete snapshots, oldest first ([] when the archive holds none yet). */
+export async function listSnapshots(loc: StoreLocation): Promise<string[]> {
+  try {
+    const r = await rclone(loc, ["lsf", "-R", "--files-only", "--include", "/*/index.json", `${loc.path}/snapshots`]);
+    return completeSnapshots(r.stdout.split("\n"));
+  } catch (e) {
+    if (e instanceof StoreError && /directory not found|not found/i.test(e.message)) return [];
+    throw e;
+  }
+}
+
+export async function readText(loc: StoreLocation, rel: string): Promise<string> {
+  return (await rclone(loc, ["cat", `${loc.path}/${rel}`])).stdout;
+}
+
+/** Copy these blobs (by digest) into `<dir>/blobs/sha256/`, skipping those already there. */
+export async function fetchBlobs(loc: StoreLocation, digests: Iterable<string>, dir: string): Promise<number> {
+  const wanted = [...new Set(digests)].map(blobPath).filter((p) => !fs.existsSync(path.join(dir, p)));
+  if (wanted.length === 0) return 0;
+  const list = path.join(dir, `.files-${process.pid}-${Date.now()}`);
+  fs.writeFileSync(list, `${wanted.join("\n")}\n`);
+  try {
+    await rclone(loc, ["copy", "--files-from", list, "--no-traverse", loc.path, dir]);
+  } finally {
+    fs.rmSync(list, { force: true });
+  }
+  const missing = wanted.filter((p) => !fs.existsSync(path.join(dir, p)));
+  if (missing.length > 0) throw new StoreError(`${missing.length} blob(s) missing from the archive, e.g. ${missing[0]} (a blob in a cold tier must be rehydrated first: see the README's restore runbook)`);
+  return wanted.length;
+}
