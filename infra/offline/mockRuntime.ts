@@ -45,7 +45,10 @@ export async function installMockRuntime(project: string, stack: string): Promis
         const entry = { ...(pending as Omit<RecordedResource, "urn">), urn: "" };
         pending = undefined;
         recorded.push(entry);
-        return { id: args.id || `${args.name}-id`, state: { ...args.inputs, ...synthesizeOutputs(args) } };
+        const outputs = synthesizeOutputs(args);
+        // A synth may give the id the cloud would (e.g. an ARM resource ID another resource refers to).
+        const id = args.id || (typeof outputs.id === "string" ? outputs.id : `${args.name}-id`);
+        return { id, state: { ...args.inputs, ...outputs } };
       },
       call: (args) => synthesizeInvoke(args),
     },

@@ -48,6 +48,12 @@ defineMockOutputs("azuread:index/applicationPassword:ApplicationPassword", (a) =
   value: `${fakeAlnum(`password/${a.name}`, 3)}8Q~${fakeAlnum(`password-body/${a.name}`, 34)}`,
 }));
 
+// A custom role's ARM ID is subscription-scoped whatever scope it was created at (ARM REST
+// "Role Definitions - Create Or Update", example response), and role assignments refer to it.
+defineMockOutputs("azure-native:authorization:RoleDefinition", (a) => ({
+  id: `/subscriptions/${MOCK_AZURE.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${fakeGuid(`role-definition/${a.name}`)}`,
+}));
+
 // ---- What Azure and Entra refuse (checked on every registration under mocks) ----
 
 /** The deploying principal (getClientConfig of azuread and azure-native both name it). */
