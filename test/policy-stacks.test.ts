@@ -44,7 +44,7 @@ describe("bad fixture stacks", () => {
     ["in-cluster-backup", "in-cluster-backup", "backup-outside-harbor-failure-domain", `but backup "cluster-oci": it is in Harbor's failure domain "harbor-cluster" (same cluster), so it fails together with Harbor.`],
     ["same-host-backup", "same-host-backup", "backup-outside-harbor-failure-domain", `but backup "side-oci": its URL https://harbor.samehost.example.com:5443 is on Harbor's own machine (harbor.samehost.example.com:5443; Harbor is on harbor.samehost.example.com:80).`],
     ["replication-disabled", "replication-disabled", "requires-backup-target", `but backup "acr-neu": replication policy "acr-neu-library" is disabled.`],
-    ["harbor-spelling", "harbor-spelling", "requires-backup-target", `but backup "nas-oci": its URL https://harbor.spelling.example.com. is Harbor itself (harbor.spelling.example.com:443 is where Harbor answers).`],
+    ["harbor-spelling", "harbor-spelling", "requires-backup-target", `but backup "nas-oci": its URL https://harbor.spelling.example.com is Harbor itself (harbor.spelling.example.com:443 is where Harbor answers).`],
     ["never-fires", "never-fires", "requires-backup-target", `but backup "nas-oci": replication policy "nas-oci-library" never runs: its cron "0 0 3 30 2 *" can never fire (no date on the calendar matches it).`],
   ];
   it.each(cases)("%s (stack %s) is blocked by %s", async (name, stack, policy, reason) => {
