@@ -336,22 +336,25 @@ export const mirrorsCoverEveryRegion: Policy = {
 // ---------------------------------------------------------------------------------------------
 // pinned-images
 
-function podImages(spec: Record<string, unknown>): string[] {
-  const pod = record(record(record(spec.spec).template).spec);
+function podImages(spec: Record<string, unknown>, type: string): string[] {
+  // A CronJob's pod template sits one level deeper (spec.jobTemplate.spec.template).
+  const workload = type === CRONJOB_TYPE ? record(record(spec.spec).jobTemplate) : spec;
+  const pod = record(record(record(workload.spec).template).spec);
   return [...records(pod.initContainers), ...records(pod.containers)].map((c) => str(c.image)).filter((i): i is string => i !== undefined);
 }
 
+const CRONJOB_TYPE = "kubernetes:batch/v1:CronJob";
 /** Workloads this program deploys itself (Harbor's chart images are pinned by the chart version). */
-const WORKLOAD_TYPES = ["kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
+const WORKLOAD_TYPES = ["kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", CRONJOB_TYPE];
 
 export const pinnedImages: Policy = {
   name: "pinned-images",
-  description: "Mirror static pods and the DaemonSets, Deployments and StatefulSets this program deploys run images pinned by digest (name@sha256:...).",
+  description: "Mirror static pods and the DaemonSets, Deployments, StatefulSets and CronJobs this program deploys run images pinned by digest (name@sha256:...).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const r of args.resources) {
       const p = plainProps(r);
-      const images = r.type === TOKENS.regionMirrors ? strings(p.staticPodImages) : WORKLOAD_TYPES.includes(r.type) ? podImages(p) : [];
+      const images = r.type === TOKENS.regionMirrors ? strings(p.staticPodImages) : WORKLOAD_TYPES.includes(r.type) ? podImages(p, r.type) : [];
       const unpinned = [...new Set(images.filter((i) => !isDigestPinned(i)))];
       if (unpinned.length > 0) {
         report(`${label(r)} runs image${unpinned.length > 1 ? "s" : ""} not pinned by digest: ${unpinned.join(", ")}. Use name@sha256:<digest> so every node runs the same bytes.`, r.urn);

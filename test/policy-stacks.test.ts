@@ -177,6 +177,16 @@ describe("breaking the real prod graph", () => {
     ]);
   });
 
+  it("an unpinned image in the archive CronJob", async () => {
+    const vs = await evaluate((rs) => {
+      const job = rs.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
+      const pod = (job.inputs.spec as { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } }).jobTemplate.spec.template.spec;
+      pod.containers[0]!.image = "quay.io/skopeo/stable:v1.17.0";
+      return rs;
+    });
+    expect(brief(vs)).toEqual([expect.stringMatching(/^mandatory pinned-images kubernetes:batch\/v1:CronJob::/)]);
+  });
+
   it("a region without a backup mirror (mandatory in prod, advisory in dev)", async () => {
     const drop = (rs: RecordedResource[]) => {
       const region = rs.find((r) => r.type === "registry-topology:mirrors:RegionMirrors" && r.inputs.region === "edge")!;
