@@ -205,7 +205,6 @@ ctrd_activate() {
       done = 0
       for (i = 1; i <= n; i++) { print L[i]; if (!done && L[i] ~ re) { print "  config_path = \"" dir "\" " m; done = 1 } }
       if (!done) {
-        if (n > 0 && L[n] != "") print ""
         print "# BEGIN registry-topology (config_path only; removed when no longer managed)"
         print (v == "2" ? "[plugins.\"io.containerd.grpc.v1.cri\".registry]" : "[plugins.\"io.containerd.cri.v1.images\".registry]")
         print "  config_path = \"" dir "\""
@@ -325,7 +324,7 @@ sync_once() {
         errors=$((errors + 1))
       fi
       grep -qxF "$dest" "$WORK/created" && created=created
-      echo "$apply $dest $created" >>"$WORK/state.new"
+      echo "$apply $dest${created:+ $created}" >>"$WORK/state.new"
     done <"$WORK/src/manifest"
   done
 
