@@ -334,7 +334,7 @@ describe("writer.sh on a fake host", () => {
       fs.writeFileSync(fragment, activation.content);
       fs.writeFileSync(cfgPath(), `imports = [${JSON.stringify(fragment)}]\n${nodeConfig(false)}`);
       const imported = await dump(cfgPath());
-      const cri = (d: Dump) => d.plugins[CRI] as { sandbox_image: string; containerd: { snapshotter: string; runtimes: { runc: { options: { SystemdCgroup?: boolean } } } }; cni: { bin_dir: string } };
+      const cri = (d: Dump) => d.plugins[CRI] as unknown as { sandbox_image: string; containerd: { snapshotter: string; runtimes: { runc: { options: { SystemdCgroup?: boolean } } } }; cni: { bin_dir: string } };
       expect(cri(before).containerd.runtimes.runc.options.SystemdCgroup).toBe(true);
       expect(cri(imported).containerd.runtimes.runc.options.SystemdCgroup ?? false).toBe(false);
       expect(cri(imported).sandbox_image).not.toBe(cri(before).sandbox_image);
