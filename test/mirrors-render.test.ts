@@ -164,7 +164,11 @@ describe("node files", () => {
       ["/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/etc/containerd", "replace"],
       ["/etc/containerd/config.toml", "/etc/containerd", "containerd-config-path"],
       ["/etc/rancher/k3s/registries.yaml", "/etc/rancher/k3s", "merge-yaml"],
+      ["/var/lib/rancher/k3s/agent/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/var/lib/rancher/k3s/agent/etc/containerd", "replace"],
     ]);
+    // k3s's embedded containerd gets the same health-aware hosts.toml as a plain containerd node.
+    const byPath = new Map(files.map((f) => [f.path, f.content]));
+    expect(byPath.get("/var/lib/rancher/k3s/agent/etc/containerd/certs.d/harbor.example.com/hosts.toml")).toBe(byPath.get("/etc/containerd/certs.d/harbor.example.com/hosts.toml"));
     expect(files.filter((f) => f.role === "mirror").every((f) => f.apply === "static-pod")).toBe(true);
     const pods = files.filter((f) => f.role === "mirror").map((f) => f.path);
     expect(pods).toContain("/etc/kubernetes/manifests/registry-mirror-harbor.yaml");

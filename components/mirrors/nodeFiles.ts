@@ -30,6 +30,9 @@ const ANCHORS: [string, string][] = [
   ["/etc/containerd/", "/etc/containerd"],
   ["/etc/rancher/k3s/", "/etc/rancher/k3s"],
   ["/etc/rancher/rke2/", "/etc/rancher/rke2"],
+  // Only where k3s/RKE2's embedded containerd has run (it creates this directory).
+  ["/var/lib/rancher/k3s/agent/etc/containerd/", "/var/lib/rancher/k3s/agent/etc/containerd"],
+  ["/var/lib/rancher/rke2/agent/etc/containerd/", "/var/lib/rancher/rke2/agent/etc/containerd"],
 ];
 
 function check(f: NodeFile): NodeFile {

@@ -100,7 +100,20 @@ export function containerdHostsPath(harborHost: string): string {
  * a node without any config.toml gets (containerd's defaults plus config_path).
  */
 export function renderContainerd(plan: RegionPlan): Rendered {
-  const { urls, probes, overridePath, warnings } = hostMappedEndpoints(plan, "containerd");
+  const hosts = hostsToml(plan, "containerd");
+  const activation = TOML.stringify({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: CONTAINERD_CERTS_D } } } });
+  return {
+    files: [
+      { path: containerdHostsPath(plan.harbor.host), content: hosts.content, apply: "replace" },
+      { path: CONTAINERD_CONFIG, content: activation, apply: "containerd-config-path" },
+    ],
+    warnings: hosts.warnings,
+  };
+}
+
+/** hosts.toml for the Harbor host: health-aware mirror blocks in order, then `server` = Harbor. */
+function hostsToml(plan: RegionPlan, runtime: string): { content: string; warnings: string[] } {
+  const { urls, probes, overridePath, warnings } = hostMappedEndpoints(plan, runtime);
   const blocks = urls.map((url, i) =>
     mirrorBlock(
       probes[i]!,
@@ -118,14 +131,7 @@ export function renderContainerd(plan: RegionPlan): Rendered {
   );
   const server = TOML.stringify({ server: plan.harbor.url, ...(plan.harbor.insecure ? { skip_verify: true } : {}) });
   const reload = "containerd reads it on every pull (where config_path is set); no restart needed. Mirrors failing the writer's health probe are left out.";
-  const activation = TOML.stringify({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: CONTAINERD_CERTS_D } } } });
-  return {
-    files: [
-      { path: containerdHostsPath(plan.harbor.host), content: `${header(`mirrors for ${plan.harbor.host}`, reload)}${server}\n${blocks.join("")}`, apply: "replace" },
-      { path: CONTAINERD_CONFIG, content: activation, apply: "containerd-config-path" },
-    ],
-    warnings,
-  };
+  return { content: `${header(`mirrors for ${plan.harbor.host}`, reload)}${server}\n${blocks.join("")}`, warnings };
 }
 
 /**
@@ -139,8 +145,22 @@ export function renderRancher(plan: RegionPlan, flavour: "k3s" | "rke2"): Render
   const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } } };
   // Merged by the writer into the operator's file (only our entries, in a marked block).
   const content = YAML.stringify(doc);
-  return { files: [{ path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content, apply: "merge-yaml" }], warnings };
+  // k3s/RKE2 point their embedded containerd's config_path at this directory and turn
+  // registries.yaml into hosts.toml there at start only (k3s pkg/agent/containerd/config.go).
+  // Writing the health-aware hosts.toml there too lets a dead mirror be skipped without a
+  // restart; after a restart k3s regenerates the file and the writer replaces it again.
+  const hosts = hostsToml(plan, flavour);
+  return {
+    files: [
+      { path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content, apply: "merge-yaml" },
+      { path: `${rancherCertsD(flavour)}/${plan.harbor.host}/hosts.toml`, content: hosts.content, apply: "replace" },
+    ],
+    warnings,
+  };
 }
+
+/** The certs.d directory k3s/RKE2 give their embedded containerd (`config_path`). */
+export const rancherCertsD = (flavour: "k3s" | "rke2"): string => `/var/lib/rancher/${flavour}/agent/etc/containerd/certs.d`;
 
 /** Every runtime file the region asks for. */
 export function renderRuntimeConfig(plan: RegionPlan): Rendered {
