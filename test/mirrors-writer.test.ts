@@ -227,7 +227,7 @@ describe("writer.sh on a fake host", () => {
         const r = await sync([ours("http://10.0.0.1:5000")]);
         expect(r.code).not.toBe(0);
         expect(r.out).toMatch(/not merging into \/etc\/rancher\/k3s\/registries.yaml: .*(already set by the operator|flow style)/);
-        expect(r.out).toMatch(/STATUS node=node-a .*registries.yaml=inactive/);
+        expect(r.out).toMatch(/STATUS node=node-a .*\/etc\/rancher\/k3s\/registries.yaml="inactive: /);
         expect(read("/etc/rancher/k3s/registries.yaml")).toBe(text);
       }
     });
@@ -363,7 +363,7 @@ describe("writer.sh on a fake host", () => {
         fs.writeFileSync(cfgPath(), text);
         const r = await sync([hosts, activation]);
         expect(r.out).toMatch(why);
-        expect(r.out).toMatch(/STATUS node=node-a .*containerd=inactive\(/);
+        expect(r.out).toMatch(/STATUS node=node-a .*containerd="inactive: /);
         expect(read("/etc/containerd/config.toml")).toBe(text);
       }
     });

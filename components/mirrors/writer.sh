@@ -108,7 +108,9 @@ probe_mirrors() {
     rm -f "$WORK/all-down"
   fi
   if [ -f "$WORK/down" ] && cmp -s "$WORK/down" "$WORK/down.new"; then return 1; fi
-  while read -r u; do grep -qxF "$u" "$WORK/down.new" || log "mirror $u passes its probe: listed again"; done <"$WORK/urls.new"
+  if [ -f "$WORK/down" ]; then
+    while read -r u; do grep -qxF "$u" "$WORK/down.new" || log "mirror $u passes its probe again: listed again"; done <"$WORK/down"
+  fi
   while read -r u; do log "mirror $u failed its probe (no answer below 500 within ${PROBE_TIMEOUT}s): left out"; done <"$WORK/down.new"
   mv -f "$WORK/down.new" "$WORK/down"
   return 0
@@ -216,10 +218,10 @@ ctrd_activate() {
 # Is the running containerd (seen with hostPID) younger than its config? Prints a status word.
 ctrd_runtime_state() {
   pid=$(pidof containerd 2>/dev/null | awk '{print $1}')
-  [ -n "$pid" ] || { echo "containerd-not-visible"; return; }
+  [ -n "$pid" ] || { echo "config_path set; containerd process not visible (hostPID off?)"; return; }
   started=$(stat -c %Y "/proc/$pid" 2>/dev/null || echo 0)
   changed=$(stat -c %Y "$1" 2>/dev/null || echo 0)
-  if [ "$changed" -gt "$started" ]; then echo "pending-restart(containerd started before config.toml changed; restart containerd once)"; else echo "active"; fi
+  if [ "$changed" -gt "$started" ]; then echo "pending-restart: containerd started before config_path was set; restart containerd once"; else echo "active"; fi
 }
 
 # ---- one sync ------------------------------------------------------------------------------------
@@ -253,11 +255,11 @@ apply_line() { # key mode dest apply target
     merge-yaml)
       if [ -f "$target" ]; then strip_blocks "$target" >"$WORK/base"; else : >"$WORK/base"; echo "$dest" >>"$WORK/created"; fi
       if ! merge_yaml "$WORK/base" "$WORK/want" >"$WORK/merged" 2>"$WORK/why"; then
-        status_add "$dest=inactive($(tr '\n' ' ' <"$WORK/why"))"
+        status_add "$dest" "inactive: $(tr '\n' ' ' <"$WORK/why")"
         log "ERROR: not merging into $dest: $(cat "$WORK/why")"
         return 1
       fi
-      status_add "$dest=merged"
+      status_add "$dest" "merged"
       if [ -f "$target" ] && cmp -s "$WORK/merged" "$target"; then return 0; fi
       if [ -f "$target" ]; then write_atomic "$WORK/merged" "$target" keep || return 1; else write_atomic "$WORK/merged" "$target" "$mode" || return 1; fi
       ;;
@@ -266,7 +268,7 @@ apply_line() { # key mode dest apply target
       [ -n "$dir" ] || { log "ERROR: $key names no config_path"; return 1; }
       [ -f "$target" ] || echo "$dest" >>"$WORK/created"
       if ! ctrd_activate "$target" "$dir" >"$WORK/ctrd" 2>"$WORK/why"; then
-        status_add "containerd=inactive($(tr '\n' ' ' <"$WORK/why" | sed 's/ $//'))"
+        status_add containerd "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
         log "NOTICE: hosts.toml is not active: $(cat "$WORK/why")"
         return 0
       fi
@@ -274,7 +276,7 @@ apply_line() { # key mode dest apply target
         if [ -f "$target" ]; then write_atomic "$WORK/ctrd" "$target" keep || return 1; else write_atomic "$WORK/ctrd" "$target" "$mode" || return 1; fi
         log "wrote $dest (config_path only)"
       fi
-      status_add "containerd=$(ctrd_runtime_state "$target")"
+      status_add containerd "$(ctrd_runtime_state "$target")"
       return 0
       ;;
   esac
@@ -282,7 +284,8 @@ apply_line() { # key mode dest apply target
   note_changed "$dest"
 }
 
-status_add() { STATUS_PARTS="$STATUS_PARTS $1"; }
+# One `key="value"` pair of the STATUS line (value without double quotes).
+status_add() { STATUS_PARTS="$STATUS_PARTS $1=\"$(printf '%s' "$2" | tr -d '"\n')\""; }
 
 # Remove what we managed before and no longer do; $1 = apply mode, $2 = path, $3 = "created" or "".
 unmanage() {
@@ -350,9 +353,10 @@ sync_once() {
   if [ -n "$k3s_changed" ]; then
     log "NOTICE:$k3s_changed changed: k3s/RKE2 read registries.yaml at start only; restart the k3s/rke2 service on this node to apply it"
   fi
-  [ -d "$HOST/etc/containers" ] && grep -q 'containers/' "$WORK/state.new" && status_add "crio/podman=active"
-  status_add "mirrors-probed=${MIRRORS_TOTAL:-0} mirrors-left-out=$(tr '\n' ',' <"$WORK/down" | sed 's/,$//')"
-  [ "$errors" = 0 ] || status_add "errors=$errors"
+  [ -d "$HOST/etc/containers" ] && grep -q 'containers/' "$WORK/state.new" && status_add crio "active (drop-in written)"
+  status_add mirrors-probed "${MIRRORS_TOTAL:-0}"
+  status_add mirrors-left-out "$(tr '\n' ' ' <"$WORK/down" | sed 's/ $//')"
+  [ "$errors" = 0 ] || status_add errors "$errors"
   return "$errors"
 }
 
@@ -388,7 +392,8 @@ while true; do
       if [ "$due" = 1 ]; then report_status always; else report_status; fi
     fi
   else
-    STATUS_PARTS=" error=manifest-unreadable(kept-everything;retrying)"
+    STATUS_PARTS=""
+    status_add error "manifest unreadable: kept every file, retrying"
     report_status
   fi
   sleep "$HEALTH_INTERVAL"
