@@ -151,6 +151,29 @@ describe("writer.sh on a fake host", () => {
     expect(fs.existsSync(path.join(host, pod.path))).toBe(false);
   });
 
+  it("in its loop, retries after an unreadable manifest and proceeds once it is readable", async () => {
+    fs.mkdirSync(src, { recursive: true });
+    const script = path.join(base, "writer.sh");
+    fs.writeFileSync(script, WRITER_SCRIPT);
+    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", HEALTH_INTERVAL_SECONDS: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a" };
+    const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      return re.test(out);
+    };
+    try {
+      expect(await waitFor(/STATUS node=node-a error="manifest unreadable: kept every file, retrying"/), out).toBe(true);
+      for (const [k, v] of Object.entries(publicConfigData([hosts]))) fs.writeFileSync(path.join(src, k), v);
+      expect(await waitFor(/wrote \/etc\/containerd\/certs.d\/h\/hosts.toml/), out).toBe(true);
+      expect(read(hosts.path)).toBe(hosts.content);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once("exit", r)));
+    }
+  });
+
   it("writes static pod manifests last, and not at all when a file before them failed", async () => {
     fs.mkdirSync(path.join(host, "etc/kubernetes"), { recursive: true });
     const pod = { ...file("/etc/kubernetes/manifests/registry-mirror-h.yaml", "/etc/kubernetes", "kind: Pod\n"), apply: "static-pod" as const };
@@ -366,6 +389,12 @@ describe("writer.sh on a fake host", () => {
         expect(r.out).toMatch(/STATUS node=node-a .*containerd="inactive: /);
         expect(read("/etc/containerd/config.toml")).toBe(text);
       }
+    });
+
+    it("says when config.toml has imports (on 1.x an imported CRI table would replace ours)", async () => {
+      fs.writeFileSync(cfgPath(), `imports = ["/etc/containerd/conf.d/*.toml"]\n${nodeConfig(true)}`);
+      const r = await sync([hosts, activation]);
+      expect(r.out).toMatch(/STATUS node=node-a containerd="[^"]*config.toml has imports/);
     });
 
     it("uses the version 3 table on containerd 2.x configs", async () => {

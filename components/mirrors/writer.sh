@@ -276,7 +276,12 @@ apply_line() { # key mode dest apply target
         if [ -f "$target" ]; then write_atomic "$WORK/ctrd" "$target" keep || return 1; else write_atomic "$WORK/ctrd" "$target" "$mode" || return 1; fi
         log "wrote $dest (config_path only)"
       fi
-      status_add containerd "$(ctrd_runtime_state "$target")"
+      state=$(ctrd_runtime_state "$target")
+      if grep -q '^[[:space:]]*imports[[:space:]]*=' "$target"; then
+        # 1.x: a CRI table in an imported file replaces this one, config_path included.
+        state="$state; config.toml has imports: check containerd config dump shows config_path"
+      fi
+      status_add containerd "$state"
       return 0
       ;;
   esac
