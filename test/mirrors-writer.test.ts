@@ -258,6 +258,8 @@ describe("writer.sh on a fake host", () => {
 
   describe("mirror health: blocks of mirrors that fail their probe are left out", () => {
     let ok: http.Server;
+    let auth: http.Server;
+    let authUrl: string;
     let hung: net.Server;
     const sockets: net.Socket[] = [];
     let okUrl: string;
@@ -265,25 +267,33 @@ describe("writer.sh on a fake host", () => {
     const listen = (s: net.Server) => new Promise<string>((r) => s.listen(0, "127.0.0.1", () => r(`http://127.0.0.1:${(s.address() as net.AddressInfo).port}`)));
     beforeEach(async () => {
       ok = http.createServer((_q, res) => res.end("{}"));
+      // A live mirror that wants credentials (401 on /v2/): healthy for curl; busybox wget cannot tell it from an error.
+      auth = http.createServer((_q, res) => ((res.statusCode = 401), res.end("{}")));
+      authUrl = await listen(auth);
       hung = net.createServer((s) => sockets.push(s)); // accepts, never answers
       okUrl = await listen(ok);
       hungUrl = await listen(hung);
     });
     afterEach(async () => {
       for (const s of sockets) s.destroy();
-      await Promise.all([new Promise((r) => ok.close(r)), new Promise((r) => hung.close(r))]);
+      await Promise.all([new Promise((r) => ok.close(r)), new Promise((r) => auth.close(r)), new Promise((r) => hung.close(r))]);
     });
     const hostsWith = (urls: string[]) =>
       file("/etc/containerd/certs.d/h/hosts.toml", "/etc/containerd", 'server = "https://h"\n\n' + urls.map((u) => `#@mirror ${u}\n${TOML.stringify({ host: { [u]: { capabilities: ["pull", "resolve"] } } })}#@end\n`).join(""));
 
-    it("leaves out a hung mirror, keeps the healthy one in order, and keeps all when every probe fails", async () => {
+    for (const prober of ["busybox wget", "curl"] as const) it(`leaves out a hung mirror, keeps the healthy one in order, and keeps all when every probe fails (${prober})`, async () => {
+      if (prober === "curl") {
+        const curl = ["/usr/bin/curl", "/bin/curl"].find((p) => fs.existsSync(p));
+        if (!curl) throw new Error("curl is not installed (Debian package curl)");
+        fs.symlinkSync(curl, path.join(bb, "curl")); // an image with curl: the writer prefers it
+      }
       const closed = `http://127.0.0.1:${await new Promise<number>((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => r(p)); }); })}`;
-      const f = hostsWith([hungUrl, closed, okUrl]);
+      const f = hostsWith([hungUrl, closed, okUrl, authUrl]);
       const r = await sync([f]);
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(new RegExp(`mirror ${hungUrl} failed its probe`));
       const doc = TOML.parse(read(f.path)) as { server: string; host: Record<string, unknown> };
-      expect(Object.keys(doc.host)).toEqual([okUrl]);
+      expect(Object.keys(doc.host)).toEqual(prober === "curl" ? [okUrl, authUrl] : [okUrl]);
       expect(doc.server).toBe("https://h");
       expect(read(f.path)).toContain(`# mirror ${hungUrl} left out: it failed its health probe`);
 
