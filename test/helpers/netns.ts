@@ -9,7 +9,7 @@
  *   await ns.dropPort(5000);               // SYNs to ns.nsIp:5000 (and 127.0.0.1:5000 inside) dropped
  *   await ns.destroy();
  */
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { run, type CommandResult } from "./oci-image";
@@ -55,7 +55,13 @@ export async function createNetNs(): Promise<NetNs> {
   const nsIp = `10.231.${third}.${fourth + 2}`;
   const inNs = (cmd: string, args: string[]) => ["netns", "exec", name, cmd, ...args];
   let created = false;
+  // Last resort if the test process exits without destroy() (the namespace takes its rules along).
+  const onExit = () => {
+    if (created) execFileSync(IP, ["netns", "del", name], { stdio: "ignore", timeout: 5000 });
+  };
+  process.once("exit", onExit);
   const destroy = async () => {
+    process.removeListener("exit", onExit);
     if (!created) return;
     created = false;
     await run(IP, ["netns", "del", name], 20_000);
