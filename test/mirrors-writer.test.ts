@@ -230,6 +230,14 @@ describe("writer.sh on a fake host", () => {
       expect(read("/etc/rancher/k3s/registries.yaml")).toBe(operator.replace("https://mirror.corp.example", "https://mirror2.corp.example"));
     });
 
+    it("tells host:port keys apart from the bare host", async () => {
+      const text = "mirrors:\n  harbor.example.com:\n    endpoint: [https://theirs]\n";
+      fs.writeFileSync(path.join(host, "etc/rancher/k3s/registries.yaml"), text);
+      const r = await sync([{ ...ours(""), content: YAML.stringify({ mirrors: { "harbor.example.com:8443": { endpoint: ["http://10.0.0.1:5000"] } } }) }]);
+      expect(r.code, r.out).toBe(0);
+      expect(YAML.parse(read("/etc/rancher/k3s/registries.yaml"))).toEqual({ mirrors: { "harbor.example.com": { endpoint: ["https://theirs"] }, "harbor.example.com:8443": { endpoint: ["http://10.0.0.1:5000"] } } });
+    });
+
     it("creates the file when there is none and removes it again; adds a missing top-level key", async () => {
       expect((await sync([ours("http://10.0.0.1:5000")])).code).toBe(0);
       expect(YAML.parse(read("/etc/rancher/k3s/registries.yaml"))).toEqual({ mirrors: { "harbor.example.com": { endpoint: ["http://10.0.0.1:5000"] } } });
@@ -245,9 +253,15 @@ describe("writer.sh on a fake host", () => {
     });
 
     it("leaves the file alone and reports it when the operator already configures our registry or uses flow style", async () => {
-      for (const text of ["mirrors:\n  harbor.example.com:\n    endpoint: [https://theirs]\n", "mirrors: {docker.io: {endpoint: [https://x]}}\n"]) {
+      const withPort = { ...ours("http://10.0.0.1:5000"), content: YAML.stringify({ mirrors: { "harbor.example.com:8443": { endpoint: ["http://10.0.0.1:5000"] } } }) };
+      const cases: [string, NodeFile][] = [
+        ["mirrors:\n  harbor.example.com:\n    endpoint: [https://theirs]\n", ours("http://10.0.0.1:5000")],
+        ['mirrors:\n  "harbor.example.com:8443": {endpoint: [https://theirs]}\n', withPort],
+        ["mirrors: {docker.io: {endpoint: [https://x]}}\n", ours("http://10.0.0.1:5000")],
+      ];
+      for (const [text, f] of cases) {
         fs.writeFileSync(path.join(host, "etc/rancher/k3s/registries.yaml"), text);
-        const r = await sync([ours("http://10.0.0.1:5000")]);
+        const r = await sync([f]);
         expect(r.code).not.toBe(0);
         expect(r.out).toMatch(/not merging into \/etc\/rancher\/k3s\/registries.yaml: .*(already set by the operator|flow style)/);
         expect(r.out).toMatch(/STATUS node=node-a .*\/etc\/rancher\/k3s\/registries.yaml="inactive: /);

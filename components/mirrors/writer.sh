@@ -138,7 +138,7 @@ strip_blocks() {
 merge_yaml() {
   awk -v base="$1" -v b="# BEGIN $MARK (managed entries; edit outside these markers)" -v e="# END $MARK" '
     function indent(s) { match(s, /^ */); return RLENGTH }
-    function keyof(s,   k) { k = s; sub(/^ */, "", k); sub(/:.*$/, "", k); gsub(/^["\047]|["\047]$/, "", k); return k }
+    function keyof(s,   k) { k = s; sub(/^ */, "", k); sub(/:([ \t].*)?$/, "", k); gsub(/^["\047]|["\047]$/, "", k); return k }
     BEGIN {
       nb = 0; while ((getline l < base) > 0) B[++nb] = l
     }
