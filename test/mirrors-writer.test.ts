@@ -39,14 +39,14 @@ describe("writer.sh on a fake host", () => {
   let src: string;
 
   /** Put the ConfigMap + Secret keys where the projected volume would, and run the script once. */
-  const sync = async (files: NodeFile[], tamper?: () => void) => {
+  const sync = async (files: NodeFile[], tamper?: () => void, extraEnv: Record<string, string> = {}) => {
     fs.rmSync(src, { recursive: true, force: true });
     fs.mkdirSync(src, { recursive: true });
     for (const [k, v] of Object.entries({ ...publicConfigData(files), ...secretData(files) })) fs.writeFileSync(path.join(src, k), v);
     const script = path.join(base, "writer.sh");
     fs.writeFileSync(script, WRITER_SCRIPT);
     tamper?.();
-    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a" };
+    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a", ...extraEnv };
     return new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -419,6 +419,32 @@ describe("writer.sh on a fake host", () => {
       fs.writeFileSync(cfgPath(), `imports = ["/etc/containerd/conf.d/*.toml"]\n${nodeConfig(true)}`);
       const r = await sync([hosts, activation]);
       expect(r.out).toMatch(/STATUS node=node-a containerd="[^"]*config.toml has imports/);
+    });
+
+    it("reports pending-restart until containerd (re)started after config_path was set, then active", async () => {
+      // A stand-in process with a unique name (other containerds may run on this machine).
+      const name = `ctrd${process.pid % 100000}`;
+      const fake = path.join(base, name);
+      fs.copyFileSync("/bin/sleep", fake);
+      fs.chmodSync(fake, 0o755);
+      const env = { CONTAINERD_PROCESS: name };
+      const started: ReturnType<typeof spawn>[] = [];
+      const start = () => started.push(spawn(fake, ["30"], { stdio: "ignore" }));
+      const tick = () => new Promise((r) => setTimeout(r, 1100)); // start times and mtimes have 1 s resolution
+      try {
+        fs.writeFileSync(cfgPath(), nodeConfig(true));
+        start();
+        await tick();
+        const before = await sync([hosts, activation], undefined, env);
+        expect(before.out).toMatch(/STATUS node=node-a containerd="pending-restart: /);
+        started.pop()!.kill("SIGKILL");
+        await tick();
+        start();
+        const after = await sync([hosts, activation], undefined, env);
+        expect(after.out).toMatch(/STATUS node=node-a containerd="active"/);
+      } finally {
+        for (const c of started) c.kill("SIGKILL");
+      }
     });
 
     it("uses the version 3 table on containerd 2.x configs", async () => {

@@ -216,12 +216,16 @@ ctrd_activate() {
 }
 
 # Is the running containerd (seen with hostPID) younger than its config? Prints a status word.
+# Start time: /proc/<pid>/stat field 22 (clock ticks since boot; USER_HZ is 100 on Linux) plus
+# btime from /proc/stat (proc(5)); the mtime of /proc/<pid> is not the start time.
 ctrd_runtime_state() {
-  pid=$(pidof containerd 2>/dev/null | awk '{print $1}')
+  pid=$(pidof "${CONTAINERD_PROCESS:-containerd}" 2>/dev/null | awk '{print $1}')
   [ -n "$pid" ] || { echo "config_path set; containerd process not visible (hostPID off?)"; return; }
-  started=$(stat -c %Y "/proc/$pid" 2>/dev/null || echo 0)
+  ticks=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $20}')
+  btime=$(awk '$1 == "btime" {print $2}' /proc/stat 2>/dev/null)
   changed=$(stat -c %Y "$1" 2>/dev/null || echo 0)
-  if [ "$changed" -gt "$started" ]; then echo "pending-restart: containerd started before config_path was set; restart containerd once"; else echo "active"; fi
+  if [ -z "$ticks" ] || [ -z "$btime" ]; then echo "config_path set; containerd start time unknown"; return; fi
+  if [ "$changed" -gt $((btime + ticks / 100)) ]; then echo "pending-restart: containerd started before config.toml last changed; restart containerd once"; else echo "active"; fi
 }
 
 # ---- one sync ------------------------------------------------------------------------------------
