@@ -1,8 +1,8 @@
 // DR drill on the runtimes' real configuration paths (root; see test/helpers/node-drill.ts):
 // a private containerd 1.6 pulling through its CRI API with config_path set by the node writer,
-// and containers/image (skopeo) reading /etc/containers with the rendered drop-in, both against
+// and containers/image (skopeo, podman) reading /etc/containers with the rendered drop-in, all against
 // node files the real writer.sh materialised from the plan, inside a network namespace.
-// Scenarios, each ending in the same digest on both runtimes: healthy; Harbor refused; Harbor and
+// Scenarios, each ending in the same digest on every client: healthy; Harbor refused; Harbor and
 // its mirror down; the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
 // -> the health-aware writer leaves it out and pulls go to the backup mirror; recovered -> used again.
 import * as fs from "node:fs";
@@ -14,6 +14,8 @@ import { startNodeDrill, type NodeDrill, type NsProcess } from "./helpers/node-d
 
 const CTRD = /containerd\//;
 const SKOPEO = /skopeo\//;
+// podman 4.3 (Debian) sends containers/image's default user agent.
+const PODMAN = /containers\/[\d.]+ \(github\.com\/containers\/image\)/;
 
 describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and c/image via the drop-in, health-aware node writer", () => {
   let d: NodeDrill;
@@ -32,19 +34,21 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  /** Both runtimes pull the image; returns how many manifest/blob answers each registry gave them. */
+  /** containerd (CRI), skopeo and podman pull the image; how many manifest/blob answers each registry gave each of them. */
   const pullBoth = async (label: string) => {
     const regs = { harborMirror: d.mirrors.harbor, backupMirror: d.mirrors.backup, harbor: d.harbor };
-    const since = Object.fromEntries(Object.entries(regs).map(([k, r]) => [k, fs.existsSync(r.logPath) ? r.logOffset() : 0]));
+    type Counts = Record<keyof typeof regs, number>;
+    const offsets = () => Object.fromEntries(Object.entries(regs).map(([k, r]) => [k, fs.existsSync(r.logPath) ? r.logOffset() : 0])) as Counts;
+    const served = (since: Counts, ua?: RegExp) =>
+      Object.fromEntries(Object.entries(regs).map(([k, r]) => [k, fs.existsSync(r.logPath) ? r.countServed(since[k as keyof Counts], ua) : 0])) as Counts;
+    const since = offsets();
     const c = await d.criPull();
     const s = await d.skopeoPull(label);
+    const p = await d.podmanPull(label);
     expect(c.digest, `${label}: CRI digest`).toBe(d.image.digest);
     expect(s.digest, `${label}: skopeo digest`).toBe(d.image.digest);
-    const served = (k: keyof typeof regs, ua: RegExp) => (fs.existsSync(regs[k].logPath) ? regs[k].countServed(since[k]!, ua) : 0);
-    return {
-      containerd: { harborMirror: served("harborMirror", CTRD), backupMirror: served("backupMirror", CTRD), harbor: served("harbor", CTRD) },
-      skopeo: { harborMirror: served("harborMirror", SKOPEO), backupMirror: served("backupMirror", SKOPEO), harbor: served("harbor", SKOPEO) },
-    };
+    expect(p.digest, `${label}: podman digest`).toBe(d.image.digest);
+    return { containerd: served(since, CTRD), skopeo: served(since, SKOPEO), podman: served(since, PODMAN) };
   };
 
   it("the writer set config_path in the node's config.toml and nothing else; containerd's CRI plugin reads it", () => {
@@ -57,7 +61,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
 
   it("healthy: both runtimes pull through the Harbor mirror", async () => {
     const s = await pullBoth("healthy");
-    for (const rt of [s.containerd, s.skopeo]) {
+    for (const rt of [s.containerd, s.skopeo, s.podman]) {
       expect(rt.harborMirror).toBeGreaterThan(0);
       expect(rt.backupMirror).toBe(0);
       expect(rt.harbor).toBe(0);
@@ -69,6 +73,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     const s = await pullBoth("harbor-refused");
     expect(s.containerd.harborMirror + s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.harborMirror + s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.harborMirror + s.podman.backupMirror).toBeGreaterThan(0);
   });
 
   it("Harbor and its mirror down (refused): the backup mirror serves", async () => {
@@ -76,6 +81,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     const s = await pullBoth("harbor-and-mirror-down");
     expect(s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
     // The Harbor mirror restarts only once Harbor answers (distribution pings its upstream at start).
     await d.startUpstream("harbor");
     await d.startMirror("harbor");
@@ -90,6 +96,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
       const s = await pullBoth("blackholed");
       expect(s.containerd.backupMirror).toBeGreaterThan(0);
       expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
     } finally {
       await d.ns.undropPort(d.mirrors.harbor.port);
     }
@@ -97,6 +104,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     const back = await pullBoth("blackhole-recovered");
     expect(back.containerd.harborMirror).toBeGreaterThan(0);
     expect(back.skopeo.harborMirror).toBeGreaterThan(0);
+    expect(back.podman.harborMirror).toBeGreaterThan(0);
   });
 
   it("Harbor mirror hung (accepts, never answers): left out, pulls go to the backup mirror; back once it answers", async () => {
@@ -106,6 +114,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     const s = await pullBoth("hung");
     expect(s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
     await hung.stop();
     hung = undefined;
     await d.startMirror("harbor");
@@ -113,5 +122,6 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     const back = await pullBoth("hung-recovered");
     expect(back.containerd.harborMirror).toBeGreaterThan(0);
     expect(back.skopeo.harborMirror).toBeGreaterThan(0);
+    expect(back.podman.harborMirror).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,7 @@
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as TOML from "smol-toml";
 import YAML from "yaml";
@@ -71,6 +72,8 @@ export interface NodeDrill {
   mirrorUrl(upstream: "harbor" | "backup"): string;
   criPull(timeoutMs?: number): Promise<Pull>;
   skopeoPull(label: string, timeoutMs?: number): Promise<Pull>;
+  /** podman pull (containers/image with podman's own config handling), fresh storage per pull. */
+  podmanPull(label: string, timeoutMs?: number): Promise<Pull>;
   /** Wait (bounded) until both health-aware node files list (true) or leave out (false) the mirror; resolves with the wait in ms. */
   waitListed(upstream: "harbor" | "backup", listed: boolean, timeoutMs?: number): Promise<number>;
   startUpstream(name: "harbor" | "backup"): Promise<NsRegistry>;
@@ -331,6 +334,20 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
         if (r.code !== 0) throw new Error(`skopeo pull (${label}) failed${r.timedOut ? " (timed out)" : ""}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
         const index = JSON.parse(fs.readFileSync(path.join(out, "index.json"), "utf8")) as { manifests: { digest: string }[] };
         return { digest: index.manifests[0]!.digest, ms: r.ms };
+      },
+      async podmanPull(label, timeoutMs = 40_000) {
+        // podman refuses a runroot longer than 50 characters: a short directory of its own.
+        const store = fs.mkdtempSync(path.join(os.tmpdir(), "rtp-"));
+        fs.rmSync(store, { recursive: true, force: true });
+        const args = ["--root", path.join(store, "root"), "--runroot", path.join(store, "run"), "--tmpdir", path.join(store, "tmp"), "--storage-driver", "vfs", "--events-backend", "none", "--cgroup-manager", "cgroupfs"];
+        const r = await ns.run("unshare", ["--mount", "--propagation", "private", "sh", "-c", 'mount --bind "$1" /etc/containers && shift && exec "$@"', "sh", etc("containers"), "podman", ...args, "pull", "--quiet", ref], timeoutMs);
+        if (r.code !== 0) {
+          fs.rmSync(store, { recursive: true, force: true });
+          throw new Error(`podman pull (${label}) failed${r.timedOut ? " (timed out)" : ""}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+        }
+        const insp = await ns.run("unshare", ["--mount", "--propagation", "private", "sh", "-c", 'mount --bind "$1" /etc/containers && shift && exec "$@"', "sh", etc("containers"), "podman", ...args, "image", "inspect", "--format", "{{.Digest}}", ref], 20_000);
+        fs.rmSync(store, { recursive: true, force: true });
+        return { digest: insp.stdout.trim(), ms: r.ms };
       },
       waitListed,
       async startUpstream(name) {
