@@ -259,9 +259,10 @@ apply_line() { # key mode dest apply target
     merge-yaml)
       if [ -f "$target" ]; then strip_blocks "$target" >"$WORK/base"; else : >"$WORK/base"; echo "$dest" >>"$WORK/created"; fi
       if ! merge_yaml "$WORK/base" "$WORK/want" >"$WORK/merged" 2>"$WORK/why"; then
-        status_add "$dest" "inactive: $(tr '\n' ' ' <"$WORK/why")"
-        log "ERROR: not merging into $dest: $(cat "$WORK/why")"
-        return 1
+        # A state of the node, not a failure of this run: reported, file untouched, no retry storm.
+        status_add "$dest" "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
+        log "NOTICE: not merging into $dest: $(cat "$WORK/why")"
+        return 0
       fi
       status_add "$dest" "merged"
       if [ -f "$target" ] && cmp -s "$WORK/merged" "$target"; then return 0; fi
