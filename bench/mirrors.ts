@@ -1,85 +1,100 @@
-// Pull time through the region mirrors, side by side in one run, with real components on
-// 127.0.0.1: distribution (Harbor and backup stand-ins behind a token server, and the two mirrors
-// started from the rendered config.yml) and skopeo reading the rendered registries.conf.
+// Failover through the region mirrors, on the runtimes' real configuration paths, in one run:
+// containerd 1.6 CRI pulls (config_path set by the node writer) and skopeo (containers/image, as
+// CRI-O and podman) reading /etc/containers, with node files materialised by writer.sh and the
+// writer running with its production probe settings (every 5 s, 2 s bound). Harness:
+// test/helpers/node-drill.ts (network namespace; needs root). Reported per runtime:
+//   healthy pull; Harbor mirror refused (stopped); Harbor mirror black-holed (iptables DROP) and
+//   hung (accepts, never answers): time until the node files leave it out (new pulls no longer
+//   try it) and pull time after; time until a recovered mirror is listed again.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import YAML from "yaml";
-import { publicNodeFiles, secretNodeFiles } from "../components/mirrors/nodeFiles";
-import { planRegion } from "../components/mirrors/plan";
-import { consecutiveFreePorts, startDistribution, stopAllDistributions, type RunningDistribution } from "../test/helpers/distribution";
-import { buildOciImage, pushImage, run as runCommand } from "../test/helpers/oci-image";
-import { startTokenServer, tokenAuthConfig, type TokenServer } from "../test/helpers/token-server";
+import { netnsSupported } from "../test/helpers/netns";
+import { startNodeDrill, type NodeDrill, type NsProcess, type Pull } from "../test/helpers/node-drill";
 
-const ROUNDS = 10;
-const USER = { username: "bench", password: "bench-secret" };
-
+const ROUNDS = 5;
+const PROBE = { healthIntervalSeconds: 5, probeTimeoutSeconds: 2 };
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return `median ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)} (n=${s.length})`;
+  return `median ${q(0.5).toFixed(0)} ms, min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)} (n=${s.length})`;
+}
+
+async function pulls(d: NodeDrill, label: string, n = ROUNDS): Promise<{ cri: number[]; skopeo: number[] }> {
+  const cri: number[] = [];
+  const skopeo: number[] = [];
+  const check = (p: Pull, rt: string) => {
+    if (p.digest !== d.image.digest) throw new Error(`${label}: ${rt} pulled ${p.digest}, expected ${d.image.digest}`);
+    return p.ms;
+  };
+  for (let i = 0; i < n; i++) {
+    cri.push(check(await d.criPull(60_000), "CRI"));
+    skopeo.push(check(await d.skopeoPull(`${label}-${i}`, 60_000), "skopeo"));
+  }
+  return { cri, skopeo };
 }
 
 export async function run(): Promise<void> {
+  console.log(`## mirrors: failover on containerd CRI (config_path) and c/image (skopeo, drop-in), writer probes every ${PROBE.healthIntervalSeconds} s with a ${PROBE.probeTimeoutSeconds} s bound`);
+  if (!netnsSupported()) {
+    console.log("  skipped: needs root (network namespace, iptables, a private containerd)");
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-mirrors-"));
-  let ts: TokenServer | undefined;
+  let d: NodeDrill | undefined;
+  let hung: NsProcess | undefined;
   try {
-    ts = await startTokenServer({ dir, users: { [USER.username]: { password: USER.password } } });
-    const [harbor, backup] = await Promise.all([
-      startDistribution({ name: "harbor", dir, config: { auth: tokenAuthConfig(ts, "harbor") } }),
-      startDistribution({ name: "backup", dir, config: { auth: tokenAuthConfig(ts, "backup") } }),
-    ]);
-    const arch = process.arch === "arm64" ? "arm64" : "amd64";
-    // One distinct image per round, so every "healthy" pull is a mirror cache miss.
-    for (let i = 0; i < ROUNDS; i++) {
-      const img = buildOciImage(path.join(dir, `img${i}`), { tag: "v1", files: { "hello.txt": `bench image ${i}\n`, "pad.bin": Buffer.alloc(256 * 1024, i) }, platforms: [{ os: "linux", architecture: arch }] });
-      await pushImage(img, `${harbor.address}/library/img${i}:v1`, USER);
-      await pushImage(img, `${backup.address}/dr/library/img${i}:v1`, USER);
-    }
-    const plan = planRegion(
-      { name: "bench", mirrorAddresses: ["127.0.0.1"], runtimes: ["crio"], mirrorPortBase: await consecutiveFreePorts(2), dialTimeoutSeconds: 3 },
-      { host: harbor.address, url: harbor.url, projects: ["library"], insecure: true },
-      [
-        { name: "harbor", kind: "harbor", url: harbor.url, pathPrefix: "", keepsProjectPath: true, insecure: true, username: USER.username },
-        { name: "backup", kind: "oci", url: backup.url, pathPrefix: "dr", keepsProjectPath: true, insecure: true, username: USER.username },
-      ],
-    );
-    const conf = path.join(dir, "registries.conf");
-    fs.writeFileSync(conf, publicNodeFiles(plan).files.find((f) => f.path.endsWith(".conf"))!.content);
-    const configs = secretNodeFiles(plan, { harbor: USER.password, backup: USER.password });
-    const startMirror = (name: string): Promise<RunningDistribution> => {
-      const cfg = YAML.parse(configs.find((f) => f.path.includes(`/${name}/`))!.content) as { storage: { filesystem: { rootdirectory: string } }; http: { addr: string } };
-      cfg.storage.filesystem.rootdirectory = path.join(dir, `cache-${name}`); // the static pod's hostPath
-      return startDistribution({ name: `mirror-${name}`, dir, config: cfg, port: Number(cfg.http.addr.split(":")[1]) });
+    d = await startNodeDrill({ dir, ...PROBE });
+    const line = (what: string, t: { cri: number[]; skopeo: number[] }) => {
+      console.log(`  ${what.padEnd(44)} CRI    ${stats(t.cri)}`);
+      console.log(`  ${"".padEnd(44)} skopeo ${stats(t.skopeo)}`);
     };
-    let harborMirror = await startMirror("harbor");
-    await startMirror("backup");
+    await pulls(d, "warm", 1); // fills the Harbor mirror's cache
+    const healthy = await pulls(d, "healthy");
+    line("healthy (Harbor mirror, cached)", healthy);
 
-    const pull = async (i: number, label: string): Promise<number> => {
-      const r = await runCommand("skopeo", ["--registries-conf", conf, "copy", "--quiet", `docker://${harbor.address}/library/img${i}:v1`, `oci:${path.join(dir, "out", `${label}-${i}`)}:x`], 60_000);
-      if (r.code !== 0) throw new Error(`${label} pull ${i} failed: ${r.stderr.trim().split("\n").at(-1)}`);
-      return r.ms;
+    await d.mirrors.harbor.stop();
+    line("Harbor mirror refused -> backup mirror", await pulls(d, "refused"));
+    await d.startMirror("harbor");
+    await d.waitListed("harbor", true, 30_000);
+
+    const outage = async (what: string, start: () => Promise<void>, end: () => Promise<void>) => {
+      const t0 = performance.now();
+      await start();
+      await d!.waitListed("harbor", false, 30_000);
+      const avoided = performance.now() - t0;
+      const after = await pulls(d!, what);
+      console.log(`  ${what}: left out of the node files after ${avoided.toFixed(0)} ms (new pulls no longer try it)`);
+      line(`  pulls after that`, after);
+      const t1 = performance.now();
+      await end();
+      await d!.waitListed("harbor", true, 30_000);
+      console.log(`  ${what}: listed again ${(performance.now() - t1).toFixed(0)} ms after it answered`);
+      return after;
     };
-    fs.mkdirSync(path.join(dir, "out"));
-    const t: Record<string, number[]> = { healthy: [], hit: [], failoverMiss: [], failoverHit: [] };
-    for (let i = 0; i < ROUNDS; i++) {
-      t.healthy!.push(await pull(i, "healthy")); // Harbor mirror fetches from Harbor
-      t.hit!.push(await pull(i, "hit")); // Harbor mirror serves its cache
-      await harborMirror.stop(); // its port now refuses connections
-      t.failoverMiss!.push(await pull(i, "failover-miss")); // backup mirror fetches from the backup
-      t.failoverHit!.push(await pull(i, "failover-hit")); // backup mirror serves its cache
-      harborMirror = await startMirror("harbor");
+    const port = d.mirrors.harbor.port;
+    const bh = await outage("Harbor mirror black-holed (DROP)", () => d!.ns.dropPort(port), () => d!.ns.undropPort(port));
+    const hg = await outage(
+      "Harbor mirror hung (accepts, never answers)",
+      async () => {
+        await d!.mirrors.harbor.stop();
+        hung = await d!.startHung("harbor");
+      },
+      async () => {
+        await hung!.stop();
+        hung = undefined;
+        await d!.startMirror("harbor");
+      },
+    );
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const [name, t] of [["black-holed", bh], ["hung", hg]] as const) {
+      console.log(`  ${name}: median pull / healthy median: CRI ${(med(t.cri) / med(healthy.cri)).toFixed(2)}x, skopeo ${(med(t.skopeo) / med(healthy.skopeo)).toFixed(2)}x (goal <= 1.5x)`);
     }
-    console.log(`## mirrors: skopeo ${ROUNDS} rounds, one single-layer image per round (a 256 KiB file, gzip-compressed), all on 127.0.0.1; times are whole skopeo runs (process start included)`);
-    console.log(`  healthy, Harbor mirror cache miss (fetches from Harbor):   ${stats(t.healthy!)}`);
-    console.log(`  healthy, Harbor mirror cache hit:                          ${stats(t.hit!)}`);
-    console.log(`  failover, Harbor mirror refused -> backup mirror (miss):   ${stats(t.failoverMiss!)}`);
-    console.log(`  failover, Harbor mirror refused -> backup mirror (hit):    ${stats(t.failoverHit!)}`);
-    console.log("  (a refused connection costs almost nothing; a black-holed mirror would cost 30 s per request, see README 'mirrors')");
+    console.log("  (without the health-aware writer: a black-holed first mirror costs 90-120 s per pull and a hung one hangs it; README 'Region mirrors and node runtime config')");
   } finally {
-    await stopAllDistributions();
-    await ts?.stop();
+    await hung?.stop();
+    await d?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

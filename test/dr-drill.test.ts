@@ -124,19 +124,15 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     mirrors.harbor = await startMirror("harbor");
     mirrors.backup = await startMirror("backup");
 
-    // containerd with an empty root; the rendered config_path fragment (v2) is imported, with
-    // config_path pointing at this test's certs.d instead of /etc/containerd/certs.d.
+    // containerd with an empty root; config_path (which the writer sets in the node's config.toml)
+    // points at this test's certs.d instead of /etc/containerd/certs.d.
     const ctrdDir = path.join(dir, "ctrd");
     fs.mkdirSync(path.join(ctrdDir, "cni"), { recursive: true });
     socket = path.join(ctrdDir, "containerd.sock");
-    const fragment = TOML.parse(fileAt(pub, "config-path-v2.toml").content) as { plugins: Record<string, { registry: { config_path: string } }> };
-    fragment.plugins["io.containerd.grpc.v1.cri"]!.registry.config_path = hostsDir;
-    fs.writeFileSync(path.join(ctrdDir, "registry-topology.toml"), TOML.stringify(fragment));
     const main = {
       version: 2,
       root: path.join(ctrdDir, "root"),
       state: path.join(ctrdDir, "state"),
-      imports: [path.join(ctrdDir, "registry-topology.toml")],
       disabled_plugins: ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"],
       grpc: { address: socket },
       ttrpc: { address: `${socket}.ttrpc` },
@@ -147,6 +143,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
           stream_server_port: "0",
           containerd: { snapshotter: "native" },
           cni: { bin_dir: path.join(ctrdDir, "cni"), conf_dir: path.join(ctrdDir, "cni") },
+          registry: { config_path: hostsDir },
         },
       },
     };

@@ -79,13 +79,36 @@ describe("containerd", () => {
     expect(out.warnings.join("\n")).toMatch(/cannot use the mirror of "ali"/);
   });
 
-  it("sets config_path with the version 2 and version 3 keys and warns about registry.mirrors", () => {
+  it("activates through one config_path key in config.toml (no imports fragment: 1.6/1.7 would replace the whole CRI table)", () => {
     const out = renderContainerd(planRegion(region, harbor, ups));
-    const v2 = out.files.find((f) => f.path.endsWith("config-path-v2.toml"))!;
-    const v3 = out.files.find((f) => f.path.endsWith("config-path-v3.toml"))!;
-    expect(TOML.parse(v2.content)).toEqual({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: "/etc/containerd/certs.d" } } } });
-    expect(TOML.parse(v3.content)).toEqual({ version: 3, plugins: { "io.containerd.cri.v1.images": { registry: { config_path: "/etc/containerd/certs.d" } } } });
-    expect(v2.content).toMatch(/WARNING: never keep a legacy `registry.mirrors`/);
+    const act = out.files.find((f) => f.apply === "containerd-config-path")!;
+    expect(act.path).toBe("/etc/containerd/config.toml");
+    expect(TOML.parse(act.content)).toEqual({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: "/etc/containerd/certs.d" } } } });
+    expect(out.files.map((f) => f.path)).toEqual(["/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/etc/containerd/config.toml"]);
+  });
+});
+
+/** What the writer does to a health-aware file when mirrors fail their probe (writer.sh `render`). */
+function leaveOut(content: string, down: readonly string[]): string {
+  return content.replace(/^#@mirror (\S+)\n[\s\S]*?^#@end\n/gm, (block, url: string) => (down.includes(url) ? `# mirror ${url} left out\n` : block));
+}
+
+describe("health-aware mirror blocks", () => {
+  const plan = planRegion({ ...region, mirrorAddresses: ["10.1.0.11"] }, harbor, ups.slice(0, 2));
+  const probes = ["http://10.1.0.11:5000", "http://10.1.0.11:5001"];
+
+  it("every subset of healthy mirrors still parses, in order, with the real registry unchanged", () => {
+    const crio = renderCrio(plan).files[0]!.content;
+    const hosts = renderContainerd(plan).files[0]!.content;
+    for (const down of [[], [probes[0]!], [probes[1]!], probes]) {
+      const c = TOML.parse(leaveOut(crio, down)) as { registry: { prefix: string; location: string; mirror?: { location: string }[] }[] };
+      expect(c.registry.map((r) => r.location)).toEqual(["harbor.example.com/library", "harbor.example.com/apps"]);
+      const want = probes.filter((p) => !down.includes(p)).map((p) => p.replace("http://", ""));
+      expect(c.registry.map((r) => (r.mirror ?? []).map((m) => m.location.split("/")[0]))).toEqual([want, want]);
+      const h = TOML.parse(leaveOut(hosts, down)) as { server: string; host?: Record<string, unknown> };
+      expect(h.server).toBe("https://harbor.example.com");
+      expect(Object.keys(h.host ?? {}).map((u) => u.split("/v2")[0])).toEqual(probes.filter((p) => !down.includes(p)));
+    }
   });
 });
 
@@ -137,12 +160,16 @@ describe("node files", () => {
   it("gives every node the runtime config and mirror nodes the static pods for each kubelet layout", () => {
     const plan = planRegion({ ...region, runtimes: ["containerd", "k3s"] }, harbor, ups);
     const { files } = publicNodeFiles(plan);
-    expect(files.filter((f) => f.role === "node").map((f) => [f.path, f.anchor])).toEqual([
-      ["/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/etc/containerd"],
-      ["/etc/containerd/registry-topology/config-path-v2.toml", "/etc/containerd"],
-      ["/etc/containerd/registry-topology/config-path-v3.toml", "/etc/containerd"],
-      ["/etc/rancher/k3s/registries.yaml", "/etc/rancher/k3s"],
+    expect(files.filter((f) => f.role === "node").map((f) => [f.path, f.anchor, f.apply])).toEqual([
+      ["/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/etc/containerd", "replace"],
+      ["/etc/containerd/config.toml", "/etc/containerd", "containerd-config-path"],
+      ["/etc/rancher/k3s/registries.yaml", "/etc/rancher/k3s", "merge-yaml"],
+      ["/var/lib/rancher/k3s/agent/etc/containerd/certs.d/harbor.example.com/hosts.toml", "/var/lib/rancher/k3s/agent/etc/containerd", "replace"],
     ]);
+    // k3s's embedded containerd gets the same health-aware hosts.toml as a plain containerd node.
+    const byPath = new Map(files.map((f) => [f.path, f.content]));
+    expect(byPath.get("/var/lib/rancher/k3s/agent/etc/containerd/certs.d/harbor.example.com/hosts.toml")).toBe(byPath.get("/etc/containerd/certs.d/harbor.example.com/hosts.toml"));
+    expect(files.filter((f) => f.role === "mirror").every((f) => f.apply === "static-pod")).toBe(true);
     const pods = files.filter((f) => f.role === "mirror").map((f) => f.path);
     expect(pods).toContain("/etc/kubernetes/manifests/registry-mirror-harbor.yaml");
     expect(pods).toContain("/var/lib/rancher/k3s/agent/pod-manifests/registry-mirror-ali.yaml");

@@ -4,17 +4,35 @@ import * as TOML from "smol-toml";
 import YAML from "yaml";
 import { hostPathPrefix, mirrorPath, type RegionPlan } from "./plan";
 
+/**
+ * How the node file writer applies a file (components/mirrors/writer.sh):
+ * - replace: the whole file is ours;
+ * - merge-yaml: our entries in a marked block of an operator-owned YAML file (k3s/RKE2 registries.yaml);
+ * - containerd-config-path: one marked `config_path` line in containerd's config.toml, nothing else.
+ * (static-pod is set by nodeFiles.ts for kubelet manifests.)
+ */
+export type ApplyMode = "replace" | "static-pod" | "merge-yaml" | "containerd-config-path";
+
 /** Files a runtime reads, with the warnings a reader of the plan should see. */
 export interface Rendered {
-  files: { path: string; content: string }[];
+  files: { path: string; content: string; apply?: ApplyMode }[];
   warnings: string[];
 }
 
 export const CRIO_DROPIN = "/etc/containers/registries.conf.d/50-registry-topology.conf";
 export const CONTAINERD_CERTS_D = "/etc/containerd/certs.d";
-export const CONTAINERD_FRAGMENT_DIR = "/etc/containerd/registry-topology";
+export const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 export const K3S_REGISTRIES = "/etc/rancher/k3s/registries.yaml";
 export const RKE2_REGISTRIES = "/etc/rancher/rke2/registries.yaml";
+
+/**
+ * Health-aware blocks: the writer probes `<url>/v2/` of every mirror named in a `#@mirror <url>`
+ * line and leaves the lines up to the next `#@end` out while that mirror fails its probe. Both are
+ * comments to TOML, so the file is valid with or without any block.
+ */
+export const MIRROR_BLOCK_START = "#@mirror ";
+export const MIRROR_BLOCK_END = "#@end";
+const mirrorBlock = (probeUrl: string, toml: string): string => `${MIRROR_BLOCK_START}${probeUrl}\n${toml}${MIRROR_BLOCK_END}\n`;
 
 const header = (what: string, reload: string): string =>
   `# Managed by registry-topology (Pulumi): ${what}. Local edits are overwritten.\n# ${reload}\n`;
@@ -25,19 +43,23 @@ const header = (what: string, reload: string): string =>
  * Mirrors are plain-HTTP node-local registries, hence `insecure` on them only.
  */
 export function renderCrio(plan: RegionPlan): Rendered {
-  const registry = plan.harbor.projects.map((project) => ({
-    prefix: `${plan.harbor.host}/${project}`,
-    location: `${plan.harbor.host}/${project}`,
-    insecure: plan.harbor.insecure,
-    mirror: plan.endpoints.map((e) => ({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: true })),
-  }));
-  const content = header("registries.conf.d drop-in for Harbor's projects", "CRI-O re-reads it on SIGHUP (systemctl reload crio); the node file writer sends it.") + TOML.stringify({ registry });
-  return { files: [{ path: CRIO_DROPIN, content }], warnings: [] };
+  const parts = plan.harbor.projects.map((project) => {
+    const registry = TOML.stringify({ registry: [{ prefix: `${plan.harbor.host}/${project}`, location: `${plan.harbor.host}/${project}`, insecure: plan.harbor.insecure }] });
+    // `[[registry.mirror]]` appends to the [[registry]] above it; the keys come from the TOML library.
+    const mirrors = plan.endpoints.map((e) => mirrorBlock(`http://${e.address}`, `[[registry.mirror]]\n${TOML.stringify({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: true })}`));
+    return `${registry}\n${mirrors.join("")}`;
+  });
+  const content =
+    header("registries.conf.d drop-in for Harbor's projects", "CRI-O re-reads it on SIGHUP (the node file writer sends it); podman/skopeo read it on every run.") +
+    "# Mirrors that fail the writer's health probe are left out until they answer again.\n" +
+    parts.join("\n");
+  return { files: [{ path: CRIO_DROPIN, content, apply: "replace" }], warnings: [] };
 }
 
 /** Mirrors a whole-host mapping can express, and a warning for each it cannot. */
-function hostMappedEndpoints(plan: RegionPlan, runtime: string): { urls: string[]; overridePath: boolean[]; warnings: string[] } {
+function hostMappedEndpoints(plan: RegionPlan, runtime: string): { urls: string[]; probes: string[]; overridePath: boolean[]; warnings: string[] } {
   const urls: string[] = [];
+  const probes: string[] = [];
   const overridePath: boolean[] = [];
   const skipped = new Set<string>();
   for (const e of plan.endpoints) {
@@ -47,13 +69,14 @@ function hostMappedEndpoints(plan: RegionPlan, runtime: string): { urls: string[
       continue;
     }
     urls.push(prefix ? `http://${e.address}/v2/${prefix}` : `http://${e.address}`);
+    probes.push(`http://${e.address}`);
     overridePath.push(prefix !== "");
   }
   const warnings = [...skipped].map(
     (u) =>
       `region ${plan.region.name}: ${runtime} cannot use the mirror of "${u}": that registry drops Harbor's project level, which ${runtime} cannot rewrite per mirror; CRI-O nodes still use it`,
   );
-  return { urls, overridePath, warnings };
+  return { urls, probes, overridePath, warnings };
 }
 
 /** Directory name containerd looks up for a host with a port ("host:port"). */
@@ -63,35 +86,52 @@ export function containerdHostsPath(harborHost: string): string {
 
 /**
  * containerd: `certs.d/<harbor-host>/hosts.toml` (mirrors with pull+resolve, `override_path` for
- * path-prefixed backups, `server` = Harbor), and the fragments that set `config_path` for config
- * version 2 (containerd 1.5-1.7) and 3 (2.x).
+ * path-prefixed backups, `server` = Harbor), and the activation: `config_path` in config.toml.
+ *
+ * Activation changes one key and nothing else. On containerd 1.6/1.7 an `imports` file cannot do
+ * that: `mergeConfig` replaces each plugin table an import names as a whole
+ * (services/server/config/config.go, "Replace entire sections instead of merging map's values",
+ * v1.6.20 and v1.7.x), so SystemdCgroup, sandbox_image, snapshotter and CNI dirs would fall back
+ * to defaults. containerd 2.0+ merges plugin tables key by key (commit a21e379b6, in v2.0.0), but
+ * its default config has no `imports` either. So the writer puts one marked line into the CRI
+ * registry table of the node's own config.toml (version 2: io.containerd.grpc.v1.cri, version 3:
+ * io.containerd.cri.v1.images) and takes it out again when no longer managed; it refuses, and
+ * reports why, where that is not safe (see writer.sh `ctrd_activate`). The content below is what
+ * a node without any config.toml gets (containerd's defaults plus config_path).
  */
 export function renderContainerd(plan: RegionPlan): Rendered {
-  const { urls, overridePath, warnings } = hostMappedEndpoints(plan, "containerd");
-  const host: Record<string, Record<string, unknown>> = {};
-  urls.forEach((url, i) => {
-    host[url] = {
-      capabilities: ["pull", "resolve"],
-      ...(overridePath[i] ? { override_path: true } : {}),
-      // containerd >= 2.1 honours it; older releases ignore the key (measured on 1.6.20).
-      dial_timeout: `${plan.region.dialTimeoutSeconds}s`,
-    };
-  });
-  const hosts = { server: plan.harbor.url, ...(plan.harbor.insecure ? { skip_verify: true } : {}), host };
-  const reload = "containerd reads it on the next pull; no restart needed.";
-  const fragmentNote =
-    "Add this file to `imports` in /etc/containerd/config.toml (matching its `version`) and restart containerd once.\n" +
-    "# WARNING: never keep a legacy `registry.mirrors` table next to config_path: the CRI plugin then fails to load and kubelet cannot run pods.";
-  const v2 = { version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: CONTAINERD_CERTS_D } } } };
-  const v3 = { version: 3, plugins: { "io.containerd.cri.v1.images": { registry: { config_path: CONTAINERD_CERTS_D } } } };
+  const hosts = hostsToml(plan, "containerd");
+  const activation = TOML.stringify({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: CONTAINERD_CERTS_D } } } });
   return {
     files: [
-      { path: containerdHostsPath(plan.harbor.host), content: header(`mirrors for ${plan.harbor.host}`, reload) + TOML.stringify(hosts) },
-      { path: `${CONTAINERD_FRAGMENT_DIR}/config-path-v2.toml`, content: header("config_path for containerd 1.5-1.7 (config version 2)", fragmentNote) + TOML.stringify(v2) },
-      { path: `${CONTAINERD_FRAGMENT_DIR}/config-path-v3.toml`, content: header("config_path for containerd 2.x (config version 3)", fragmentNote) + TOML.stringify(v3) },
+      { path: containerdHostsPath(plan.harbor.host), content: hosts.content, apply: "replace" },
+      { path: CONTAINERD_CONFIG, content: activation, apply: "containerd-config-path" },
     ],
-    warnings,
+    warnings: hosts.warnings,
   };
+}
+
+/** hosts.toml for the Harbor host: health-aware mirror blocks in order, then `server` = Harbor. */
+function hostsToml(plan: RegionPlan, runtime: string): { content: string; warnings: string[] } {
+  const { urls, probes, overridePath, warnings } = hostMappedEndpoints(plan, runtime);
+  const blocks = urls.map((url, i) =>
+    mirrorBlock(
+      probes[i]!,
+      TOML.stringify({
+        host: {
+          [url]: {
+            capabilities: ["pull", "resolve"],
+            ...(overridePath[i] ? { override_path: true } : {}),
+            // containerd >= 2.1 honours it; older releases ignore the key (measured on 1.6.20).
+            dial_timeout: `${plan.region.dialTimeoutSeconds}s`,
+          },
+        },
+      }),
+    ),
+  );
+  const server = TOML.stringify({ server: plan.harbor.url, ...(plan.harbor.insecure ? { skip_verify: true } : {}) });
+  const reload = "containerd reads it on every pull (where config_path is set); no restart needed. Mirrors failing the writer's health probe are left out.";
+  return { content: `${header(`mirrors for ${plan.harbor.host}`, reload)}${server}\n${blocks.join("")}`, warnings };
 }
 
 /**
@@ -103,10 +143,24 @@ export function renderContainerd(plan: RegionPlan): Rendered {
 export function renderRancher(plan: RegionPlan, flavour: "k3s" | "rke2"): Rendered {
   const { urls, warnings } = hostMappedEndpoints(plan, flavour);
   const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } } };
-  const content =
-    header(`${flavour} registry mirrors for ${plan.harbor.host}`, `${flavour} reads it at start only: restart the ${flavour} service after a change.`) + YAML.stringify(doc);
-  return { files: [{ path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content }], warnings };
+  // Merged by the writer into the operator's file (only our entries, in a marked block).
+  const content = YAML.stringify(doc);
+  // k3s/RKE2 point their embedded containerd's config_path at this directory and turn
+  // registries.yaml into hosts.toml there at start only (k3s pkg/agent/containerd/config.go).
+  // Writing the health-aware hosts.toml there too lets a dead mirror be skipped without a
+  // restart; after a restart k3s regenerates the file and the writer replaces it again.
+  const hosts = hostsToml(plan, flavour);
+  return {
+    files: [
+      { path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content, apply: "merge-yaml" },
+      { path: `${rancherCertsD(flavour)}/${plan.harbor.host}/hosts.toml`, content: hosts.content, apply: "replace" },
+    ],
+    warnings,
+  };
 }
+
+/** The certs.d directory k3s/RKE2 give their embedded containerd (`config_path`). */
+export const rancherCertsD = (flavour: "k3s" | "rke2"): string => `/var/lib/rancher/${flavour}/agent/etc/containerd/certs.d`;
 
 /** Every runtime file the region asks for. */
 export function renderRuntimeConfig(plan: RegionPlan): Rendered {

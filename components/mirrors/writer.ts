@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HOST_ROOTS, type NodeFile, type Role } from "./nodeFiles";
+import { HOST_ROOTS, inWriteOrder, type NodeFile, type Role } from "./nodeFiles";
+import type { ApplyMode } from "./runtimeConfig";
 import { WRITER_IMAGE } from "./plan";
 
 export const WRITER_NAMESPACE = "kube-system";
@@ -22,21 +23,25 @@ export function writerKeys(files: readonly NodeFile[]): { key: string; file: Nod
   return files.map((file) => ({ key: file.secret ? `s${s++}` : `p${p++}`, file }));
 }
 
+/** One line per file, "<key> <mode> <anchor> <path> <apply>", in write order (static pods last). */
 export function writerManifest(files: readonly NodeFile[]): string {
-  return writerKeys(files)
-    .map(({ key, file }) => `${key} ${file.mode} ${file.anchor} ${file.path}\n`)
+  const keyed = writerKeys(files).map(({ key, file }) => ({ key, file, apply: file.apply ?? "replace" }));
+  return inWriteOrder(keyed)
+    .map(({ key, file, apply }) => `${key} ${file.mode} ${file.anchor} ${file.path} ${apply}\n`)
     .join("");
 }
 
+const APPLY_MODES: readonly ApplyMode[] = ["replace", "static-pod", "merge-yaml", "containerd-config-path"];
+
 /** Parse a manifest back (offline render, tests). */
-export function parseWriterManifest(text: string): { key: string; mode: string; anchor: string; path: string }[] {
+export function parseWriterManifest(text: string): { key: string; mode: string; anchor: string; path: string; apply: ApplyMode }[] {
   return text
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => {
-      const [key, mode, anchor, p] = l.split(" ");
-      if (!key || !mode || !anchor || !p) throw new Error(`bad writer manifest line: ${l}`);
-      return { key, mode, anchor, path: p };
+      const [key, mode, anchor, p, apply, ...rest] = l.split(" ");
+      if (!key || !mode || !anchor || !p || rest.length > 0 || !APPLY_MODES.includes(apply as ApplyMode)) throw new Error(`bad writer manifest line: ${l}`);
+      return { key, mode, anchor, path: p, apply: apply as ApplyMode };
     });
 }
 
@@ -55,7 +60,7 @@ export function secretData(files: readonly NodeFile[]): Record<string, string> {
 /** Hash of the public content: a pod-template annotation, so a change rolls the writer at once. */
 export function publicHash(files: readonly NodeFile[]): string {
   const h = createHash("sha256").update(WRITER_SCRIPT);
-  for (const f of files) h.update(`${f.path}\0${f.mode}\0${f.secret ? "" : f.content}\0`);
+  for (const f of files) h.update(`${f.path}\0${f.mode}\0${f.apply ?? "replace"}\0${f.secret ? "" : f.content}\0`);
   return h.digest("hex").slice(0, 16);
 }
 
@@ -67,7 +72,7 @@ export interface WriterSpecArgs {
   /** Name of the Secret with the secret files, when there are any. */
   secretName?: string;
   configMapName: string;
-  /** CRI-O needs a SIGHUP after a drop-in change: only then does the pod see host PIDs. */
+  /** CRI-O needs a SIGHUP after a drop-in change. */
   signalCrio: boolean;
 }
 
@@ -86,7 +91,11 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
         // Every node of the region, tainted or not (mirror nodes are often dedicated).
         tolerations: [{ operator: "Exists" }],
         priorityClassName: "system-node-critical",
-        hostPID: a.signalCrio,
+        // Host PIDs: to send CRI-O its SIGHUP and to tell whether containerd started before or
+        // after config_path was set (the node's mirror status).
+        hostPID: a.signalCrio || a.role === "node",
+        // The node's own network: mirror health probes must see what the runtime sees.
+        hostNetwork: a.role === "node",
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         terminationGracePeriodSeconds: 5,
@@ -101,6 +110,10 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               { name: "SRC_DIR", value: PROJECTED },
               { name: "STATE_FILE", value: stateFile(a.region, a.role) },
               { name: "INTERVAL_SECONDS", value: "60" },
+              // A dead or hung mirror is left out within HEALTH + PROBE_TIMEOUT seconds (< 10 s).
+              { name: "HEALTH_INTERVAL_SECONDS", value: "5" },
+              { name: "PROBE_TIMEOUT_SECONDS", value: "2" },
+              { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
             ],
             securityContext: { privileged: true, runAsUser: 0 },
             resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },

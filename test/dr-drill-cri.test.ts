@@ -1,0 +1,127 @@
+// DR drill on the runtimes' real configuration paths (root; see test/helpers/node-drill.ts):
+// a private containerd 1.6 pulling through its CRI API with config_path set by the node writer,
+// and containers/image (skopeo, podman) reading /etc/containers with the rendered drop-in, all against
+// node files the real writer.sh materialised from the plan, inside a network namespace.
+// Scenarios, each ending in the same digest on every client: healthy; Harbor refused; Harbor and
+// its mirror down; the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
+// -> the health-aware writer leaves it out and pulls go to the backup mirror; recovered -> used again.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { netnsSupported } from "./helpers/netns";
+import { startNodeDrill, type NodeDrill, type NsProcess } from "./helpers/node-drill";
+
+const CTRD = /containerd\//;
+const SKOPEO = /skopeo\//;
+// podman 4.3 (Debian) sends containers/image's default user agent.
+const PODMAN = /containers\/[\d.]+ \(github\.com\/containers\/image\)/;
+
+describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and c/image via the drop-in, health-aware node writer", () => {
+  let d: NodeDrill;
+  let dir: string;
+  let hung: NsProcess | undefined;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-drill-cri-"));
+    // Faster probes than production (5 s / 2 s) keep the drill short; bench/mirrors.ts uses production values.
+    d = await startNodeDrill({ dir, healthIntervalSeconds: 1, probeTimeoutSeconds: 1 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await hung?.stop();
+    await d?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** containerd (CRI), skopeo and podman pull the image; how many manifest/blob answers each registry gave each of them. */
+  const pullBoth = async (label: string) => {
+    const regs = { harborMirror: d.mirrors.harbor, backupMirror: d.mirrors.backup, harbor: d.harbor };
+    type Counts = Record<keyof typeof regs, number>;
+    const offsets = () => Object.fromEntries(Object.entries(regs).map(([k, r]) => [k, fs.existsSync(r.logPath) ? r.logOffset() : 0])) as Counts;
+    const served = (since: Counts, ua?: RegExp) =>
+      Object.fromEntries(Object.entries(regs).map(([k, r]) => [k, fs.existsSync(r.logPath) ? r.countServed(since[k as keyof Counts], ua) : 0])) as Counts;
+    const since = offsets();
+    const c = await d.criPull();
+    const s = await d.skopeoPull(label);
+    const p = await d.podmanPull(label);
+    expect(c.digest, `${label}: CRI digest`).toBe(d.image.digest);
+    expect(s.digest, `${label}: skopeo digest`).toBe(d.image.digest);
+    expect(p.digest, `${label}: podman digest`).toBe(d.image.digest);
+    return { containerd: served(since, CTRD), skopeo: served(since, SKOPEO), podman: served(since, PODMAN) };
+  };
+
+  it("the writer set config_path in the node's config.toml and nothing else; containerd's CRI plugin reads it", () => {
+    const cfg = fs.readFileSync(path.join(d.root, "etc/containerd/config.toml"), "utf8");
+    expect(cfg).toContain("# the node's own containerd config");
+    expect(cfg).toContain('sandbox_image = "registry.k8s.io/pause:3.9"');
+    expect(cfg.match(/^\s*config_path\s*=/gm)).toHaveLength(1);
+    expect(d.writerLog()).toMatch(/STATUS node=drill-node containerd="(active|pending-restart|config_path set)/);
+  });
+
+  it("healthy: every client pulls through the Harbor mirror", async () => {
+    const s = await pullBoth("healthy");
+    for (const rt of [s.containerd, s.skopeo, s.podman]) {
+      expect(rt.harborMirror).toBeGreaterThan(0);
+      expect(rt.backupMirror).toBe(0);
+      expect(rt.harbor).toBe(0);
+    }
+  });
+
+  it("Harbor refused: the Harbor mirror serves its cache", async () => {
+    await d.harbor.stop();
+    const s = await pullBoth("harbor-refused");
+    expect(s.containerd.harborMirror + s.containerd.backupMirror).toBeGreaterThan(0);
+    expect(s.skopeo.harborMirror + s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.harborMirror + s.podman.backupMirror).toBeGreaterThan(0);
+  });
+
+  it("Harbor and its mirror down (refused): the backup mirror serves", async () => {
+    await d.mirrors.harbor.stop();
+    const s = await pullBoth("harbor-and-mirror-down");
+    expect(s.containerd.backupMirror).toBeGreaterThan(0);
+    expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
+    // The Harbor mirror restarts only once Harbor answers (distribution pings its upstream at start).
+    await d.startUpstream("harbor");
+    await d.startMirror("harbor");
+    await d.waitListed("harbor", true);
+  });
+
+  it("Harbor mirror black-holed: the writer leaves it out, pulls go to the backup mirror; back once it answers", async () => {
+    await d.ns.dropPort(d.mirrors.harbor.port);
+    try {
+      await d.waitListed("harbor", false);
+      expect(d.writerLog()).toMatch(new RegExp(`mirror ${d.mirrorUrl("harbor")} failed its probe`));
+      const s = await pullBoth("blackholed");
+      expect(s.containerd.backupMirror).toBeGreaterThan(0);
+      expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
+    } finally {
+      await d.ns.undropPort(d.mirrors.harbor.port);
+    }
+    await d.waitListed("harbor", true);
+    const back = await pullBoth("blackhole-recovered");
+    expect(back.containerd.harborMirror).toBeGreaterThan(0);
+    expect(back.skopeo.harborMirror).toBeGreaterThan(0);
+    expect(back.podman.harborMirror).toBeGreaterThan(0);
+  });
+
+  it("Harbor mirror hung (accepts, never answers): left out, pulls go to the backup mirror; back once it answers", async () => {
+    await d.mirrors.harbor.stop();
+    hung = await d.startHung("harbor");
+    await d.waitListed("harbor", false);
+    const s = await pullBoth("hung");
+    expect(s.containerd.backupMirror).toBeGreaterThan(0);
+    expect(s.skopeo.backupMirror).toBeGreaterThan(0);
+    expect(s.podman.backupMirror).toBeGreaterThan(0);
+    await hung.stop();
+    hung = undefined;
+    await d.startMirror("harbor");
+    await d.waitListed("harbor", true);
+    const back = await pullBoth("hung-recovered");
+    expect(back.containerd.harborMirror).toBeGreaterThan(0);
+    expect(back.skopeo.harborMirror).toBeGreaterThan(0);
+    expect(back.podman.harborMirror).toBeGreaterThan(0);
+  });
+});
