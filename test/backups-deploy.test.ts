@@ -97,7 +97,7 @@ describe("3. example IDs are refused before any resource, outside the mock runti
       local: [],
       dev: ["backups[0].resourceGroupName"],
       staging: ["backups[0].project", "backups[1].accountId"],
-      prod: ["backups[0].resourceGroupName", "backups[1].project"],
+      prod: ["backups[0].resourceGroupName", "backups[1].project", "archives[0].resourceGroupName"],
     });
     const staging = findExampleValues(readStackConfig("staging").config, "staging");
     expect(staging[1]!.fix).toBe("set your 32-character IBM Cloud account id: pulumi config set --path 'backups[1].accountId' <value> --stack staging");

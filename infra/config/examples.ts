@@ -49,6 +49,12 @@ const BACKUP_FIELDS: Record<string, Record<string, string>> = {
   alibaba: { instanceId: "the id of your ACR Enterprise Edition instance (cri-...)", instanceName: "the name of that Enterprise Edition instance" },
 };
 
+/** Archive fields that name something that must exist before the deploy, per store kind. */
+const ARCHIVE_FIELDS: Record<string, Record<string, string>> = {
+  azure: { resourceGroupName: "the name of an existing Azure resource group" },
+  gcs: { project: "the id of an existing Google Cloud project" },
+};
+
 function parse(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
@@ -67,15 +73,16 @@ export function findExampleValues(config: Record<string, string>, stack: string,
     const viaEnv = envVar ? `pulumi config rm ${key} --stack ${stack}, and set ${envVar} in the environment (as CI does); or ` : "";
     found.push({ key, value, fix: `${viaEnv}pulumi config set ${key} <real value> --stack ${stack}` });
   }
-  const backups = parse(config[`${project}:backups`]);
-  if (Array.isArray(backups)) {
-    backups.forEach((b: unknown, i) => {
+  for (const [list, fields] of [["backups", BACKUP_FIELDS], ["archives", ARCHIVE_FIELDS]] as const) {
+    const entries = parse(config[`${project}:${list}`]);
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((b: unknown, i) => {
       if (b === null || typeof b !== "object") return;
       const rec = b as Record<string, unknown>;
-      for (const [field, what] of Object.entries(BACKUP_FIELDS[String(rec.kind)] ?? {})) {
+      for (const [field, what] of Object.entries(fields[String(rec.kind)] ?? {})) {
         const value = rec[field];
         if (typeof value !== "string" || !isExampleValue(value)) continue;
-        const key = `backups[${i}].${field}`;
+        const key = `${list}[${i}].${field}`;
         found.push({ key, value, fix: `set ${what}: pulumi config set --path '${key}' <value> --stack ${stack}` });
       }
     });
