@@ -16,20 +16,30 @@ export const CONTAINERD_FRAGMENT_DIR = "/etc/containerd/registry-topology";
 export const K3S_REGISTRIES = "/etc/rancher/k3s/registries.yaml";
 export const RKE2_REGISTRIES = "/etc/rancher/rke2/registries.yaml";
 
+// mTLS toward the mirrors (components/mirrors/tlsFiles.ts writes these files).
+/** c/image reads certs.d/<host:port>/ (docker/docker_client.go dockerCertDir, c/image v5.23.1): *.crt CAs, X.cert + X.key pairs. */
+export const CONTAINERS_CERTS_D = "/etc/containers/certs.d";
+/** containerd: relative `ca`/`client` paths are resolved against the hosts.toml directory (remotes/docker/config/hosts.go makeAbsPath, 1.6.20). */
+export const CONTAINERD_TLS_NAMES = { ca: "registry-topology-mirror-ca.crt", cert: "registry-topology-mirror-client.cert", key: "registry-topology-mirror-client.key" } as const;
+/** k3s/RKE2: `configs.<host:port>.tls` takes absolute paths. */
+export const rancherTlsDir = (flavour: "k3s" | "rke2"): string => `/etc/rancher/${flavour}/registry-topology`;
+export const RANCHER_TLS_NAMES = { ca: "mirror-ca.crt", cert: "mirror-client.cert", key: "mirror-client.key" } as const;
+
 const header = (what: string, reload: string): string =>
   `# Managed by registry-topology (Pulumi): ${what}. Local edits are overwritten.\n# ${reload}\n`;
 
 /**
  * CRI-O / podman: one `[[registry]]` per Harbor project (longest prefix wins, so other prefixes
  * on the Harbor host are left alone), mirrors in order, each carrying the backup's path layout.
- * Mirrors are plain-HTTP node-local registries, hence `insecure` on them only.
+ * Mirrors speak TLS with client certificates: c/image finds the CA and the client pair in
+ * certs.d/<mirror host:port>/, so no `insecure` on them.
  */
 export function renderCrio(plan: RegionPlan): Rendered {
   const registry = plan.harbor.projects.map((project) => ({
     prefix: `${plan.harbor.host}/${project}`,
     location: `${plan.harbor.host}/${project}`,
     insecure: plan.harbor.insecure,
-    mirror: plan.endpoints.map((e) => ({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: true })),
+    mirror: plan.endpoints.map((e) => ({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: false })),
   }));
   const content = header("registries.conf.d drop-in for Harbor's projects", "CRI-O re-reads it on SIGHUP (systemctl reload crio); the node file writer sends it.") + TOML.stringify({ registry });
   return { files: [{ path: CRIO_DROPIN, content }], warnings: [] };
@@ -46,7 +56,7 @@ function hostMappedEndpoints(plan: RegionPlan, runtime: string): { urls: string[
       skipped.add(e.upstream);
       continue;
     }
-    urls.push(prefix ? `http://${e.address}/v2/${prefix}` : `http://${e.address}`);
+    urls.push(prefix ? `https://${e.address}/v2/${prefix}` : `https://${e.address}`);
     overridePath.push(prefix !== "");
   }
   const warnings = [...skipped].map(
@@ -73,6 +83,9 @@ export function renderContainerd(plan: RegionPlan): Rendered {
     host[url] = {
       capabilities: ["pull", "resolve"],
       ...(overridePath[i] ? { override_path: true } : {}),
+      // Relative to this file's directory (containerd resolves them there).
+      ca: CONTAINERD_TLS_NAMES.ca,
+      client: [[CONTAINERD_TLS_NAMES.cert, CONTAINERD_TLS_NAMES.key]],
       // containerd >= 2.1 honours it; older releases ignore the key (measured on 1.6.20).
       dial_timeout: `${plan.region.dialTimeoutSeconds}s`,
     };
@@ -95,14 +108,18 @@ export function renderContainerd(plan: RegionPlan): Rendered {
 }
 
 /**
- * k3s / RKE2 `registries.yaml`: endpoints in order (plain HTTP spelled out); a backup's path
+ * k3s / RKE2 `registries.yaml`: endpoints in order (https, with `configs.<host:port>.tls` per
+ * mirror address: CA and client certificate); a backup's path
  * prefix is carried by the endpoint path (`/v2/<prefix>` becomes `override_path`). `rewrite`
  * is not used: k3s copies a mirror's rewrites to every endpoint, which would break the Harbor
  * mirror that keeps Harbor's layout.
  */
 export function renderRancher(plan: RegionPlan, flavour: "k3s" | "rke2"): Rendered {
   const { urls, warnings } = hostMappedEndpoints(plan, flavour);
-  const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } } };
+  const dir = rancherTlsDir(flavour);
+  const tls = { ca_file: `${dir}/${RANCHER_TLS_NAMES.ca}`, cert_file: `${dir}/${RANCHER_TLS_NAMES.cert}`, key_file: `${dir}/${RANCHER_TLS_NAMES.key}` };
+  const configs = Object.fromEntries([...new Set(plan.endpoints.map((e) => e.address))].map((a) => [a, { tls }]));
+  const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } }, configs };
   const content =
     header(`${flavour} registry mirrors for ${plan.harbor.host}`, `${flavour} reads it at start only: restart the ${flavour} service after a change.`) + YAML.stringify(doc);
   return { files: [{ path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content }], warnings };
