@@ -1,13 +1,15 @@
 // Pull time through the region mirrors, side by side in one run, with real components on
 // 127.0.0.1: distribution (Harbor and backup stand-ins behind a token server, and the two mirrors
-// started from the rendered config.yml) and skopeo reading the rendered registries.conf.
+// run as their static pods run them: rendered supervisor + configs + mTLS, test/helpers/mirror-pod.ts)
+// and skopeo reading the rendered registries.conf and certs.d.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import YAML from "yaml";
-import { publicNodeFiles, secretNodeFiles } from "../components/mirrors/nodeFiles";
+import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles } from "../components/mirrors/nodeFiles";
 import { planRegion } from "../components/mirrors/plan";
-import { consecutiveFreePorts, startDistribution, stopAllDistributions, type RunningDistribution } from "../test/helpers/distribution";
+import { CONTAINERS_CERTS_D } from "../components/mirrors/runtimeConfig";
+import { consecutiveFreePorts, startDistribution, stopAllDistributions } from "../test/helpers/distribution";
+import { installAtRealPaths, makeTestPki, startMirrorPod, stopAllMirrorPods, type RunningMirrorPod } from "../test/helpers/mirror-pod";
 import { buildOciImage, pushImage, run as runCommand } from "../test/helpers/oci-image";
 import { startTokenServer, tokenAuthConfig, type TokenServer } from "../test/helpers/token-server";
 
@@ -24,6 +26,7 @@ function stats(xs: number[]): string {
 export async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-mirrors-"));
   let ts: TokenServer | undefined;
+  let removeCertsD: (() => void) | undefined;
   try {
     ts = await startTokenServer({ dir, users: { [USER.username]: { password: USER.password } } });
     const [harbor, backup] = await Promise.all([
@@ -38,21 +41,20 @@ export async function run(): Promise<void> {
       await pushImage(img, `${backup.address}/dr/library/img${i}:v1`, USER);
     }
     const plan = planRegion(
-      { name: "bench", mirrorAddresses: ["127.0.0.1"], runtimes: ["crio"], mirrorPortBase: await consecutiveFreePorts(2), dialTimeoutSeconds: 3 },
+      { name: "bench", mirrorAddresses: ["127.0.0.1"], runtimes: ["crio"], mirrorPortBase: await consecutiveFreePorts(4), dialTimeoutSeconds: 3 },
       { host: harbor.address, url: harbor.url, projects: ["library"], insecure: true },
       [
         { name: "harbor", kind: "harbor", url: harbor.url, pathPrefix: "", keepsProjectPath: true, insecure: true, username: USER.username },
         { name: "backup", kind: "oci", url: backup.url, pathPrefix: "dr", keepsProjectPath: true, insecure: true, username: USER.username },
       ],
     );
+    const passwords = { harbor: USER.password, backup: USER.password };
+    const tls = makeTestPki(dir, ["127.0.0.1"]);
+    const files = [...secretNodeFiles(plan, passwords, tls), ...publicNodeFiles(plan, tls, mirrorRestartDigests(plan, passwords, tls, "bench-restart-key-0123456789")).files];
     const conf = path.join(dir, "registries.conf");
-    fs.writeFileSync(conf, publicNodeFiles(plan).files.find((f) => f.path.endsWith(".conf"))!.content);
-    const configs = secretNodeFiles(plan, { harbor: USER.password, backup: USER.password });
-    const startMirror = (name: string): Promise<RunningDistribution> => {
-      const cfg = YAML.parse(configs.find((f) => f.path.includes(`/${name}/`))!.content) as { storage: { filesystem: { rootdirectory: string } }; http: { addr: string } };
-      cfg.storage.filesystem.rootdirectory = path.join(dir, `cache-${name}`); // the static pod's hostPath
-      return startDistribution({ name: `mirror-${name}`, dir, config: cfg, port: Number(cfg.http.addr.split(":")[1]) });
-    };
+    fs.writeFileSync(conf, files.find((f) => f.path.endsWith(".conf"))!.content);
+    removeCertsD = installAtRealPaths(files.filter((f) => f.path.startsWith(`${CONTAINERS_CERTS_D}/`)));
+    const startMirror = (name: string): Promise<RunningMirrorPod> => startMirrorPod({ dir, plan, upstream: name, files });
     let harborMirror = await startMirror("harbor");
     await startMirror("backup");
 
@@ -78,6 +80,8 @@ export async function run(): Promise<void> {
     console.log(`  failover, Harbor mirror refused -> backup mirror (hit):    ${stats(t.failoverHit!)}`);
     console.log("  (a refused connection costs almost nothing; a black-holed mirror would cost 30 s per request, see README 'mirrors')");
   } finally {
+    await stopAllMirrorPods();
+    removeCertsD?.();
     await stopAllDistributions();
     await ts?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
