@@ -60,6 +60,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
   let containerd: ChildProcess | undefined;
   let socket: string;
   let harborRef: string;
+  let cachedKiB = 0;
   const users: Record<string, { password: string; actions: string[] }> = {
     [ROBOT.username]: { password: ROBOT.password, actions: ["pull"] },
     [BACKUP_PULL.username]: { password: BACKUP_PULL.password, actions: ["pull"] },
@@ -72,8 +73,8 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     return { pub: publicNodeFiles(plan, pki, digests).files, secret: secretNodeFiles(plan, passwords, pki) };
   };
   /** Start (or restart, as the kubelet does) the mirror pod of `upstream` from the current files. */
-  const startMirror = async (upstream: string, readyTimeoutMs?: number) => {
-    mirrors[upstream] = await startMirrorPod({ dir, plan, upstream, files: [...files.secret, ...files.pub], readyTimeoutMs });
+  const startMirror = async (upstream: string, readyTimeoutMs?: number, env?: Record<string, string>) => {
+    mirrors[upstream] = await startMirrorPod({ dir, plan, upstream, files: [...files.secret, ...files.pub], readyTimeoutMs, env });
     return mirrors[upstream];
   };
 
@@ -97,10 +98,11 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     const line = ls.stdout.split("\n").find((l) => l.startsWith(`${harborRef} `));
     return { ...r, digest: line?.match(/sha256:[0-9a-f]{64}/)?.[0] };
   };
-  const waitForStatus = async (mirror: RunningMirrorPod, re: RegExp, timeoutMs: number): Promise<string> => {
+  const waitForStatus = async (mirror: RunningMirrorPod, want: RegExp | ((status: string) => boolean), timeoutMs: number): Promise<string> => {
+    const ok = typeof want === "function" ? want : (st: string) => want.test(st);
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-      if (re.test(mirror.status())) return mirror.status();
+      if (ok(mirror.status())) return mirror.status();
       await new Promise((r) => setTimeout(r, 200));
     }
     return mirror.status();
@@ -257,6 +259,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     // Anonymous: no certificate, no verification (https, then c/image's plain-HTTP fallback).
     const anon = await direct(m, "library/hello:v1", certDir("none", {}), false);
     expect(anon.code).not.toBe(0);
+    expect(anon.stderr).toMatch(/tls|certificate|400/i);
     // Trusting the mirror's CA but presenting no client certificate.
     const noCert = await direct(m, "library/hello:v1", certDir("ca-only", { "ca.crt": pki.caCertPem }));
     expect(noCert.code).not.toBe(0);
@@ -295,7 +298,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
   });
 
-  it("Harbor down: distribution alone cannot start, the supervised mirror restarted during the outage serves its cache", async () => {
+  it("Harbor down: distribution alone cannot start, the supervised mirror restarted during the outage serves its cache and keeps it", async () => {
     await harbor.stop();
     await mirrors.harbor!.stop();
     // The reason for the supervisor: the proxy pings its upstream at start and panics.
@@ -306,7 +309,12 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     await expect(startDistribution({ name: "bare-proxy", dir, config: bare, readyTimeoutMs: 5000 })).rejects.toThrow(/did not start[\s\S]*panic/);
 
     // Restarted as the kubelet would; the readiness wait is bounded by the 10 s requirement.
-    await startMirror("harbor", 10_000);
+    // Supervisor knobs (env, see supervisor.sh) for this drill only: a size bound just below what
+    // the cache holds now (v1 and the rotated image), checked every 1 s probe interval.
+    const du = await run("du", ["-sk", path.join(dir, "pod-harbor", "cache", "docker")], 10_000);
+    cachedKiB = Number(du.stdout.split("\t")[0]);
+    expect(cachedKiB).toBeGreaterThan(8);
+    await startMirror("harbor", 10_000, { CACHE_MAX_KIB: String(cachedKiB - 1), SIZE_CHECK_SECONDS: "0", PROBE_INTERVAL_SECONDS: "1" });
     expect(mirrors.harbor!.status()).toMatch(/^mode=readonly upstream=down /);
     const since = { harbor: mirrors.harbor!.logOffset(), backup: mirrors.backup!.logOffset() };
     const sk = await skopeoPull("outage-restart");
@@ -314,17 +322,26 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(sk.digest).toBe(image.digest);
     expect(mirrors.harbor!.countServed(since.harbor, /skopeo/)).toBeGreaterThan(0);
     expect(mirrors.backup!.countServed(since.backup)).toBe(0);
+    // Over its size bound, but Harbor is down: the cache is all there is, so it is kept.
+    const first = await waitForStatus(mirrors.harbor!, /updated=/, 5000);
+    const at = (st: string) => Number(st.match(/updated=(\d+)/)?.[1]);
+    const later = await waitForStatus(mirrors.harbor!, (st) => at(st) >= at(first) + 2, 10_000);
+    expect(at(later)).toBeGreaterThanOrEqual(at(first) + 2);
+    expect(later).toMatch(new RegExp(`^mode=readonly upstream=down cache_kib=${cachedKiB} max_kib=${cachedKiB - 1} evictions=0 `));
   });
 
-  it("Harbor back: the same mirror proxies again by itself and pulls an image it never cached", async () => {
+  it("Harbor back: the same mirror proxies again by itself, applies its size bound, and pulls an image it never cached", async () => {
     harbor = await startDistribution({ name: "harbor", dir, config: { auth: tokenAuthConfig(ts, "harbor") }, port: harbor.port });
-    // Bounded: a few probe intervals of the supervisor (5 s each).
-    expect(await waitForStatus(mirrors.harbor!, /^mode=proxy upstream=up /, 20_000)).toMatch(/^mode=proxy upstream=up /);
+    // Bounded: a few probe intervals of the supervisor. Back in proxy mode the size bound applies:
+    // the cache is emptied once (it refills on demand from Harbor).
+    expect(await waitForStatus(mirrors.harbor!, /^mode=proxy upstream=up cache_kib=0 .*evictions=1 /, 20_000)).toMatch(/^mode=proxy upstream=up cache_kib=0 .*evictions=1 /);
     const since = mirrors.harbor!.logOffset();
     const sk = await skopeoPull("after-outage", `${harbor.address}/library/hello:v3`);
     expect(sk.code, sk.stderr).toBe(0);
     expect(sk.digest).toBe(v3.digest);
     expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
+    // One image is below the bound that two exceeded: no second eviction.
+    expect(mirrors.harbor!.status()).toMatch(/ evictions=1 /);
   });
 
   it("Harbor and its mirror down: both clients get the same digest from the backup mirror", async () => {
