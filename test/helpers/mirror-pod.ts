@@ -20,6 +20,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import YAML from "yaml";
+import { MIRROR_STATUS_FILE } from "../../components/mirrors/mirrorStatus";
 import type { NodeFile } from "../../components/mirrors/nodeFiles";
 import type { MirrorTls } from "../../components/mirrors/pki";
 import type { PlannedMirror, RegionPlan } from "../../components/mirrors/plan";
@@ -163,7 +164,7 @@ export async function startMirrorPod(opts: { dir: string; plan: RegionPlan; upst
         .filter((l) => !ua || ua.test(l)).length,
     status: () => {
       try {
-        return fs.readFileSync(path.join(cache, "registry-topology-status"), "utf8").trim();
+        return fs.readFileSync(path.join(cache, MIRROR_STATUS_FILE), "utf8").trim();
       } catch {
         return "";
       }
