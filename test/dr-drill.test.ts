@@ -7,11 +7,13 @@
 //   hosts.toml with its relative ca/client paths (containerd's ctr --hosts-dir).
 // Scenarios (same digest each time): all up -> the Harbor mirror serves; direct pulls without the
 // node client certificate fail; credential rotation -> the manifest changes, the restarted mirror
-// pulls uncached images; Harbor down + Harbor mirror restarted -> it serves its cache (read-only)
-// and proxies again once Harbor is back; Harbor and its mirror down -> the backup mirror serves;
-// everything down -> a clear failure.
+// pulls uncached images; Harbor hung + Harbor mirror restarted -> it serves its cache (read-only,
+// size bound not applied) and proxies again once Harbor is back (bound applied once); Harbor
+// refused under a running mirror -> it turns read-only by itself; Harbor and its mirror down ->
+// the backup mirror serves; everything down -> a clear failure.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as TOML from "smol-toml";
@@ -61,6 +63,13 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
   let socket: string;
   let harborRef: string;
   let cachedKiB = 0;
+  let hungHarbor: net.Server | undefined;
+  const hungSockets = new Set<net.Socket>();
+  const closeHungHarbor = async () => {
+    for (const sock of hungSockets) sock.destroy();
+    hungSockets.clear();
+    if (hungHarbor?.listening) await new Promise((r) => hungHarbor!.close(r));
+  };
   const users: Record<string, { password: string; actions: string[] }> = {
     [ROBOT.username]: { password: ROBOT.password, actions: ["pull"] },
     [BACKUP_PULL.username]: { password: BACKUP_PULL.password, actions: ["pull"] },
@@ -205,6 +214,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
       });
     }
     await stopAllMirrorPods();
+    await closeHungHarbor();
     await stopAllDistributions();
     await ts?.stop();
     removeCertsD?.();
@@ -298,7 +308,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
   });
 
-  it("Harbor down: distribution alone cannot start, the supervised mirror restarted during the outage serves its cache and keeps it", async () => {
+  it("Harbor hung: distribution alone cannot start, the supervised mirror restarted during the outage serves its cache and keeps it", async () => {
     await harbor.stop();
     await mirrors.harbor!.stop();
     // The reason for the supervisor: the proxy pings its upstream at start and panics.
@@ -307,6 +317,11 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     delete (bare.http as Record<string, unknown>).tls;
     delete (bare.http as Record<string, unknown>).debug;
     await expect(startDistribution({ name: "bare-proxy", dir, config: bare, readyTimeoutMs: 5000 })).rejects.toThrow(/did not start[\s\S]*panic/);
+
+    // Then the worst outage shape for a probe: Harbor's address accepts connections and never answers.
+    hungHarbor = net.createServer((sock) => hungSockets.add(sock));
+    await new Promise<void>((res, rej) => (hungHarbor!.once("error", rej), hungHarbor!.listen(harbor.port, "127.0.0.1", () => res())));
+    // (distribution alone would not even panic now: its start-up GET has no timeout and hangs.)
 
     // Restarted as the kubelet would; the readiness wait is bounded by the 10 s requirement.
     // Supervisor knobs (env, see supervisor.sh) for this drill only: a size bound just below what
@@ -331,6 +346,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
   });
 
   it("Harbor back: the same mirror proxies again by itself, applies its size bound, and pulls an image it never cached", async () => {
+    await closeHungHarbor();
     harbor = await startDistribution({ name: "harbor", dir, config: { auth: tokenAuthConfig(ts, "harbor") }, port: harbor.port });
     // Bounded: a few probe intervals of the supervisor. Back in proxy mode the size bound applies:
     // the cache is emptied once (it refills on demand from Harbor).
@@ -344,8 +360,18 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(mirrors.harbor!.status()).toMatch(/ evictions=1 /);
   });
 
-  it("Harbor and its mirror down: both clients get the same digest from the backup mirror", async () => {
+  it("Harbor refused while its mirror runs: the mirror turns read-only by itself and keeps serving", async () => {
     await harbor.stop();
+    // Three failed probes in a row (1 s apart in this drill), bounded.
+    expect(await waitForStatus(mirrors.harbor!, /^mode=readonly upstream=down /, 20_000)).toMatch(/^mode=readonly upstream=down /);
+    const since = mirrors.harbor!.logOffset();
+    const sk = await skopeoPull("running-outage", `${harbor.address}/library/hello:v3`);
+    expect(sk.code, sk.stderr).toBe(0);
+    expect(sk.digest).toBe(v3.digest);
+    expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
+  });
+
+  it("Harbor and its mirror down: both clients get the same digest from the backup mirror", async () => {
     await mirrors.harbor!.stop();
     const since = mirrors.backup!.logOffset();
     const sk = await skopeoPull("failover");
