@@ -66,7 +66,8 @@ stop() {
   fi
 }
 
-trap 'log "terminating"; stop; exit 0' TERM INT
+sleeper=""
+trap 'log "terminating"; stop; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 0' TERM INT
 
 measure() {
   cache_kib=$(du -sk "$CACHE_DIR/docker" 2>/dev/null | cut -f1)
@@ -82,7 +83,9 @@ loop=0
 while [ "$loop" -ge 0 ]; do
   loop=$((loop + 1))
   sleep "$INTERVAL" &
-  wait $!
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=""
   if ! kill -0 "$child" 2>/dev/null; then
     wait "$child"
     rc=$?
