@@ -107,6 +107,24 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     const line = ls.stdout.split("\n").find((l) => l.startsWith(`${harborRef} `));
     return { ...r, digest: line?.match(/sha256:[0-9a-f]{64}/)?.[0] };
   };
+  /**
+   * Make sure the Harbor mirror really stored what it just served. Needed for Debian's 2.8.2 only:
+   * its proxy serves a blob from the upstream and stores it in a separate goroutine that fetches
+   * it again on the request's context (registry/proxy/proxyblobstore.go ServeBlob, v2.8.2), so a
+   * blob can be served without ever being cached; v3.0.0 stores it from the same fetch before the
+   * handler returns. Bounded: 3 rounds of (wait up to 3 s, pull again).
+   */
+  const ensureCached = async (label: string, ref: string): Promise<void> => {
+    const pulled = fs.readdirSync(path.join(dir, `pull-${label}`, "blobs", "sha256"));
+    const cache = path.join(dir, "pod-harbor", "cache", "docker", "registry", "v2", "blobs", "sha256");
+    const missing = () => pulled.filter((h) => !fs.existsSync(path.join(cache, h.slice(0, 2), h, "data")));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 30 && missing().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      if (missing().length === 0) return;
+      await skopeoPull(`${label}-again-${round}`, ref);
+    }
+    throw new Error(`the Harbor mirror did not cache ${missing().join(", ")}`);
+  };
   const waitForStatus = async (mirror: RunningMirrorPod, want: RegExp | ((status: string) => boolean), timeoutMs: number): Promise<string> => {
     const ok = typeof want === "function" ? want : (st: string) => want.test(st);
     const deadline = Date.now() + timeoutMs;
@@ -246,6 +264,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     const sk = await skopeoPull("all-up");
     expect(sk.code, sk.stderr).toBe(0);
     expect(sk.digest).toBe(image.digest);
+    await ensureCached("all-up", harborRef);
     expect(mirrors.harbor!.countServed(since.harbor, /skopeo/)).toBeGreaterThan(0);
     expect(mirrors.backup!.countServed(since.backup)).toBe(0);
 
@@ -306,6 +325,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(sk.code, sk.stderr).toBe(0);
     expect(sk.digest).toBe(rotatedImage.digest);
     expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
+    await ensureCached("rotated", `${harbor.address}/library/rotated:v1`);
   });
 
   it("Harbor hung: distribution alone cannot start, the supervised mirror restarted during the outage serves its cache and keeps it", async () => {
@@ -356,6 +376,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     expect(sk.code, sk.stderr).toBe(0);
     expect(sk.digest).toBe(v3.digest);
     expect(mirrors.harbor!.countServed(since, /skopeo/)).toBeGreaterThan(0);
+    await ensureCached("after-outage", `${harbor.address}/library/hello:v3`);
     // One image is below the bound that two exceeded: no second eviction.
     expect(mirrors.harbor!.status()).toMatch(/ evictions=1 /);
   });
