@@ -476,6 +476,26 @@ describe("writer DaemonSet", () => {
     expect(secretData(files)).toEqual({ s0: "pw-content" });
   });
 
+  it("node writers probe with the node's mTLS files (any runtime's copy, by host path; colons in paths survive the manifest); mirror writers report mirror status", () => {
+    const tlsFiles: NodeFile[] = [
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/ca.crt", "/etc/containers", "CA"), tls: "ca" },
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/client.cert", "/etc/containers", "CERT"), tls: "cert" },
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/client.key", "/etc/containers", "KEY", true), tls: "key" },
+    ];
+    type Env = { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    const env = (role: "node" | "mirror", f: NodeFile[]) => (writerDaemonSetSpec({ region: "eu", role, files: f, configMapName: "cm", signalCrio: false }) as Env).template.spec.containers[0]!.env;
+    const node = Object.fromEntries(env("node", [...files, ...tlsFiles]).map((e) => [e.name, e.value]));
+    expect([node.PROBE_CACERT, node.PROBE_CERT, node.PROBE_KEY]).toEqual(tlsFiles.map((f) => f.path));
+    expect(node.MIRROR_STATUS_DIR).toBeUndefined();
+    // Without TLS files (nothing to present) no probe variables; mirror writers get the status dir instead.
+    expect(env("node", files).some((e) => e.name.startsWith("PROBE_C") || e.name === "PROBE_KEY")).toBe(false);
+    const mirror = Object.fromEntries(env("mirror", files).map((e) => [e.name, e.value]));
+    expect(mirror.MIRROR_STATUS_DIR).toBe("/var/lib/registry-topology/mirrors");
+    expect(mirror.PROBE_CERT).toBeUndefined();
+    const parsed = parseWriterManifest(writerManifest(tlsFiles));
+    expect(parsed.map((l) => l.path)).toEqual(tlsFiles.map((f) => f.path));
+  });
+
   it("runs a pinned image on every matching node, mounts only /etc and /var/lib, and uses the node's network and PIDs only for node writers or CRI-O", () => {
     const spec = writerDaemonSetSpec({ region: "eu", role: "node", files, nodeSelector: { a: "b" }, configMapName: "cm", secretName: "s", signalCrio: true }) as {
       template: { spec: { hostPID: boolean; hostNetwork: boolean; automountServiceAccountToken: boolean; nodeSelector: unknown; tolerations: unknown[]; containers: { image: string }[]; volumes: { name: string; hostPath?: { path: string }; projected?: { sources: unknown[] } }[] } };
