@@ -3,7 +3,7 @@
 // and containers/image (skopeo, podman) reading /etc/containers with the rendered drop-in, all against
 // node files the real writer.sh materialised from the plan, inside a network namespace.
 // Scenarios, each ending in the same digest on every client: healthy; Harbor refused; Harbor and
-// its mirror down; the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
+// its mirror down; the Harbor mirror restarted while Harbor is still down (served read-only); the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
 // -> the health-aware writer leaves it out and pulls go to the backup mirror; recovered -> used again.
 // The mirrors run as their static pods do (supervisor + distribution, mTLS with client
 // certificates); every node file (certificates and keys included) is the writer's, and its health
@@ -113,10 +113,21 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     expect(s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.backupMirror).toBeGreaterThan(0);
     expect(s.podman.backupMirror).toBeGreaterThan(0);
-    // The Harbor mirror restarts only once Harbor answers (distribution pings its upstream at start).
-    await d.startUpstream("harbor");
-    await d.startMirror("harbor");
+  });
+
+  it("Harbor mirror restarted during the Harbor outage: its supervisor serves the cache read-only, listed again, every client pulls through it", async () => {
+    await d.startMirror("harbor"); // Harbor still refuses: distribution alone would panic here
+    expect(d.mirrors.harbor.status()).toMatch(/^mode=readonly upstream=down /);
     await d.waitListed("harbor", true);
+    const s = await pullBoth("restarted-during-outage");
+    for (const rt of [s.containerd, s.skopeo, s.podman]) {
+      expect(rt.harborMirror).toBeGreaterThan(0);
+      expect(rt.harbor).toBe(0);
+    }
+    // Harbor back: the same pod proxies again by itself (no restart).
+    await d.startUpstream("harbor");
+    for (let i = 0; i < 150 && !/^mode=proxy upstream=up /.test(d.mirrors.harbor.status()); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(d.mirrors.harbor.status()).toMatch(/^mode=proxy upstream=up /);
   });
 
   it("Harbor mirror black-holed: the writer leaves it out, pulls go to the backup mirror; back once it answers", async () => {
