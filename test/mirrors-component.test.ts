@@ -90,6 +90,21 @@ describe("RegionMirrors under mocks", () => {
     expect(spec("regmirror-edge-node").nodeSelector).toBeUndefined();
   });
 
+  it("gives the node writer's health probe the node's mTLS files (delivered by that writer) and the mirror writer the mirror status dir", () => {
+    const ds = ofType("kubernetes:apps/v1:DaemonSet");
+    const env = (name: string) =>
+      Object.fromEntries(
+        (unwrapSecret(ds.find((d) => d.name === name)!.inputs.spec) as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]!.env.map((e) => [e.name, e.value]),
+      );
+    const manifest = (name: string) => String((unwrapSecret(ofType("kubernetes:core/v1:ConfigMap").find((c) => c.name === name)!.inputs.data) as Record<string, string>).manifest);
+    for (const region of ["eu-west", "edge"]) {
+      const e = env(`regmirror-${region}-node`);
+      for (const k of ["PROBE_CACERT", "PROBE_CERT", "PROBE_KEY"]) expect(manifest(`regmirror-${region}-node`)).toContain(` ${e[k]} replace\n`);
+      expect(e.PROBE_KEY).toMatch(/\.key$/);
+      expect(env(`regmirror-${region}-mirror`).MIRROR_STATUS_DIR).toBe("/var/lib/registry-topology/mirrors");
+    }
+  });
+
   it("keeps credentials only in Secrets, as Pulumi secrets, and nowhere in the plan", () => {
     const secrets = ofType("kubernetes:core/v1:Secret");
     // Mirror nodes: configs and the server key; every node: the mirrors' client key.
