@@ -9,6 +9,7 @@ const modules: [string, () => Promise<BenchModule>][] = [
   ["render", () => import("./render")],
   ["verify", () => import("./verify")],
   ["mirrors", () => import("./mirrors")],
+  ["mirror-restart", () => import("./mirror-restart")],
   ["harbor-provider", () => import("./harbor-provider")],
   ["archive", () => import("./archive")],
 ];

@@ -3,8 +3,11 @@
 // and containers/image (skopeo, podman) reading /etc/containers with the rendered drop-in, all against
 // node files the real writer.sh materialised from the plan, inside a network namespace.
 // Scenarios, each ending in the same digest on every client: healthy; Harbor refused; Harbor and
-// its mirror down; the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
+// its mirror down; the Harbor mirror restarted while Harbor is still down (served read-only); the Harbor mirror black-holed (iptables DROP) and hung (accepts, never answers)
 // -> the health-aware writer leaves it out and pulls go to the backup mirror; recovered -> used again.
+// The mirrors run as their static pods do (supervisor + distribution, mTLS with client
+// certificates); every node file (certificates and keys included) is the writer's, and its health
+// probe presents the node's client certificate.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -59,6 +62,26 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     expect(d.writerLog()).toMatch(/STATUS node=drill-node containerd="(active|pending-restart|config_path set)/);
   });
 
+  it("the writer's health probe speaks mTLS: both mirrors pass with the node's client certificate, none without it", async () => {
+    expect(d.writerLog()).not.toMatch(/every mirror failed its probe/);
+    expect(d.writerLog()).toMatch(/STATUS node=drill-node .*mirrors-probed="2" mirrors-left-out=""/);
+    // Same writer, same files, no client certificate: every mirror refuses it, so all are kept.
+    const certless = await d.writerOnce("node", { PROBE_CACERT: "", PROBE_CERT: "", PROBE_KEY: "", STATE_FILE: "/var/lib/registry-topology/certless-check.managed" });
+    expect(certless.log).toMatch(/every mirror failed its probe/);
+    expect(certless.log).toMatch(/mirrors-probed="2" mirrors-left-out=""/);
+  });
+
+  it("node files: TLS material at each runtime's real path (c/image certs.d/<host:port>/, next to hosts.toml), keys 0600", () => {
+    for (const a of [d.mirrors.harbor.address, d.mirrors.backup.address]) {
+      const certs = path.join(d.root, "etc/containers/certs.d", a);
+      expect(fs.readdirSync(certs).sort()).toEqual(["ca.crt", "client.cert", "client.key"]);
+      expect(fs.statSync(path.join(certs, "client.key")).mode & 0o777).toBe(0o600);
+    }
+    const hosts = fs.readFileSync(path.join(d.root, "etc/containerd/certs.d", d.harbor.address, "hosts.toml"), "utf8");
+    expect(hosts).toContain(`#@mirror ${d.mirrorUrl("harbor")}\n`);
+    expect(hosts).toContain('ca = "registry-topology-mirror-ca.crt"');
+  });
+
   it("healthy: every client pulls through the Harbor mirror", async () => {
     const s = await pullBoth("healthy");
     for (const rt of [s.containerd, s.skopeo, s.podman]) {
@@ -66,6 +89,14 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
       expect(rt.backupMirror).toBe(0);
       expect(rt.harbor).toBe(0);
     }
+  });
+
+  it("mirror node status: the mirror writer's STATUS line carries each mirror's mode and cache size", async () => {
+    for (let i = 0; i < 100 && !/cache_kib=\d+/.test(d.mirrors.harbor.status()); i++) await new Promise((r) => setTimeout(r, 200));
+    const { code, log } = await d.writerOnce("mirror");
+    expect(code).toBe(0);
+    expect(log).toMatch(/STATUS node=drill-node .*mirror-harbor="mode=proxy upstream=up cache_kib=\d+ max_kib=\d+ evictions=\d+ updated=\d+"/);
+    expect(log).toMatch(/mirror-backup="mode=proxy /);
   });
 
   it("Harbor refused: the Harbor mirror serves its cache", async () => {
@@ -82,10 +113,21 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     expect(s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.backupMirror).toBeGreaterThan(0);
     expect(s.podman.backupMirror).toBeGreaterThan(0);
-    // The Harbor mirror restarts only once Harbor answers (distribution pings its upstream at start).
-    await d.startUpstream("harbor");
-    await d.startMirror("harbor");
+  });
+
+  it("Harbor mirror restarted during the Harbor outage: its supervisor serves the cache read-only, listed again, every client pulls through it", async () => {
+    await d.startMirror("harbor"); // Harbor still refuses: distribution alone would panic here
+    expect(d.mirrors.harbor.status()).toMatch(/^mode=readonly upstream=down /);
     await d.waitListed("harbor", true);
+    const s = await pullBoth("restarted-during-outage");
+    for (const rt of [s.containerd, s.skopeo, s.podman]) {
+      expect(rt.harborMirror).toBeGreaterThan(0);
+      expect(rt.harbor).toBe(0);
+    }
+    // Harbor back: the same pod proxies again by itself (no restart).
+    await d.startUpstream("harbor");
+    for (let i = 0; i < 150 && !/^mode=proxy upstream=up /.test(d.mirrors.harbor.status()); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(d.mirrors.harbor.status()).toMatch(/^mode=proxy upstream=up /);
   });
 
   it("Harbor mirror black-holed: the writer leaves it out, pulls go to the backup mirror; back once it answers", async () => {

@@ -1,10 +1,12 @@
 // The shared real-registry harness (test/helpers/{distribution,token-server,oci-image}.ts) against
-// Debian's distribution and skopeo: token auth, least-privilege users, single and multi-arch images.
+// Debian's distribution and skopeo: token auth, least-privilege users, single and multi-arch images;
+// and the mirror-pod helper's PKI (checked with openssl) and real-path installs.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDistribution, stopAllDistributions, type RunningDistribution } from "./helpers/distribution";
+import { installAtRealPaths, makeTestPki } from "./helpers/mirror-pod";
 import { buildOciImage, pushImage, run, sha256, skopeo, tarFiles } from "./helpers/oci-image";
 import { parseScope, startTokenServer, tokenAuthConfig, type TokenServer } from "./helpers/token-server";
 
@@ -116,5 +118,41 @@ describe("distribution behind the token server", () => {
     await expect(startDistribution({ name: "proxy-down", dir, config: { proxy: { remoteurl: `http://127.0.0.1:${port}` } }, readyTimeoutMs: 5000 })).rejects.toThrow(
       /proxy-down did not start.*\n?.*panic/s,
     );
+  });
+});
+
+describe("mirror-pod helper: the test PKI and real-path installs", () => {
+  let pkiDir: string;
+  beforeAll(() => {
+    pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-pki-"));
+  });
+  afterAll(() => fs.rmSync(pkiDir, { recursive: true, force: true }));
+
+  it("issues certificates shaped like pki.ts: a CA, a server cert for the addresses (serverAuth), a client cert (clientAuth)", async () => {
+    const pki = makeTestPki(pkiDir, ["127.0.0.1", "mirror.test"]);
+    for (const [f, pem] of Object.entries({ "ca.pem": pki.caCertPem, "server.pem": pki.serverCertPem, "client.pem": pki.clientCertPem })) fs.writeFileSync(path.join(pkiDir, f), pem);
+    const verify = (cert: string, purpose: string) => run("openssl", ["verify", "-CAfile", path.join(pkiDir, "ca.pem"), "-purpose", purpose, path.join(pkiDir, cert)], 10_000);
+    expect((await verify("server.pem", "sslserver")).code).toBe(0);
+    expect((await verify("client.pem", "sslclient")).code).toBe(0);
+    // A client certificate is not a server certificate, and vice versa.
+    expect((await verify("client.pem", "sslserver")).code).not.toBe(0);
+    expect((await verify("server.pem", "sslclient")).code).not.toBe(0);
+    const text = await run("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", path.join(pkiDir, "server.pem")], 10_000);
+    expect(text.stdout).toMatch(/IP Address:127\.0\.0\.1, DNS:mirror\.test/);
+    expect(pki.serverKeyPem).toMatch(/PRIVATE KEY/);
+  });
+
+  it("removes exactly the files and directories it created", () => {
+    const base = path.join(pkiDir, "root");
+    fs.mkdirSync(path.join(base, "keep"), { recursive: true });
+    fs.writeFileSync(path.join(base, "keep", "other"), "x");
+    const remove = installAtRealPaths([
+      { role: "node", path: path.join(base, "keep", "mine.crt"), mode: "0644", anchor: base, secret: false, content: "a" },
+      { role: "node", path: path.join(base, "new", "deep", "client.key"), mode: "0600", anchor: base, secret: true, content: "b" },
+    ]);
+    expect((fs.statSync(path.join(base, "new", "deep", "client.key")).mode & 0o777).toString(8)).toBe("600");
+    remove();
+    expect(fs.readdirSync(base)).toEqual(["keep"]);
+    expect(fs.readdirSync(path.join(base, "keep"))).toEqual(["other"]);
   });
 });

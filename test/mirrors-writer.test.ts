@@ -10,6 +10,8 @@ import * as TOML from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { inWriteOrder, type NodeFile } from "../components/mirrors/nodeFiles";
+import { planRegion } from "../components/mirrors/plan";
+import { renderRancher } from "../components/mirrors/runtimeConfig";
 import type { ApplyMode } from "../components/mirrors/runtimeConfig";
 import { WRITER_IMAGE } from "../components/mirrors/plan";
 import { parseWriterManifest, publicConfigData, secretData, writerDaemonSetSpec, writerManifest, WRITER_SCRIPT } from "../components/mirrors/writer";
@@ -228,6 +230,31 @@ describe("writer.sh on a fake host", () => {
       const gone = await sync([hosts]);
       expect(gone.out).toMatch(/removed our entries from \/etc\/rancher\/k3s\/registries.yaml/);
       expect(read("/etc/rancher/k3s/registries.yaml")).toBe(operator.replace("https://mirror.corp.example", "https://mirror2.corp.example"));
+    });
+
+    it("merges the rendered file (mirrors entry and configs.<mirror host:port>.tls) next to the operator's configs, and restores it byte for byte", async () => {
+      const plan = planRegion(
+        { name: "eu", mirrorAddresses: ["10.1.0.11"], runtimes: ["k3s"], mirrorPortBase: 5000, dialTimeoutSeconds: 3 },
+        { host: "harbor.example.com", url: "https://harbor.example.com", projects: ["library"], insecure: false },
+        [{ name: "harbor", kind: "harbor", url: "https://harbor.example.com", pathPrefix: "", keepsProjectPath: true, insecure: false, username: "robot" }],
+      );
+      const rendered = renderRancher(plan, "k3s").files.find((f) => f.apply === "merge-yaml")!;
+      const tls = { ca_file: "/etc/rancher/k3s/registry-topology/mirror-ca.crt", cert_file: "/etc/rancher/k3s/registry-topology/mirror-client.cert", key_file: "/etc/rancher/k3s/registry-topology/mirror-client.key" };
+      fs.writeFileSync(path.join(host, "etc/rancher/k3s/registries.yaml"), operator);
+      const r = await sync([{ ...ours(""), content: rendered.content }]);
+      expect(r.code, r.out).toBe(0);
+      expect(YAML.parse(read("/etc/rancher/k3s/registries.yaml"))).toEqual({
+        mirrors: { "docker.io": { endpoint: ["https://mirror.corp.example"] }, "harbor.example.com": { endpoint: ["https://10.1.0.11:5000"] } },
+        configs: { "registry.corp.example": { auth: { username: "ops", password: "ops-secret" } }, "10.1.0.11:5000": { tls } },
+      });
+      await sync([hosts]);
+      expect(read("/etc/rancher/k3s/registries.yaml")).toBe(operator);
+      // The operator's own entry for one of our mirror addresses: nothing merged, reported.
+      const theirs = `${operator}    "10.1.0.11:5000":\n        tls: {insecure_skip_verify: true}\n`;
+      fs.writeFileSync(path.join(host, "etc/rancher/k3s/registries.yaml"), theirs);
+      const refused = await sync([{ ...ours(""), content: rendered.content }]);
+      expect(refused.out).toMatch(/configs\.10\.1\.0\.11:5000 is already set by the operator/);
+      expect(read("/etc/rancher/k3s/registries.yaml")).toBe(theirs);
     });
 
     it("tells host:port keys apart from the bare host", async () => {
@@ -474,6 +501,26 @@ describe("writer DaemonSet", () => {
       { key: "s0", mode: "0600", anchor: "/etc", path: "/etc/registry-topology/mirrors/h/config.yml", apply: "replace" },
     ]);
     expect(secretData(files)).toEqual({ s0: "pw-content" });
+  });
+
+  it("node writers probe with the node's mTLS files (any runtime's copy, by host path; colons in paths survive the manifest); mirror writers report mirror status", () => {
+    const tlsFiles: NodeFile[] = [
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/ca.crt", "/etc/containers", "CA"), tls: "ca" },
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/client.cert", "/etc/containers", "CERT"), tls: "cert" },
+      { ...file("/etc/containers/certs.d/10.1.0.11:5000/client.key", "/etc/containers", "KEY", true), tls: "key" },
+    ];
+    type Env = { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    const env = (role: "node" | "mirror", f: NodeFile[]) => (writerDaemonSetSpec({ region: "eu", role, files: f, configMapName: "cm", signalCrio: false }) as Env).template.spec.containers[0]!.env;
+    const node = Object.fromEntries(env("node", [...files, ...tlsFiles]).map((e) => [e.name, e.value]));
+    expect([node.PROBE_CACERT, node.PROBE_CERT, node.PROBE_KEY]).toEqual(tlsFiles.map((f) => f.path));
+    expect(node.MIRROR_STATUS_DIR).toBeUndefined();
+    // Without TLS files (nothing to present) no probe variables; mirror writers get the status dir instead.
+    expect(env("node", files).some((e) => e.name.startsWith("PROBE_C") || e.name === "PROBE_KEY")).toBe(false);
+    const mirror = Object.fromEntries(env("mirror", files).map((e) => [e.name, e.value]));
+    expect(mirror.MIRROR_STATUS_DIR).toBe("/var/lib/registry-topology/mirrors");
+    expect(mirror.PROBE_CERT).toBeUndefined();
+    const parsed = parseWriterManifest(writerManifest(tlsFiles));
+    expect(parsed.map((l) => l.path)).toEqual(tlsFiles.map((f) => f.path));
   });
 
   it("runs a pinned image on every matching node, mounts only /etc and /var/lib, and uses the node's network and PIDs only for node writers or CRI-O", () => {

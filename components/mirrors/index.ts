@@ -2,10 +2,12 @@ import * as appsv1 from "@pulumi/kubernetes/apps/v1";
 import * as corev1 from "@pulumi/kubernetes/core/v1";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import type { RegionConfig } from "../../infra/config";
 import { TOKENS, type Credential, type RegistryRef } from "../types";
-import { publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
+import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
+import { createMirrorPki, publicTls } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
@@ -92,13 +94,20 @@ export class RegionMirrors extends pulumi.ComponentResource {
       .all([harbor, pulumi.all(ordered.map(resolveUpstream))])
       .apply(([h, ups]) => planRegion({ ...r, upstreamOrder: r.upstreamOrder ?? [] }, h, ups));
 
-    const pub = plan.apply((p) => {
-      const out = publicNodeFiles(p);
+    const passwords = pulumi.all(Object.fromEntries(ordered.map((u) => [u.endpoint.name, u.pull.password])));
+    // mTLS between node runtimes and mirrors (pki.ts), and the key of the restart digests (restart.ts).
+    // No upstream, no mirrors: no certificates either (the files below are then empty).
+    const some = ordered.length > 0;
+    const tls = some ? createMirrorPki(name, r, this) : pulumi.secret({ caCertPem: "", serverCertPem: "", clientCertPem: "", serverKeyPem: "", clientKeyPem: "" });
+    const restartKey = some ? new random.RandomPassword(`${name}-restart-key`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result : pulumi.secret("");
+    // A keyed digest reveals nothing about the files it covers: safe in the public manifests.
+    const digests = pulumi.unsecret(pulumi.all([plan, passwords, tls, restartKey]).apply(([p, pw, t, key]) => (p.mirrors.length > 0 ? mirrorRestartDigests(p, pw, t, key) : {})));
+    const pub = pulumi.all([plan, publicTls(tls), digests]).apply(([p, t, d]) => {
+      const out = publicNodeFiles(p, t, d);
       for (const w of out.warnings) void pulumi.log.warn(w, this);
       return out.files;
     });
-    const passwords = pulumi.all(Object.fromEntries(ordered.map((u) => [u.endpoint.name, u.pull.password])));
-    const secretFiles = pulumi.secret(pulumi.all([plan, passwords]).apply(([p, pw]) => secretNodeFiles(p, pw)));
+    const secretFiles = pulumi.secret(pulumi.all([plan, passwords, tls]).apply(([p, pw, t]) => secretNodeFiles(p, pw, t)));
 
     this.region = r.name;
     this.mirrors = plan.apply((p) => p.endpoints.map((e) => ({ upstream: e.upstream, address: e.address })));
@@ -110,11 +119,13 @@ export class RegionMirrors extends pulumi.ComponentResource {
       ]),
     );
 
-    if (ordered.length > 0) {
-      this.writer("node", pub.apply((f) => f.filter((x) => x.role === "node")), undefined, r.nodes.nodeSelector);
-      const mirrorPublic = pub.apply((f) => f.filter((x) => x.role === "mirror"));
-      const mirrorFiles = pulumi.all([mirrorPublic, secretFiles]).apply(([p, s]) => [...p, ...s]);
-      this.writer("mirror", mirrorPublic, mirrorFiles, r.mirrorNodes.nodeSelector);
+    if (some) {
+      for (const role of ["node", "mirror"] as const) {
+        const rolePublic = pub.apply((f) => f.filter((x) => x.role === role));
+        // Secret files (credentials, keys) first: the files that use them come after (static pods last).
+        const roleFiles = pulumi.all([rolePublic, secretFiles]).apply(([p, s]) => [...s.filter((x) => x.role === role), ...p]);
+        this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector);
+      }
     }
 
     this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles });

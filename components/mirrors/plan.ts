@@ -38,11 +38,25 @@ export interface RegionSpec {
   mirrorPortBase: number;
   upstreamOrder?: readonly string[];
   dialTimeoutSeconds: number;
+  /** Cache policy (infra/config/regions.ts `cache`); defaults to DEFAULT_CACHE_POLICY. */
+  cache?: CachePolicy;
 }
+
+export interface CachePolicy {
+  /** Hours cached content lives (distribution v3 `proxy.ttl`); 0 = never expires. */
+  ttlHours: number;
+  /** Upper bound of one mirror's cache on the node's disk. */
+  maxSizeGiB: number;
+}
+
+/** Same as the config schema's defaults: 7 days (distribution's own default TTL), 20 GiB. */
+export const DEFAULT_CACHE_POLICY: CachePolicy = { ttlHours: 168, maxSizeGiB: 20 };
 
 export interface PlannedMirror {
   upstream: ResolvedUpstream;
   port: number;
+  /** Loopback-only port of distribution's debug server (/debug/health): the kubelet probes it, since the TLS port requires a client certificate. */
+  debugPort: number;
 }
 
 export interface RegionPlan {
@@ -71,9 +85,13 @@ export function planRegion(region: RegionSpec, harbor: HarborTarget, upstreams: 
     if (names.has(u.name)) throw new Error(`region ${region.name}: upstream "${u.name}" is listed twice; upstream names must be unique`);
     names.add(u.name);
   }
-  const mirrors = orderUpstreams(upstreams, region.upstreamOrder).map((upstream, i) => ({ upstream, port: region.mirrorPortBase + i }));
+  const ordered = orderUpstreams(upstreams, region.upstreamOrder);
+  // Mirror ports first (what nodes dial), then one loopback debug port per mirror.
+  const mirrors = ordered.map((upstream, i) => ({ upstream, port: region.mirrorPortBase + i, debugPort: region.mirrorPortBase + ordered.length + i }));
   const last = mirrors.at(-1);
-  if (last && last.port > 65535) throw new Error(`region ${region.name}: mirrorPortBase ${region.mirrorPortBase} leaves no room for ${mirrors.length} mirrors (ports up to ${last.port}); lower it`);
+  if (last && last.debugPort > 65535) {
+    throw new Error(`region ${region.name}: mirrorPortBase ${region.mirrorPortBase} leaves no room for ${mirrors.length} mirrors and their debug ports (ports up to ${last.debugPort}); lower it`);
+  }
   const endpoints = mirrors.flatMap((m) => region.mirrorAddresses.map((a) => ({ upstream: m.upstream.name, address: `${a}:${m.port}`, mirror: m })));
   const bindHost = region.mirrorAddresses.every(isLoopback) ? "127.0.0.1" : "0.0.0.0";
   return { region, harbor, mirrors, bindHost, endpoints };

@@ -27,12 +27,22 @@ export const RKE2_REGISTRIES = "/etc/rancher/rke2/registries.yaml";
 
 /**
  * Health-aware blocks: the writer probes `<url>/v2/` of every mirror named in a `#@mirror <url>`
- * line and leaves the lines up to the next `#@end` out while that mirror fails its probe. Both are
- * comments to TOML, so the file is valid with or without any block.
+ * line (over mTLS, with the node's client certificate) and leaves the lines up to the next `#@end`
+ * out while that mirror fails its probe. Both are comments to TOML, so the file is valid with or
+ * without any block.
  */
 export const MIRROR_BLOCK_START = "#@mirror ";
 export const MIRROR_BLOCK_END = "#@end";
 const mirrorBlock = (probeUrl: string, toml: string): string => `${MIRROR_BLOCK_START}${probeUrl}\n${toml}${MIRROR_BLOCK_END}\n`;
+
+// mTLS toward the mirrors (components/mirrors/tlsFiles.ts writes these files).
+/** c/image reads certs.d/<host:port>/ (docker/docker_client.go dockerCertDir, c/image v5.23.1): *.crt CAs, X.cert + X.key pairs. */
+export const CONTAINERS_CERTS_D = "/etc/containers/certs.d";
+/** containerd: relative `ca`/`client` paths are resolved against the hosts.toml directory (remotes/docker/config/hosts.go makeAbsPath, 1.6.20). */
+export const CONTAINERD_TLS_NAMES = { ca: "registry-topology-mirror-ca.crt", cert: "registry-topology-mirror-client.cert", key: "registry-topology-mirror-client.key" } as const;
+/** k3s/RKE2: `configs.<host:port>.tls` takes absolute paths. */
+export const rancherTlsDir = (flavour: "k3s" | "rke2"): string => `/etc/rancher/${flavour}/registry-topology`;
+export const RANCHER_TLS_NAMES = { ca: "mirror-ca.crt", cert: "mirror-client.cert", key: "mirror-client.key" } as const;
 
 const header = (what: string, reload: string): string =>
   `# Managed by registry-topology (Pulumi): ${what}. Local edits are overwritten.\n# ${reload}\n`;
@@ -40,13 +50,14 @@ const header = (what: string, reload: string): string =>
 /**
  * CRI-O / podman: one `[[registry]]` per Harbor project (longest prefix wins, so other prefixes
  * on the Harbor host are left alone), mirrors in order, each carrying the backup's path layout.
- * Mirrors are plain-HTTP node-local registries, hence `insecure` on them only.
+ * Mirrors speak TLS with client certificates: c/image finds the CA and the client pair in
+ * certs.d/<mirror host:port>/, so no `insecure` on them.
  */
 export function renderCrio(plan: RegionPlan): Rendered {
   const parts = plan.harbor.projects.map((project) => {
     const registry = TOML.stringify({ registry: [{ prefix: `${plan.harbor.host}/${project}`, location: `${plan.harbor.host}/${project}`, insecure: plan.harbor.insecure }] });
     // `[[registry.mirror]]` appends to the [[registry]] above it; the keys come from the TOML library.
-    const mirrors = plan.endpoints.map((e) => mirrorBlock(`http://${e.address}`, `[[registry.mirror]]\n${TOML.stringify({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: true })}`));
+    const mirrors = plan.endpoints.map((e) => mirrorBlock(`https://${e.address}`, `[[registry.mirror]]\n${TOML.stringify({ location: `${e.address}/${mirrorPath(e.mirror.upstream, project)}`, insecure: false })}`));
     return `${registry}\n${mirrors.join("")}`;
   });
   const content =
@@ -68,8 +79,8 @@ function hostMappedEndpoints(plan: RegionPlan, runtime: string): { urls: string[
       skipped.add(e.upstream);
       continue;
     }
-    urls.push(prefix ? `http://${e.address}/v2/${prefix}` : `http://${e.address}`);
-    probes.push(`http://${e.address}`);
+    urls.push(prefix ? `https://${e.address}/v2/${prefix}` : `https://${e.address}`);
+    probes.push(`https://${e.address}`);
     overridePath.push(prefix !== "");
   }
   const warnings = [...skipped].map(
@@ -100,7 +111,7 @@ export function containerdHostsPath(harborHost: string): string {
  * a node without any config.toml gets (containerd's defaults plus config_path).
  */
 export function renderContainerd(plan: RegionPlan): Rendered {
-  const hosts = hostsToml(plan, "containerd");
+  const hosts = hostsToml(plan, "containerd", { ca: CONTAINERD_TLS_NAMES.ca, cert: CONTAINERD_TLS_NAMES.cert, key: CONTAINERD_TLS_NAMES.key });
   const activation = TOML.stringify({ version: 2, plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: CONTAINERD_CERTS_D } } } });
   return {
     files: [
@@ -112,7 +123,7 @@ export function renderContainerd(plan: RegionPlan): Rendered {
 }
 
 /** hosts.toml for the Harbor host: health-aware mirror blocks in order, then `server` = Harbor. */
-function hostsToml(plan: RegionPlan, runtime: string): { content: string; warnings: string[] } {
+function hostsToml(plan: RegionPlan, runtime: string, tls: { ca: string; cert: string; key: string }): { content: string; warnings: string[] } {
   const { urls, probes, overridePath, warnings } = hostMappedEndpoints(plan, runtime);
   const blocks = urls.map((url, i) =>
     mirrorBlock(
@@ -122,6 +133,9 @@ function hostsToml(plan: RegionPlan, runtime: string): { content: string; warnin
           [url]: {
             capabilities: ["pull", "resolve"],
             ...(overridePath[i] ? { override_path: true } : {}),
+            // mTLS: relative paths resolve against this file's directory (hosts.go makeAbsPath).
+            ca: tls.ca,
+            client: [[tls.cert, tls.key]],
             // containerd >= 2.1 honours it; older releases ignore the key (measured on 1.6.20).
             dial_timeout: `${plan.region.dialTimeoutSeconds}s`,
           },
@@ -135,21 +149,28 @@ function hostsToml(plan: RegionPlan, runtime: string): { content: string; warnin
 }
 
 /**
- * k3s / RKE2 `registries.yaml`: endpoints in order (plain HTTP spelled out); a backup's path
+ * k3s / RKE2 `registries.yaml`: endpoints in order (https, with `configs.<host:port>.tls` per
+ * mirror address: CA and client certificate); a backup's path
  * prefix is carried by the endpoint path (`/v2/<prefix>` becomes `override_path`). `rewrite`
  * is not used: k3s copies a mirror's rewrites to every endpoint, which would break the Harbor
  * mirror that keeps Harbor's layout.
  */
 export function renderRancher(plan: RegionPlan, flavour: "k3s" | "rke2"): Rendered {
   const { urls, warnings } = hostMappedEndpoints(plan, flavour);
-  const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } } };
-  // Merged by the writer into the operator's file (only our entries, in a marked block).
+  const dir = rancherTlsDir(flavour);
+  const tlsPaths = { ca: `${dir}/${RANCHER_TLS_NAMES.ca}`, cert: `${dir}/${RANCHER_TLS_NAMES.cert}`, key: `${dir}/${RANCHER_TLS_NAMES.key}` };
+  const tls = { ca_file: tlsPaths.ca, cert_file: tlsPaths.cert, key_file: tlsPaths.key };
+  // configs.<mirror host:port> entries are ours too: the writer merges them like the mirrors entry.
+  const configs = Object.fromEntries([...new Set(plan.endpoints.map((e) => e.address))].map((a) => [a, { tls }]));
+  const doc = { mirrors: { [plan.harbor.host]: { endpoint: urls } }, configs };
+  // Merged by the writer into the operator's file (only our entries, in marked blocks).
   const content = YAML.stringify(doc);
   // k3s/RKE2 point their embedded containerd's config_path at this directory and turn
   // registries.yaml into hosts.toml there at start only (k3s pkg/agent/containerd/config.go).
   // Writing the health-aware hosts.toml there too lets a dead mirror be skipped without a
-  // restart; after a restart k3s regenerates the file and the writer replaces it again.
-  const hosts = hostsToml(plan, flavour);
+  // restart; after a restart k3s regenerates the file and the writer replaces it again. Its TLS
+  // paths are absolute (the files live in the k3s/RKE2 config dir, as registries.yaml names them).
+  const hosts = hostsToml(plan, flavour, tlsPaths);
   return {
     files: [
       { path: flavour === "k3s" ? K3S_REGISTRIES : RKE2_REGISTRIES, content, apply: "merge-yaml" },

@@ -1,9 +1,11 @@
-// Mirror static pods: one distribution (v3, proxy mode) per upstream, run by the kubelet from a
+// Mirror static pods: one distribution (v3, proxy or read-only, see supervisor.sh) per upstream, run by the kubelet from a
 // local file so it survives an API-server outage. Pure renderers; the caller keeps the config
 // (it holds the upstream's pull credential) a Pulumi secret.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import YAML from "yaml";
 import type { Runtime } from "../../infra/config/regions";
-import { MIRROR_IMAGE, type PlannedMirror, type RegionPlan } from "./plan";
+import { DEFAULT_CACHE_POLICY, MIRROR_IMAGE, type PlannedMirror, type RegionPlan } from "./plan";
 
 export const MIRROR_CONFIG_DIR = "/etc/registry-topology/mirrors";
 export const MIRROR_DATA_DIR = "/var/lib/registry-topology/mirrors";
@@ -24,49 +26,101 @@ export function staticPodDirs(runtimes: readonly Runtime[]): { dir: string; anch
 export const mirrorConfigPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/config.yml`;
 export const mirrorPodName = (m: PlannedMirror): string => `registry-mirror-${m.upstream.name}`;
 
+/** Host directories of the files every mirror pod of the node shares. */
+export const MIRROR_TLS_DIR = "/etc/registry-topology/mirror-tls";
+export const MIRROR_SUPERVISOR_PATH = "/etc/registry-topology/mirror-bin/supervisor.sh";
+export const SUPERVISOR_SCRIPT = fs.readFileSync(path.join(__dirname, "supervisor.sh"), "utf8");
+
+/** Paths inside the mirror container. */
+export const IN_POD = {
+  configDir: "/etc/distribution",
+  proxyConfig: "/etc/distribution/config.yml",
+  readonlyConfig: "/etc/distribution/readonly.yml",
+  tlsDir: "/etc/distribution-tls",
+  supervisor: "/usr/local/bin/registry-topology-supervisor",
+  cache: "/var/lib/registry",
+} as const;
+export const TLS_FILE_NAMES = { ca: "ca.crt", cert: "server.crt", key: "server.key" } as const;
+
+export const mirrorReadonlyConfigPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/readonly.yml`;
+export const mirrorDataDir = (m: PlannedMirror): string => `${MIRROR_DATA_DIR}/${m.upstream.name}`;
+
 /**
- * distribution's config.yml for the mirror of one upstream.
- * - `ttl: 0s` (v3): cached content never expires, so a long upstream outage does not empty the
- *   cache (2.8 has a fixed 7-day TTL and ignores the key).
+ * What both modes share: storage, TLS with required client certificates, loopback debug server.
+ * - `http.tls.clientcas` makes distribution require and verify a client certificate
+ *   (registry/registry.go: `tlsConf.ClientAuth = tls.RequireAndVerifyClientCert`, v2.8.2 and
+ *   v3.0.0 when `clientauth` is unset): only holders of the region's client key pull.
+ * - `http.debug.addr` on 127.0.0.1 serves /debug/health (health/health.go init, both versions)
+ *   for the kubelet's probes, which cannot present a client certificate.
  * - No `health.http` check on the upstream: a failing check turns every answer into 503, i.e.
  *   the mirror would stop serving its cache exactly when the upstream is down.
  * - The storage-driver check stays: a mirror whose disk is broken cannot serve anything.
  */
-export function mirrorConfig(plan: RegionPlan, m: PlannedMirror, password: string): Record<string, unknown> {
+function commonConfig(plan: RegionPlan, m: PlannedMirror, mode: "proxy" | "readonly"): Record<string, unknown> {
+  const tlsFile = (f: string) => `${IN_POD.tlsDir}/${f}`;
   return {
     version: 0.1,
-    log: { level: "info", formatter: "text", fields: { service: "registry-mirror", region: plan.region.name, upstream: m.upstream.name } },
+    log: { level: "info", formatter: "text", fields: { service: "registry-mirror", region: plan.region.name, upstream: m.upstream.name, mode } },
     storage: {
-      filesystem: { rootdirectory: "/var/lib/registry" },
+      filesystem: { rootdirectory: IN_POD.cache },
       // The proxy's expiry scheduler deletes through the storage API.
       delete: { enabled: true },
+      ...(mode === "readonly" ? { maintenance: { readonly: { enabled: true }, uploadpurging: { enabled: false } } } : {}),
     },
     http: {
       addr: `${plan.bindHost}:${m.port}`,
       headers: { "X-Content-Type-Options": ["nosniff"] },
+      tls: { certificate: tlsFile(TLS_FILE_NAMES.cert), key: tlsFile(TLS_FILE_NAMES.key), clientcas: [tlsFile(TLS_FILE_NAMES.ca)], minimumtls: "tls1.2" },
+      debug: { addr: `127.0.0.1:${m.debugPort}` },
     },
+    health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+  };
+}
+
+/**
+ * distribution's config.yml (proxy mode) for the mirror of one upstream.
+ * `proxy.ttl` is the region's cache expiry (v3: registry/proxy/proxyregistry.go, `0s` disables
+ * expiry); distribution 2.8 has a fixed 7-day TTL and ignores the key.
+ */
+export function mirrorConfig(plan: RegionPlan, m: PlannedMirror, password: string): Record<string, unknown> {
+  const cache = plan.region.cache ?? DEFAULT_CACHE_POLICY;
+  return {
+    ...commonConfig(plan, m, "proxy"),
     proxy: {
       remoteurl: m.upstream.url,
       username: m.upstream.username,
       password,
-      ttl: "0s",
+      ttl: `${cache.ttlHours}h`,
     },
-    health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
   };
+}
+
+/** The read-only server the supervisor runs while the upstream does not answer: no credential. */
+export function mirrorReadonlyConfig(plan: RegionPlan, m: PlannedMirror): Record<string, unknown> {
+  return commonConfig(plan, m, "readonly");
 }
 
 export function mirrorConfigYaml(plan: RegionPlan, m: PlannedMirror, password: string): string {
   return `# Managed by registry-topology: pull-through mirror of "${m.upstream.name}" (contains its pull credential; root, 0600).\n${YAML.stringify(mirrorConfig(plan, m, password))}`;
 }
 
+export function mirrorReadonlyConfigYaml(plan: RegionPlan, m: PlannedMirror): string {
+  return `# Managed by registry-topology: read-only server of the "${m.upstream.name}" mirror's cache, used while that upstream does not answer.\n${YAML.stringify(mirrorReadonlyConfig(plan, m))}`;
+}
+
+/** Annotation carrying the keyed digest of everything the pod reads (see restart.ts). */
+export const RESTART_ANNOTATION = "registry-topology/restart-digest";
+
 /**
- * The static pod. Probes only look at the mirror itself (GET / and /v2/ never contact the
- * upstream), so an upstream outage never restarts a healthy mirror; a mirror that hangs fails
- * its liveness probe and is restarted, which turns "hangs" (no runtime times it out) into
- * "connection refused" (runtimes move to the next mirror at once).
+ * The static pod: the supervisor (supervisor.sh) as PID 1 runs distribution in proxy or read-only
+ * mode. Probes go to the loopback debug server (GET /debug/health never contacts the upstream),
+ * so an upstream outage never restarts a healthy mirror; a mirror whose probes fail is restarted.
+ * `restartDigest` changes whenever a file the pod reads changes (credential, certificates,
+ * configs, supervisor): the kubelet restarts a static pod only when its manifest changes.
  */
-export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror): Record<string, unknown> {
-  const probe = (path: string) => ({ httpGet: { host: "127.0.0.1", path, port: m.port, scheme: "HTTP" } });
+export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDigest: string): Record<string, unknown> {
+  const probe = { httpGet: { host: "127.0.0.1", path: "/debug/health", port: m.debugPort, scheme: "HTTP" } };
+  const cache = plan.region.cache ?? DEFAULT_CACHE_POLICY;
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -79,10 +133,12 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror): Record<stri
         "registry-topology/region": plan.region.name,
         "registry-topology/upstream": m.upstream.name,
       },
+      annotations: { [RESTART_ANNOTATION]: restartDigest },
     },
     spec: {
       hostNetwork: true,
-      dnsPolicy: "ClusterFirstWithHostNet",
+      // Host DNS, never cluster DNS: the mirror must start when CoreDNS (or its images) cannot.
+      dnsPolicy: "Default",
       priorityClassName: "system-node-critical",
       restartPolicy: "Always",
       terminationGracePeriodSeconds: 10,
@@ -92,32 +148,44 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror): Record<stri
           // Pinned by digest and not on the Harbor host, so pulling it never depends on a mirror.
           image: MIRROR_IMAGE,
           imagePullPolicy: "IfNotPresent",
-          args: ["serve", "/etc/distribution/config.yml"],
-          ports: [{ name: "http", containerPort: m.port, hostPort: m.port, protocol: "TCP" }],
-          livenessProbe: { ...probe("/"), initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          readinessProbe: { ...probe("/v2/"), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+          command: ["/bin/sh", IN_POD.supervisor],
+          env: [
+            { name: "UPSTREAM_URL", value: m.upstream.url },
+            { name: "PROXY_CONFIG", value: IN_POD.proxyConfig },
+            { name: "READONLY_CONFIG", value: IN_POD.readonlyConfig },
+            { name: "CACHE_DIR", value: IN_POD.cache },
+            { name: "CACHE_MAX_KIB", value: String(cache.maxSizeGiB * 1024 * 1024) },
+            { name: "REGISTRY_BIN", value: "/bin/registry" },
+          ],
+          ports: [{ name: "https", containerPort: m.port, hostPort: m.port, protocol: "TCP" }],
+          livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
           securityContext: {
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
-            // Root without capabilities: reads the root-owned 0600 config, writes its hostPath cache.
+            // Root without capabilities: reads the root-owned 0600 config and key, writes its hostPath cache.
             runAsUser: 0,
           },
           volumeMounts: [
-            { name: "config", mountPath: "/etc/distribution/config.yml", readOnly: true },
-            { name: "data", mountPath: "/var/lib/registry" },
+            { name: "config", mountPath: IN_POD.configDir, readOnly: true },
+            { name: "tls", mountPath: IN_POD.tlsDir, readOnly: true },
+            { name: "supervisor", mountPath: IN_POD.supervisor, readOnly: true },
+            { name: "data", mountPath: IN_POD.cache },
           ],
         },
       ],
       volumes: [
-        { name: "config", hostPath: { path: mirrorConfigPath(m), type: "File" } },
-        { name: "data", hostPath: { path: `${MIRROR_DATA_DIR}/${m.upstream.name}`, type: "DirectoryOrCreate" } },
+        { name: "config", hostPath: { path: `${MIRROR_CONFIG_DIR}/${m.upstream.name}`, type: "Directory" } },
+        { name: "tls", hostPath: { path: MIRROR_TLS_DIR, type: "Directory" } },
+        { name: "supervisor", hostPath: { path: MIRROR_SUPERVISOR_PATH, type: "File" } },
+        { name: "data", hostPath: { path: mirrorDataDir(m), type: "DirectoryOrCreate" } },
       ],
     },
   };
 }
 
-export function mirrorStaticPodYaml(plan: RegionPlan, m: PlannedMirror): string {
-  return `# Managed by registry-topology: static pod, started by the kubelet without the API server.\n${YAML.stringify(mirrorStaticPod(plan, m))}`;
+export function mirrorStaticPodYaml(plan: RegionPlan, m: PlannedMirror, restartDigest: string): string {
+  return `# Managed by registry-topology: static pod, started by the kubelet without the API server.\n${YAML.stringify(mirrorStaticPod(plan, m, restartDigest))}`;
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# registry-topology node file writer (runs in a privileged DaemonSet pod, busybox sh; also dash).
+# registry-topology node file writer (runs in a privileged DaemonSet pod: busybox sh + curl; also dash).
 #
 # Reads $SRC/manifest, one file per line: "<key> <octal mode> <anchor dir> <absolute path> <apply>";
 # the content of <key> is $SRC/<key> (a ConfigMap or Secret key). A line applies only where its
@@ -21,8 +21,9 @@
 #
 # Fail-safe: an unreadable or invalid manifest, or a missing key, changes nothing on the host
 # (nothing is written or removed), is reported, and is retried; RUN_ONCE=1 then exits non-zero.
-# Status: a "STATUS ..." line (what is active on this node and why) on every change and every
-# $INTERVAL_SECONDS; read it with kubectl logs (README "How to check a node's effective config").
+# Status: a "STATUS ..." line (what is active on this node and why; on mirror nodes, each mirror's
+# mode and cache size from $MIRROR_STATUS_DIR) on every change and every $INTERVAL_SECONDS; read
+# it with kubectl logs (README "How to check a node's effective config").
 set -u
 HOST=${HOST_ROOT:-/host}
 SRC=${SRC_DIR:-/files}
@@ -70,13 +71,21 @@ load_sources() {
 
 # ---- mirror health ----------------------------------------------------------------------------
 # Probe one mirror: any HTTP answer below 500 to GET /v2/ within the bound is healthy (401 means
-# the mirror is alive and wants credentials). curl when the image has it (needed for client
-# certificates: PROBE_CACERT/PROBE_CERT/PROBE_KEY, host paths), else busybox wget.
+# the mirror is alive and wants credentials). Mirrors require a client certificate (mTLS):
+# PROBE_CACERT/PROBE_CERT/PROBE_KEY name the node's copies (host paths); when the manifest delivers
+# that path, the delivered content is used (fresh, and there before the first write), else the
+# file on the host. curl does the TLS (the writer image has it); without curl, busybox wget, which
+# cannot present a client certificate (only anonymous plain-HTTP mirrors can be probed with it).
+probe_tls_file() { # $1 = host path; prints the file to use
+  k=$(awk -v p="$1" '$4 == p { print $1; exit }' "$WORK/src/manifest" 2>/dev/null)
+  if [ -n "$k" ] && [ -f "$WORK/src/$k" ]; then echo "$WORK/src/$k"; else echo "$HOST$1"; fi
+}
+
 probe() {
   if command -v curl >/dev/null 2>&1; then
     set -- "$1/v2/"
-    [ -n "${PROBE_CACERT:-}" ] && set -- "$@" --cacert "$HOST$PROBE_CACERT"
-    [ -n "${PROBE_CERT:-}" ] && set -- "$@" --cert "$HOST$PROBE_CERT" --key "$HOST${PROBE_KEY:-}"
+    [ -n "${PROBE_CACERT:-}" ] && set -- "$@" --cacert "$(probe_tls_file "$PROBE_CACERT")"
+    [ -n "${PROBE_CERT:-}" ] && set -- "$@" --cert "$(probe_tls_file "$PROBE_CERT")" --key "$(probe_tls_file "${PROBE_KEY:-}")"
     code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout "$PROBE_TIMEOUT" --max-time "$PROBE_TIMEOUT" "$@" 2>/dev/null)
     [ -n "$code" ] && [ "$code" -gt 0 ] && [ "$code" -lt 500 ]
   else
@@ -364,6 +373,13 @@ sync_once() {
     log "NOTICE:$k3s_changed changed: k3s/RKE2 read registries.yaml at start only; restart the k3s/rke2 service on this node to apply it"
   fi
   [ -d "$HOST/etc/containers" ] && grep -q 'containers/' "$WORK/state.new" && status_add crio "active (drop-in written)"
+  # Mirror nodes: each mirror's own status line (supervisor.sh; mirrorStatus.ts has the format).
+  if [ -n "${MIRROR_STATUS_DIR:-}" ]; then
+    for f in "$HOST$MIRROR_STATUS_DIR"/*/registry-topology-status; do
+      [ -f "$f" ] || continue
+      status_add "mirror-$(basename "$(dirname "$f")")" "$(head -n 1 "$f")"
+    done
+  fi
   status_add mirrors-probed "${MIRRORS_TOTAL:-0}"
   status_add mirrors-left-out "$(tr '\n' ' ' <"$WORK/down" | sed 's/ $//')"
   [ "$errors" = 0 ] || status_add errors "$errors"

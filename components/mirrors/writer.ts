@@ -1,10 +1,11 @@
 // Delivery of node files from inside Kubernetes: a privileged DaemonSet per region and role runs
 // writer.sh, which copies the files it gets from a ConfigMap (public) and a Secret (mirror
-// configs) onto the host. Pure builders of the objects' contents.
+// configs, private keys) onto the host. Pure builders of the objects' contents.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HOST_ROOTS, inWriteOrder, type NodeFile, type Role } from "./nodeFiles";
+import { MIRROR_DATA_DIR } from "./staticPods";
 import type { ApplyMode } from "./runtimeConfig";
 import { WRITER_IMAGE } from "./plan";
 
@@ -76,6 +77,25 @@ export interface WriterSpecArgs {
   signalCrio: boolean;
 }
 
+/**
+ * The node-role writer's health probe speaks mTLS like the runtimes: it presents the node's client
+ * certificate and verifies the mirror against the region CA. The variables name node files (host
+ * paths); writer.sh uses the content it delivers for them (so any runtime's copy will do, also on
+ * a node where that runtime's directory does not exist, and before the first write).
+ */
+export function probeTlsEnv(files: readonly Pick<NodeFile, "role" | "path" | "tls">[]): { name: string; value: string }[] {
+  const pick = (t: NonNullable<NodeFile["tls"]>) => files.find((f) => f.role === "node" && f.tls === t)?.path;
+  const ca = pick("ca");
+  const cert = pick("cert");
+  const key = pick("key");
+  if (!ca || !cert || !key) return [];
+  return [
+    { name: "PROBE_CACERT", value: ca },
+    { name: "PROBE_CERT", value: cert },
+    { name: "PROBE_KEY", value: key },
+  ];
+}
+
 /** The DaemonSet `spec` (without metadata). */
 export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> {
   const labels = { "app.kubernetes.io/name": "registry-node-files", "app.kubernetes.io/part-of": "registry-topology", "registry-topology/region": a.region, "registry-topology/role": a.role };
@@ -114,6 +134,9 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               { name: "HEALTH_INTERVAL_SECONDS", value: "5" },
               { name: "PROBE_TIMEOUT_SECONDS", value: "2" },
               { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+              ...(a.role === "node" ? probeTlsEnv(a.files) : []),
+              // Mirror nodes: each mirror's status line (cache size, mode) goes into STATUS.
+              ...(a.role === "mirror" ? [{ name: "MIRROR_STATUS_DIR", value: MIRROR_DATA_DIR }] : []),
             ],
             securityContext: { privileged: true, runAsUser: 0 },
             resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },

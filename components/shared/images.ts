@@ -3,8 +3,15 @@
 /** CNCF distribution v3.0.0: region mirrors (proxy mode) and the in-cluster backup registry. */
 export const DISTRIBUTION_IMAGE = "docker.io/library/registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e";
 
-/** busybox 1.36.1: sh, cmp, mktemp, pidof for the node file writer. */
-export const WRITER_IMAGE = "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662";
+/**
+ * Node file writer: curl 8.11.1 on Alpine (busybox sh, awk, cmp, mktemp, pidof, stat, timeout).
+ * curl because the health probe must present a client certificate to the mTLS mirrors (busybox
+ * wget cannot) and tell a 401 from a dead mirror. The digest is the one public code pins for this
+ * tag (several repositories agree); it could not be checked against Docker Hub from here (no
+ * network): run `skopeo inspect --raw docker://<image>` before relying on it, and check that its
+ * busybox has the applets above (writer.sh is tested under Debian's busybox 1.35 and curl).
+ */
+export const WRITER_IMAGE = "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69";
 
 /**
  * Archive job (components/archives): skopeo reads Harbor, rclone writes the store. The digests come

@@ -19,6 +19,18 @@ export const regionSchema = z.strictObject({
   upstreamOrder: z.array(z.string().min(1)).optional(),
   /** How long a runtime waits to connect to a mirror before trying the next (where the runtime supports it). */
   dialTimeoutSeconds: z.number().int().min(1).max(30).default(3),
+  /**
+   * Mirror cache policy (components/mirrors/cachePolicy.ts). `ttlHours`: cached content expires
+   * this long after it was cached (distribution v3 `proxy.ttl`; 0 = never). `maxSizeGiB`: when a
+   * mirror's cache grows past it while its upstream answers, the mirror empties it and refills on
+   * demand (never during an upstream outage).
+   */
+  cache: z
+    .strictObject({
+      ttlHours: z.number().int().min(0).max(87600).default(168),
+      maxSizeGiB: z.number().int().min(1).max(4096).default(20),
+    })
+    .default({ ttlHours: 168, maxSizeGiB: 20 }),
 });
 
 export type RegionConfig = z.infer<typeof regionSchema>;

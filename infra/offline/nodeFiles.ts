@@ -32,6 +32,12 @@ export function redactYaml(text: string, label: string): string {
   return lead + YAML.stringify(walk(doc, ""));
 }
 
+/** A secret node file as offline renders show it: a PEM private key whole, a YAML config per credential field. */
+export function redactSecretFile(text: string, label: string): string {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) return `<secret: ${label} (PEM private key)>\n`;
+  return redactYaml(text, label);
+}
+
 const labelsOf = (r: RecordedResource) => ((unwrapSecrets(r.inputs.metadata) as { labels?: Record<string, string> } | undefined)?.labels ?? {});
 
 /** Every node file the recorded program would deliver. */
@@ -52,7 +58,7 @@ export function nodeFilesFromResources(resources: readonly RecordedResource[], o
       const secret = entry.key.startsWith("s");
       const raw = secret ? secrets.get(cm.name)?.[entry.key] : data[entry.key];
       if (typeof raw !== "string") throw new Error(`${cm.name}: no content for ${entry.path} (key ${entry.key})`);
-      const content = secret && !opts.withSecrets ? redactYaml(String(unwrapSecrets(raw)), `Secret ${cm.name} key ${entry.key}`) : String(unwrapSecrets(raw));
+      const content = secret && !opts.withSecrets ? redactSecretFile(String(unwrapSecrets(raw)), `Secret ${cm.name} key ${entry.key}`) : String(unwrapSecrets(raw));
       out.push({ region, role, path: entry.path, mode: entry.mode, secret, content });
     }
   }

@@ -5,8 +5,14 @@
  *     temp root by the real writer.sh (busybox applets when installed, as in the writer image), so
  *     files added to the plan later (certificates, ...) come along; the node-role writer keeps
  *     running there and probes the mirrors (health-aware hosts.toml and drop-in);
- *   - the mirrors, started from the materialised config.yml (only the cache dir changes: in the
- *     static pod it is a hostPath);
+ *   - the mirrors, run as their static pods run them (test/helpers/mirror-pod.ts: the rendered
+ *     supervisor under busybox driving distribution, proxy or read-only) from the files the mirror
+ *     writer materialised (configs, supervisor, server certificate and key), speaking mTLS with a
+ *     test PKI shaped like the program's; their cache is the node's
+ *     /var/lib/registry-topology/mirrors/<upstream> (the hostPath), where the status line lands;
+ *   - the writers run with the env their DaemonSet spec gives them (writerDaemonSetSpec), with curl
+ *     next to the busybox applets as in the writer image, so the health probe presents the node's
+ *     client certificate;
  *   - a private containerd (own root, state, socket) whose /etc/containerd is the temp root's, in
  *     its own mount namespace, so its CRI plugin reads config_path and hosts.toml at their real
  *     paths; pulls go through the CRI API (runtime.v1.ImageService/PullImage);
@@ -17,16 +23,19 @@
  * the namespace with its veth and rules.
  */
 import type { ChildProcess } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as TOML from "smol-toml";
 import YAML from "yaml";
-import { publicNodeFiles, secretNodeFiles, type NodeFile } from "../../components/mirrors/nodeFiles";
+import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile } from "../../components/mirrors/nodeFiles";
+import { MIRROR_DATA_DIR } from "../../components/mirrors/staticPods";
 import { planRegion, type RegionPlan, type ResolvedUpstream } from "../../components/mirrors/plan";
 import { CONTAINERD_CERTS_D, CRIO_DROPIN } from "../../components/mirrors/runtimeConfig";
-import { publicConfigData, secretData, WRITER_SCRIPT } from "../../components/mirrors/writer";
+import { publicConfigData, secretData, writerDaemonSetSpec, WRITER_SCRIPT } from "../../components/mirrors/writer";
+import { makeTestPki, startMirrorPod, type RunningMirrorPod } from "./mirror-pod";
 import { criImageClient, type CriImageClient } from "./cri-client";
 import { createNetNs, type NetNs } from "./netns";
 import { buildOciImage, pushImage, type BuiltImage } from "./oci-image";
@@ -35,6 +44,7 @@ const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
 const BACKUP_PREFIX = "dr/harbor";
 const PORTS = { harbor: 5100, backup: 5101, mirrorBase: 5200 };
 const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
+const CURL = ["/usr/bin/curl", "/bin/curl"].find((p) => fs.existsSync(p));
 
 export interface NsProcess {
   name: string;
@@ -67,8 +77,10 @@ export interface NodeDrill {
   ref: string;
   harbor: NsRegistry;
   backup: NsRegistry;
-  mirrors: Record<"harbor" | "backup", NsRegistry>;
-  /** Probe URL of a mirror as the writer knows it (http://<address>). */
+  mirrors: Record<"harbor" | "backup", RunningMirrorPod>;
+  /** Every rendered node file (both roles, secret ones included). */
+  files: NodeFile[];
+  /** Probe URL of a mirror as the writer knows it (https://<address>). */
   mirrorUrl(upstream: "harbor" | "backup"): string;
   criPull(timeoutMs?: number): Promise<Pull>;
   skopeoPull(label: string, timeoutMs?: number): Promise<Pull>;
@@ -77,10 +89,15 @@ export interface NodeDrill {
   /** Wait (bounded) until both health-aware node files list (true) or leave out (false) the mirror; resolves with the wait in ms. */
   waitListed(upstream: "harbor" | "backup", listed: boolean, timeoutMs?: number): Promise<number>;
   startUpstream(name: "harbor" | "backup"): Promise<NsRegistry>;
-  startMirror(name: "harbor" | "backup"): Promise<NsRegistry>;
+  startMirror(name: "harbor" | "backup"): Promise<RunningMirrorPod>;
   /** A listener on the mirror's address that accepts and never answers (the mirror must be stopped). */
   startHung(name: "harbor" | "backup"): Promise<NsProcess>;
   writerLog(): string;
+  /**
+   * One more run of a writer (RUN_ONCE) with its DaemonSet env, `env` on top (a variable set to ""
+   * is removed); resolves with its exit code and output.
+   */
+  writerOnce(role: "mirror" | "node", env?: Record<string, string>): Promise<{ code: number; log: string }>;
   stop(): Promise<void>;
 }
 
@@ -199,7 +216,11 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       { host: harbor.address, url: harbor.url, projects: ["library"], insecure: true },
       upstreams,
     );
-    const files = [...publicNodeFiles(plan).files, ...secretNodeFiles(plan, { harbor: "unused", backup: "unused" })];
+    // mTLS toward the mirrors: a throw-away PKI shaped like pki.ts, SANs = what nodes dial.
+    const pki = makeTestPki(dir, [ns.nsIp]);
+    const passwords = { harbor: "unused", backup: "unused" };
+    // As the component orders them: secret files (credentials, keys) first, static pods last.
+    const files = [...secretNodeFiles(plan, passwords, pki), ...publicNodeFiles(plan, pki, mirrorRestartDigests(plan, passwords, pki, "drill-restart-key-0123456789")).files];
 
     // The node as it was before the writer: its own containerd config (what an `imports` fragment
     // would wipe on 1.6), registries.conf and policy.json; the kubelet's manifest directory.
@@ -232,18 +253,29 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     );
 
     // The writer, as in its pod: busybox applets only (when installed), inside the namespace.
+    // The writer image: busybox applets and curl (the mTLS health probe).
+    if (!CURL) throw new Error("curl is not installed (Debian package curl; .ci/run installs it): the writer's mTLS probe needs it");
     const bb = path.join(dir, "bb");
     fs.mkdirSync(bb);
     if (BUSYBOX) {
       const list = (await ns.run(BUSYBOX, ["--list"], 10_000)).stdout.split("\n").filter(Boolean);
       for (const a of list) fs.symlinkSync(BUSYBOX, path.join(bb, a));
     }
-    const writerEnv = (role: string) => ({
-      PATH: BUSYBOX ? bb : (process.env.PATH ?? "/usr/bin:/bin"),
+    fs.rmSync(path.join(bb, "curl"), { force: true });
+    fs.symlinkSync(CURL, path.join(bb, "curl"));
+    // The env of each writer's DaemonSet (writer.ts), adapted: host root, sources and probe timing.
+    const specEnv = (role: "mirror" | "node"): Record<string, string> => {
+      const spec = writerDaemonSetSpec({ region: plan.region.name, role, files: files.filter((f) => f.role === role), configMapName: "drill", signalCrio: role === "node" }) as {
+        template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+      };
+      return Object.fromEntries(spec.template.spec.containers[0]!.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    };
+    const writerEnv = (role: "mirror" | "node") => ({
+      ...specEnv(role),
+      PATH: BUSYBOX ? bb : `${bb}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       HOST_ROOT: root,
       SRC_DIR: path.join(dir, `src-${role}`),
       STATE_FILE: `/var/lib/registry-topology/${role}.managed`,
-      INTERVAL_SECONDS: "60",
       HEALTH_INTERVAL_SECONDS: String(opts.healthIntervalSeconds),
       PROBE_TIMEOUT_SECONDS: String(opts.probeTimeoutSeconds),
       NODE_NAME: "drill-node",
@@ -257,11 +289,18 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     if (once.child.exitCode !== 0) throw new Error(`mirror-role writer failed: ${fs.readFileSync(once.logPath, "utf8")}`);
     const writer = nsProcess("writer-node", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], writerEnv("node"));
 
-    const mirrorUrl = (u: "harbor" | "backup") => `http://${plan.endpoints.find((e) => e.upstream === u)!.address}`;
+    const mirrorUrl = (u: "harbor" | "backup") => `https://${plan.endpoints.find((e) => e.upstream === u)!.address}`;
+    // The mirror pods read what the mirror-role writer put on the node (not the renderer's output).
+    const materialised = () =>
+      files.filter((f) => f.role === "mirror").map((f) => {
+        const onNode = path.join(root, f.path.slice(1));
+        if (!fs.existsSync(onNode)) throw new Error(`the mirror writer did not write ${f.path}`);
+        return { ...f, content: fs.readFileSync(onNode, "utf8") };
+      });
     const startMirror = async (name: "harbor" | "backup") => {
-      const cfg = YAML.parse(fs.readFileSync(path.join(root, `etc/registry-topology/mirrors/${name}/config.yml`), "utf8")) as { storage: { filesystem: { rootdirectory: string } }; http: { addr: string } };
-      cfg.storage.filesystem.rootdirectory = path.join(dir, `cache-${name}`); // the static pod's hostPath
-      return nsRegistry(`mirror-${name}`, cfg, Number(cfg.http.addr.split(":")[1]));
+      const cacheDir = path.join(root, MIRROR_DATA_DIR.slice(1), name); // the static pod's hostPath
+      fs.mkdirSync(cacheDir, { recursive: true });
+      return startMirrorPod({ dir, plan, upstream: name, files: materialised(), ns: { spawn: ns.spawn, host: ns.nsIp }, cacheDir, readyTimeoutMs: 15_000 });
     };
     const mirrors = { harbor: await startMirror("harbor"), backup: await startMirror("backup") };
 
@@ -316,6 +355,7 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
         return backup;
       },
       mirrors,
+      files,
       mirrorUrl,
       async criPull(timeoutMs = 40_000) {
         await cri!.remove(ref).catch(() => undefined);
@@ -361,7 +401,7 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
         return mirrors[name];
       },
       async startHung(name) {
-        const [host, port] = mirrorUrl(name).replace("http://", "").split(":");
+        const [host, port] = mirrorUrl(name).replace("https://", "").split(":");
         const p = nsProcess(`hung-${name}`, process.execPath, ["-e", `require("net").createServer(() => {}).listen(${Number(port)}, ${JSON.stringify(host)})`]);
         await until(`hung listener for ${name}`, 10_000, async () => {
           const ok = await new Promise<boolean>((resolve) => {
@@ -374,6 +414,15 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
         return p;
       },
       writerLog: () => fs.readFileSync(writer.logPath, "utf8"),
+      async writerOnce(role, env = {}) {
+        const e: Record<string, string> = { ...writerEnv(role), RUN_ONCE: "1", ...env };
+        for (const [k, v] of Object.entries(env)) if (v === "") delete e[k];
+        const name = `writer-${role}-once-${crypto.randomUUID().slice(0, 8)}`;
+        const p = nsProcess(name, path.join(BUSYBOX ? bb : "/bin", "sh"), [script], e);
+        await until(`${name} run`, 30_000, () => (p.child.exitCode !== null ? true : undefined));
+        procs.delete(p);
+        return { code: p.child.exitCode!, log: fs.readFileSync(p.logPath, "utf8") };
+      },
       stop,
     };
     return drill;
