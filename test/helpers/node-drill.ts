@@ -287,7 +287,6 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     const once = nsProcess("writer-mirror", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], { ...writerEnv("mirror"), RUN_ONCE: "1" });
     await until("mirror-role writer run", 20_000, () => (once.child.exitCode !== null ? true : undefined));
     if (once.child.exitCode !== 0) throw new Error(`mirror-role writer failed: ${fs.readFileSync(once.logPath, "utf8")}`);
-    const writer = nsProcess("writer-node", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], writerEnv("node"));
 
     const mirrorUrl = (u: "harbor" | "backup") => `https://${plan.endpoints.find((e) => e.upstream === u)!.address}`;
     // The mirror pods read what the mirror-role writer put on the node (not the renderer's output).
@@ -303,6 +302,9 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       return startMirrorPod({ dir, plan, upstream: name, files: materialised(), ns: { spawn: ns.spawn, host: ns.nsIp }, cacheDir, readyTimeoutMs: 15_000 });
     };
     const mirrors = { harbor: await startMirror("harbor"), backup: await startMirror("backup") };
+    // The node writer starts once the mirrors answer, as on a node whose mirror pods are running:
+    // its first probe round then sees them (a writer started earlier logs "every mirror failed").
+    const writer = nsProcess("writer-node", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], writerEnv("node"));
 
     const hostsToml = path.join(root, CONTAINERD_CERTS_D.slice(1), harbor.address, "hosts.toml");
     const dropin = path.join(root, CRIO_DROPIN.slice(1));
