@@ -7,7 +7,7 @@ import { RCLONE_IMAGE, SKOPEO_IMAGE } from "../shared/images";
 import { ARCHIVE_TOKENS, type ArchiveStore } from "./types";
 
 
-/** Harbor robot name of an archive's job (Harbor stores it as robot$<name>). */
+/** Harbor robot name of an archive's job (stored bare; Harbor answers it with its robot_name_prefix, robot$ by default). */
 export function archiveRobotName(archive: string): string {
   return `archive-${archive}`;
 }
