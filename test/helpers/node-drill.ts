@@ -145,10 +145,14 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
   const dir = opts.dir;
   const root = path.join(dir, "root");
   const procs = new Set<NsProcess>();
+  // Every mirror pod this drill started (their own process groups): stopped with the drill, or a
+  // supervisor outlives it (and spins once its directory is gone).
+  const pods = new Set<RunningMirrorPod>();
   let cri: CriImageClient | undefined;
   const ns = await createNetNs();
   const stop = async () => {
     cri?.close();
+    await Promise.all([...pods].map((p) => p.stop()));
     await Promise.all([...procs].map((p) => p.stop()));
     await ns.destroy();
   };
@@ -299,7 +303,9 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     const startMirror = async (name: "harbor" | "backup") => {
       const cacheDir = path.join(root, MIRROR_DATA_DIR.slice(1), name); // the static pod's hostPath
       fs.mkdirSync(cacheDir, { recursive: true });
-      return startMirrorPod({ dir, plan, upstream: name, files: materialised(), ns: { spawn: ns.spawn, host: ns.nsIp }, cacheDir, readyTimeoutMs: 15_000 });
+      const pod = await startMirrorPod({ dir, plan, upstream: name, files: materialised(), ns: { spawn: ns.spawn, host: ns.nsIp }, cacheDir, readyTimeoutMs: 15_000 });
+      pods.add(pod);
+      return pod;
     };
     const mirrors = { harbor: await startMirror("harbor"), backup: await startMirror("backup") };
     // The node writer starts once the mirrors answer, as on a node whose mirror pods are running:
