@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseTopologyConfig } from "../infra/config";
+import { parseTopologyConfig } from "../infra/config";
+import { problems } from "./helpers/config-problems";
 import { cronJobScheduleProblem } from "../infra/config/archives";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -17,16 +18,6 @@ const azure = (over: Raw = {}): Raw => ({ name: "blob", kind: "azure", resourceG
 const gcs = (over: Raw = {}): Raw => ({ name: "gcs", kind: "gcs", project: "regtopo-prod", location: "EU", bucketName: "regtopo-archive", retentionDays: 30, ...over });
 const oss = (over: Raw = {}): Raw => ({ name: "oss", kind: "oss", region: "eu-central-1", bucketName: "regtopo-archive", retentionDays: 30, ...over });
 const s3 = (over: Raw = {}): Raw => ({ name: "nas", kind: "s3", endpoint: "https://nas.example.com:9000", bucket: "archive", retentionDays: 30, credential: { accessKey: "job", accessSecret: "s3cr3t-value" }, ...over });
-
-function problems(raw: Raw, isSecretPath?: (p: string) => boolean): string[] {
-  try {
-    parseTopologyConfig(raw, isSecretPath);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe("registry-topology:archives", () => {
   it("accepts one archive of each kind, with defaults", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseTopologyConfig } from "../infra/config";
+import { parseTopologyConfig } from "../infra/config";
+import { problems } from "./helpers/config-problems";
 import { harborCronProblem } from "../components/harbor/cron";
 
 // Test configs are mutated deep inside freely; typing every shape would hide what each case changes.
@@ -28,16 +29,6 @@ function base(): Raw {
       },
     ],
   };
-}
-
-function problems(raw: Record<string, unknown>, isSecretPath?: (p: string) => boolean): string[] {
-  try {
-    parseTopologyConfig(raw, isSecretPath);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
 }
 
 describe("valid config", () => {
