@@ -227,7 +227,8 @@ function inScope(type: string): boolean {
 /**
  * Resources that generate a value, and the outputs that carry it. These outputs are in clear in
  * the state unless the resource lists them in additionalSecretOutputs (RandomPassword and
- * tls.PrivateKey do so by themselves; RandomString, RandomBytes and RandomId do not).
+ * tls.PrivateKey do so by themselves; RandomString, RandomBytes and RandomId do not). RandomString
+ * and RandomId also carry the value in their ID (VALUE_IN_ID below).
  */
 export const GENERATED_VALUE_OUTPUTS: Record<string, readonly string[]> = {
   "random:index/randomString:RandomString": ["result"],
@@ -236,6 +237,14 @@ export const GENERATED_VALUE_OUTPUTS: Record<string, readonly string[]> = {
   "random:index/randomId:RandomId": ["b64Std", "b64Url", "hex", "dec"],
   "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
 };
+
+/**
+ * Generators whose resource ID is the value itself: terraform-provider-random sets a RandomString's
+ * ID to its result (internal/provider/resource_string.go `createStringFunc`: `d.SetId(result)`
+ * unless sensitive) and a RandomId's to its b64_url. The engine never encrypts IDs, so no
+ * additionalSecretOutputs hides them: such a resource must not feed a credential at all.
+ */
+export const VALUE_IN_ID: ReadonlySet<string> = new Set(["random:index/randomString:RandomString", "random:index/randomId:RandomId"]);
 
 /** Does `r` hold a credential: a Kubernetes Secret, or a resource with a non-empty credential-named property? */
 function holdsCredential(r: PolicyResource): boolean {
@@ -261,7 +270,7 @@ export function generatedCredentialsInClear(resources: readonly PolicyResource[]
     });
     if (feeds.length === 0) continue;
     const declared = new Set(g.opts?.additionalSecretOutputs ?? []);
-    const plain = GENERATED_VALUE_OUTPUTS[g.type]!.filter((o) => !declared.has(o));
+    const plain = [...(VALUE_IN_ID.has(g.type) ? ["id"] : []), ...GENERATED_VALUE_OUTPUTS[g.type]!.filter((o) => !declared.has(o))];
     if (plain.length > 0) out.push({ resource: g, plain, feeds });
   }
   return out;
@@ -293,7 +302,9 @@ export const credentialsAreSecret: Policy = {
     for (const { resource, plain, feeds } of generatedCredentialsInClear(args.resources)) {
       report(
         `${label(resource)} generates a value that becomes a credential or key (it feeds ${feeds.map(label).join(", ")}), but its output${plain.length > 1 ? "s" : ""} ${plain.join(", ")} ${plain.length > 1 ? "are" : "is"} stored in clear in the state. ` +
-          `Use random.RandomPassword, or give the resource additionalSecretOutputs: [${plain.map((x) => JSON.stringify(x)).join(", ")}].`,
+          (VALUE_IN_ID.has(resource.type)
+            ? "Its resource ID is the value itself, and IDs are never encrypted: use random.RandomPassword (or RandomBytes) instead."
+            : `Use random.RandomPassword, or give the resource additionalSecretOutputs: [${plain.map((x) => JSON.stringify(x)).join(", ")}].`),
         resource.urn,
       );
     }

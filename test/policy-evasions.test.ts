@@ -314,9 +314,10 @@ describe("credentials-are-secret covers generated values that become credentials
   };
 
   it.each([
-    ["random:index/randomString:RandomString", [], "result"],
+    ["random:index/randomString:RandomString", [], "id, result"],
+    ["random:index/randomString:RandomString", ["result"], "id"],
     ["random:index/randomBytes:RandomBytes", [], "base64, hex"],
-    ["random:index/randomId:RandomId", ["hex"], "b64Std, b64Url, dec"],
+    ["random:index/randomId:RandomId", ["hex"], "id, b64Std, b64Url, dec"],
     ["random:index/randomPassword:RandomPassword", ["result"], "bcryptHash"],
     ["tls:index/privateKey:PrivateKey", ["privateKeyPem"], "privateKeyOpenssh, privateKeyPemPkcs8"],
   ] as [string, string[], string][])("%s feeding Harbor's internal Secret with %j declared", async (type, aso, plain) => {
@@ -326,9 +327,17 @@ describe("credentials-are-secret covers generated values that become credentials
     expect(vs[0]!.message).toContain(`(it feeds Secret::${SECRET}), but its output${plain.includes(",") ? "s" : ""} ${plain} `);
   });
 
-  it("passes once every value output is declared secret (what secrets.ts now does)", async () => {
-    const specs = feeding([...healthySpecs(), generated("random:index/randomString:RandomString", "harbor-secret-key", ["result"])], "harbor-secret-key");
+  it("passes a RandomPassword, or a RandomBytes with every value output declared secret", async () => {
+    const specs = feeding([...healthySpecs(), generated("random:index/randomPassword:RandomPassword", "harbor-secret-key", ["result", "bcryptHash"])], "harbor-secret-key");
     expect(await violations(specs)).toEqual([]);
+    const bytes = feeding([...healthySpecs(), generated("random:index/randomBytes:RandomBytes", "harbor-secret-key", ["base64", "hex"])], "harbor-secret-key");
+    expect(await violations(bytes)).toEqual([]);
+  });
+
+  it("tells a RandomString feeding a credential to use RandomPassword: its ID is the value, and IDs are never encrypted", async () => {
+    const specs = feeding([...healthySpecs(), generated("random:index/randomString:RandomString", "harbor-secret-key", ["result"])], "harbor-secret-key");
+    const vs = await violations(specs);
+    expect(vs[0]!.message).toContain("Its resource ID is the value itself, and IDs are never encrypted: use random.RandomPassword");
   });
 
   it("also when the credential is a property of a dynamic resource, and in the CLI's shape (property dependencies)", async () => {

@@ -13,6 +13,8 @@ import { GENERATED_VALUE_OUTPUTS } from "../policy/policies";
 interface Registered {
   recorded: RecordedResource;
   outputs: Record<string, unknown>;
+  /** The resource ID the provider returned: stored in clear whatever the options say. */
+  id: string;
 }
 
 let registered: Registered[] = [];
@@ -31,24 +33,24 @@ function clearStrings(v: unknown): string[] {
 function clearState(r: Registered): string[] {
   const secretOutputs = new Set(r.recorded.additionalSecretOutputs);
   const outputs = Object.entries(r.outputs).filter(([k]) => !secretOutputs.has(k) && !isSecretMarker(r.recorded.inputs[k]));
-  return [...clearStrings(r.recorded.inputs), ...outputs.flatMap(([, v]) => clearStrings(v))];
+  return [r.id, ...clearStrings(r.recorded.inputs), ...outputs.flatMap(([, v]) => clearStrings(v))];
 }
 
 beforeAll(async () => {
   const recorded = await installMockRuntime("registry-topology", "prod");
   // Capture what the mocks answer for each registration (the outputs the engine would store).
   const monitor = pulumi.runtime.getMonitor() as unknown as { mocks: pulumi.runtime.Mocks };
-  const outputsByName = new Map<string, Record<string, unknown>>();
+  const outputsByName = new Map<string, { outputs: Record<string, unknown>; id: string }>();
   const newResource = monitor.mocks.newResource.bind(monitor.mocks);
   monitor.mocks.newResource = (args) => {
     const res = newResource(args) as pulumi.runtime.MockResourceResult;
-    outputsByName.set(`${args.type}::${args.name}`, (res.state ?? {}) as Record<string, unknown>);
+    outputsByName.set(`${args.type}::${args.name}`, { outputs: (res.state ?? {}) as Record<string, unknown>, id: res.id ?? "" });
     return res;
   };
   const parent = new pulumi.ComponentResource("test:index:HarborSecretsParent", "parent");
   generated = generateHarborSecrets("harbor", parent);
   await settle();
-  registered = recorded.map((r) => ({ recorded: r, outputs: outputsByName.get(`${r.type}::${r.name}`) ?? {} }));
+  registered = recorded.map((r) => ({ recorded: r, outputs: {}, id: "", ...outputsByName.get(`${r.type}::${r.name}`) }));
 });
 
 afterAll(() => {

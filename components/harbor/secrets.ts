@@ -13,13 +13,13 @@ export interface HarborGeneratedSecrets {
 }
 
 /**
- * A generated alphanumeric secret of an exact length. RandomString's `result` is plain in state by
- * default, so it is declared secret: the engine then encrypts it in state and masks it in plans.
- * (Kept as RandomString, not RandomPassword: changing the resource type would replace it and draw
- * a new value, and a new `secretKey` makes every credential Harbor already stored unreadable.)
+ * A generated alphanumeric secret of an exact length. RandomPassword, not RandomString: the
+ * random provider stores a RandomString's value as its resource ID too (terraform-provider-random
+ * `createStringFunc`: `d.SetId(result)` unless sensitive), and IDs are never encrypted in state,
+ * so no additionalSecretOutputs can hide it. RandomPassword's ID is "none" and its result secret.
  */
 function alnum(name: string, length: number, parent: pulumi.Resource) {
-  return new random.RandomString(name, { length, special: false }, { parent, additionalSecretOutputs: ["result"] });
+  return new random.RandomPassword(name, { length, special: false }, { parent });
 }
 
 export function generateHarborSecrets(name: string, parent: pulumi.Resource): HarborGeneratedSecrets {

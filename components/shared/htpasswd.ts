@@ -3,7 +3,7 @@ import * as bcrypt from "bcryptjs";
 /**
  * One htpasswd line (bcrypt, the only scheme distribution accepts). The salt is given, not drawn,
  * so the same password and salt always render the same line: no churn on every `pulumi up`.
- * `salt22` is 22 characters of [./A-Za-z0-9] (e.g. a stable RandomString without specials).
+ * `salt22` is 22 characters of [./A-Za-z0-9] (e.g. a stable RandomPassword without specials).
  */
 export function htpasswdLine(user: string, password: string, salt22: string, cost = 10): string {
   if (!/^[./A-Za-z0-9]{22}$/.test(salt22)) throw new Error("htpasswd salt must be 22 characters of [./A-Za-z0-9]");

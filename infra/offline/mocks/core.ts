@@ -2,8 +2,13 @@ import { defineMockOutputs } from "./registry";
 import { fakeAlnum, fakeHex } from "./fake";
 
 // Generated values are derived from the resource name: stable across runs (no churn in plans).
-for (const type of ["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString"]) {
-  defineMockOutputs(type, (a) => ({ result: fakeAlnum(`${a.type}/${a.name}`, Number(a.inputs.length ?? 16)) }));
+// The IDs are the provider's (terraform-provider-random internal/provider/resource_string.go
+// `createStringFunc`): a RandomString's ID is its value, in clear; a RandomPassword's is "none".
+for (const [type, valueIsId] of [["random:index/randomPassword:RandomPassword", false], ["random:index/randomString:RandomString", true]] as const) {
+  defineMockOutputs(type, (a) => {
+    const result = fakeAlnum(`${a.type}/${a.name}`, Number(a.inputs.length ?? 16));
+    return { id: valueIsId ? result : "none", result };
+  });
 }
 
 defineMockOutputs("tls:index/privateKey:PrivateKey", (a) => ({
