@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ArchiveConfig } from "../../infra/config/archives";
 import { AzureArchive } from "./azure";
 import { GcsArchive } from "./gcs";
-import { ArchiveJob } from "./job";
+import { ArchiveJob, type HarborForArchives } from "./job";
 import { OssArchive } from "./oss";
 import { S3Archive } from "./s3";
 import type { ArchiveStore } from "./types";
@@ -10,15 +10,6 @@ import type { ArchiveStore } from "./types";
 export { ARCHIVE_TOKENS, ARCHIVE_STORE_TYPES } from "./types";
 export type { ArchiveStore } from "./types";
 
-export interface ArchivesContext {
-  /** Harbor's projects (an archive without `projects` takes them all). */
-  projects: string[];
-  namespace: pulumi.Input<string>;
-  harborUrl: pulumi.Input<string>;
-  harborUsername: pulumi.Input<string>;
-  harborPassword: pulumi.Input<string>;
-  harborRelease: pulumi.Resource;
-}
 
 /** Public description of one archive for stack outputs (`npm run restore`, `npm run verify`). */
 export interface ArchiveSummary {
@@ -47,7 +38,7 @@ function createStore(c: ArchiveConfig, parent: pulumi.Resource): ArchiveStore {
 /** One store component and one archive job per configured archive. */
 export function createArchives(
   configs: readonly ArchiveConfig[],
-  ctx: ArchivesContext,
+  ctx: HarborForArchives,
   parent: pulumi.Resource,
 ): { summaries: pulumi.Output<ArchiveSummary[]>; stores: ArchiveStore[] } {
   const stores: ArchiveStore[] = [];

@@ -18,9 +18,9 @@ export const ARCHIVE_ROBOT_ACCESS = [
   { resource: "repository", action: "list" },
 ];
 
-export interface ArchiveJobArgs {
-  store: ArchiveStore;
-  schedule: string;
+/** Harbor as an archive job needs it: where it runs, and the admin identity its robot is made with. */
+export interface HarborForArchives {
+  /** The projects to archive. */
   projects: string[];
   namespace: pulumi.Input<string>;
   harborUrl: pulumi.Input<string>;
@@ -28,6 +28,11 @@ export interface ArchiveJobArgs {
   /** Harbor admin password (secret): only the robot provider uses it, never the job. */
   harborPassword: pulumi.Input<string>;
   harborRelease: pulumi.Resource;
+}
+
+export interface ArchiveJobArgs extends HarborForArchives {
+  store: ArchiveStore;
+  schedule: string;
 }
 
 /** The pod spec: state (rclone) -> collect (skopeo) -> upload (rclone), sharing one emptyDir. */
