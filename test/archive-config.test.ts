@@ -52,6 +52,16 @@ describe("registry-topology:archives", () => {
     ]));
   });
 
+  it("checks each store's region against the same cited lists as the backups, with a hint and an escape hatch", () => {
+    const found = problems(base([azure({ location: "westeurop" }), gcs({ location: "europe-wst3" }), oss({ region: "eu-centrl-1" })]));
+    expect(found).toEqual([
+      expect.stringMatching(/^archives\[0\]\.location: expected a known Azure region \(did you mean "westeurope"\?\).*allowUnlistedRegion: true/),
+      expect.stringMatching(/^archives\[1\]\.location: expected a known Cloud Storage location \(did you mean "europe-west3"\?\)/),
+      expect.stringMatching(/^archives\[2\]\.region: expected a known Alibaba Cloud OSS region \(did you mean "eu-central-1"\?\)/),
+    ]);
+    expect(problems(base([gcs({ location: "EUR4", allowUnlistedRegion: true })]))).toEqual([]);
+  });
+
   it("rejects tiers the store kind does not have, and unknown kinds", () => {
     const found = problems(base([azure({ tiers: { nearlineAfterDays: 30 } }), { ...gcs(), kind: "b2" }]));
     expect(found).toEqual([

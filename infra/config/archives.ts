@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { ALIBABA_OSS_REGION_LIST } from "./cloud-regions/alibaba";
+import { AZURE_REGION_LIST } from "./cloud-regions/azure";
+import { allowUnlistedRegion, checkRegion } from "./cloud-regions/check";
+import { GCS_LOCATION_LIST } from "./cloud-regions/gcp";
 import { dnsLabel, httpsUrl, secretString } from "./primitives";
 
 /**
@@ -73,30 +77,33 @@ const azure = z.strictObject({
   ...common,
   kind: z.literal("azure"),
   resourceGroupName: z.string().min(1),
-  location: z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name such as westeurope"),
+  location: z.string().min(1),
   storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "expected 3-24 lowercase letters and digits (globally unique)"),
   containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "expected 3-63 lowercase letters, digits and single '-'").default("registry-archive"),
   /** Redundancy of the storage account. */
   sku: z.enum(["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS"]).default("Standard_GRS"),
   tiers: azureTiers,
-});
+  allowUnlistedRegion,
+}).superRefine((v, ctx) => checkRegion(ctx, ["location"], v.location, AZURE_REGION_LIST, v.allowUnlistedRegion));
 
 const gcs = z.strictObject({
   ...common,
   kind: z.literal("gcs"),
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "expected a GCP project id"),
-  location: z.string().regex(/^[a-z]+(-[a-z]+\d*)?\d?$/, "expected a region such as europe-west3 or a multi-region such as EU").or(z.enum(["US", "EU", "ASIA"])),
+  location: z.string().min(1),
   bucketName: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "expected 3-63 lowercase letters, digits, '-', '_' or '.' (globally unique)"),
   tiers: gcsTiers,
-});
+  allowUnlistedRegion,
+}).superRefine((v, ctx) => checkRegion(ctx, ["location"], v.location, GCS_LOCATION_LIST, v.allowUnlistedRegion));
 
 const oss = z.strictObject({
   ...common,
   kind: z.literal("oss"),
-  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, "expected an Alibaba Cloud region such as eu-central-1"),
+  region: z.string().min(1),
   bucketName: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "expected 3-63 lowercase letters, digits and '-' (globally unique)"),
   tiers: ossTiers,
-});
+  allowUnlistedRegion,
+}).superRefine((v, ctx) => checkRegion(ctx, ["region"], v.region, ALIBABA_OSS_REGION_LIST, v.allowUnlistedRegion));
 
 /**
  * Any S3-compatible store (a NAS, MinIO, Ceph RGW). Nothing is provisioned: the bucket, its object

@@ -1,25 +1,13 @@
 import { z } from "zod";
 import { ALIBABA_REGION_LIST } from "./cloud-regions/alibaba";
 import { AZURE_REGION_LIST } from "./cloud-regions/azure";
-import { regionProblem, type RegionList } from "./cloud-regions/closest";
+import { allowUnlistedRegion, checkRegion } from "./cloud-regions/check";
 import { GAR_LOCATION_LIST } from "./cloud-regions/gcp";
 import { icrRegionProblem, type IcrRegion } from "./cloud-regions/ibm";
 import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, k8sSubdomain, nodePortNumber, quantity } from "./primitives";
 
 export { ICR_HOSTS, type IcrRegion } from "./cloud-regions/ibm";
 
-/**
- * Region checks against the real lists (infra/config/cloud-regions/*.ts, each citing its source),
- * with the closest name as a hint and `allowUnlistedRegion` for a region newer than the list.
- */
-function checkRegion(ctx: z.RefinementCtx, path: (string | number)[], value: string, list: RegionList, allowUnlisted: boolean): void {
-  if (allowUnlisted) return;
-  const problem = regionProblem(value, list, "allowUnlistedRegion");
-  if (problem) ctx.addIssue({ code: "custom", path, message: problem });
-}
-
-/** Accept a region missing from the lists above (one newer than the list); the cloud still checks it at apply. */
-const allowUnlistedRegion = z.boolean().default(false);
 
 const common = {
   /** Unique in the stack; used in resource names, Harbor endpoint names and outputs. */

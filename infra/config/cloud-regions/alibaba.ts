@@ -22,3 +22,14 @@ export const ALIBABA_REGION_LIST: RegionList = {
   names: ALIBABA_CR_REGIONS,
   source: "infra/config/cloud-regions/alibaba.ts (Container Registry supported regions, 2026-11-30)",
 };
+
+/**
+ * OSS bucket regions. OSS runs in every public Alibaba Cloud region, so the Container Registry
+ * regions above are a subset of them (not checked here against OSS's own list): a region missing
+ * here takes `allowUnlistedRegion: true`.
+ */
+export const ALIBABA_OSS_REGION_LIST: RegionList = {
+  label: "Alibaba Cloud OSS region",
+  names: ALIBABA_CR_REGIONS,
+  source: "infra/config/cloud-regions/alibaba.ts (Alibaba Cloud regions, 2026-11-30)",
+};

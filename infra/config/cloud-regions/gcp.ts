@@ -32,3 +32,14 @@ export const GAR_LOCATION_LIST: RegionList = {
   names: [...GAR_MULTI_REGIONS, ...GCP_REGIONS],
   source: "infra/config/cloud-regions/gcp.ts (Artifact Registry locations, 2026-11-30)",
 };
+
+/**
+ * Cloud Storage bucket locations: the same regions, plus the multi-regions `US`, `EU` and `ASIA`
+ * (Google Cloud, "Bucket locations", cloud.google.com/storage/docs/locations; compiled as above).
+ * Dual-regions (`EUR4`, `NAM4`, ...) and custom dual-regions: `allowUnlistedRegion: true`.
+ */
+export const GCS_LOCATION_LIST: RegionList = {
+  label: "Cloud Storage location",
+  names: ["US", "EU", "ASIA", ...GCP_REGIONS],
+  source: "infra/config/cloud-regions/gcp.ts (Cloud Storage bucket locations, 2026-11-30)",
+};
