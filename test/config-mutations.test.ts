@@ -147,6 +147,9 @@ const targeted: T[] = [
   ["dev", "oci url with port 0", (d) => cfg(d, "backups").push(nas("https://nas.example.com:0")), "backups[1].url", /expected a port from 1 to 65535, found 0/],
   ["staging", "oci url with a non-numeric port", (d) => cfg(d, "backups").push(nas("https://nas.example.com:http")), "backups[2].url", /expected a numeric port/],
   ["prod", "oci url with a password", (d) => cfg(d, "backups").push(nas("https://robot:hunter2@nas.example.com")), "backups[2].url", /holds a password.*pulumi config set --secret --path 'backups\[2\]\.push\.password' <value>/],
+  // A password may hold '/' or '@' (base64): still recognised as one, never echoed.
+  ["prod", "oci url with a password holding '/'", (d) => cfg(d, "backups").push(nas("https://robot:hunter2/x@nas.example.com")), "backups[2].url", /holds a password/],
+  ["prod", "oci url with a password holding '@'", (d) => cfg(d, "backups").push(nas("https://robot:hunter2@x@nas.example.com")), "backups[2].url", /holds a password/],
   ["prod", "oci url with a user name", (d) => cfg(d, "backups").push(nas("https://robot@nas.example.com")), "backups[2].url", /holds a user name: remove it/],
   ["dev", "oci url with an impossible IPv4", (d) => cfg(d, "backups").push(nas("https://10.0.0.300:5000")), "backups[1].url", /not a valid IPv4 address/],
   ["dev", "oci url with an empty path segment", (d) => cfg(d, "backups").push(nas("https://nas.example.com/a//b")), "backups[1].url", /empty segment/],

@@ -63,15 +63,17 @@ export interface UrlRules {
  * information: it may be a password.
  */
 export function urlProblem(v: string, rules: UrlRules): string | undefined {
+  // User information first, and up to the LAST '@' before any query: a password may hold '/' or
+  // '@' (base64), which would end a stricter authority match early and let it reach a message.
+  const afterScheme = /^https?:\/\/([^?#\s]*)/.exec(v)?.[1] ?? "";
+  const lastAt = afterScheme.lastIndexOf("@");
+  if (lastAt >= 0) {
+    if (afterScheme.slice(0, lastAt).includes(":")) return `the URL holds a password, which would sit in plain text in the stack file and the state: remove it from the URL; ${rules.secretHint}`;
+    return "the URL holds a user name: remove it (credentials go in their own keys)";
+  }
   const m = URL_SHAPE.exec(v);
   if (!m) return rules.path ? "expected an http(s) URL such as https://registry.example.com" : "expected scheme://host[:port] such as https://harbor.example.com";
   const [, , authority, path] = m as unknown as [string, string, string, string];
-  const at = authority.lastIndexOf("@");
-  if (at >= 0) {
-    const userinfo = authority.slice(0, at);
-    if (userinfo.includes(":")) return `the URL holds a password, which would sit in plain text in the stack file and the state: remove it from the URL; ${rules.secretHint}`;
-    return "the URL holds a user name: remove it (credentials go in their own keys)";
-  }
   const hp = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)!;
   const host = hp[1]!;
   const port = hp[2];
@@ -92,7 +94,10 @@ export function urlProblem(v: string, rules: UrlRules): string | undefined {
   return undefined;
 }
 
-/** Any `scheme://user:pass@` in text becomes `scheme://<userinfo hidden>@`. */
+/**
+ * Any `scheme://user:pass@` in text becomes `scheme://<userinfo hidden>@`, up to the last '@' of
+ * the URL (a password may itself hold '/' or '@').
+ */
 export function hideUserinfo(text: string): string {
-  return text.replace(/(\/\/)[^/@\s"]*@/g, "$1<userinfo hidden>@");
+  return text.replace(/(\/\/)[^\s"'?#]*@/g, "$1<userinfo hidden>@");
 }
