@@ -37,6 +37,9 @@ describe("naming helpers", () => {
     const long = gcpAccountId("a-very-long-backup-name-for-artifact-registry", "push");
     expect(long).toMatch(valid);
     expect(long).not.toBe(gcpAccountId("a-very-long-backup-name-for-artifact-registry", "pull"));
+    // An archive named like a backup never gets the backup's identity, also once hashed.
+    expect(gcpAccountId("primary-harbor-archive-eu1x", "archive")).not.toBe(gcpAccountId("primary-harbor-archive-eu1x", "push"));
+    expect(identityName("prod", "x".repeat(60), "archive")).not.toBe(identityName("prod", "x".repeat(60), "push"));
     expect(gcpAccountId("ab", "push")).toMatch(valid);
   });
 

@@ -118,7 +118,7 @@ export class AzureArchive extends pulumi.ComponentResource {
     }
 
     // The job's identity: an Entra application with a custom data role on this container only.
-    const displayName = identityName(pulumi.getStack(), c.name, "push", 120).replace(/-push$/, "-archive");
+    const displayName = identityName(pulumi.getStack(), c.name, "archive", 120);
     // The deployer owns what it creates (Application.ReadWrite.OwnedBy; see backups/acr.ts).
     const deployer = getClientConfigOutput({ parent: this }).objectId;
     const app = new Application(`${name}-job`, { displayName, owners: [deployer], notes: `registry-topology archive ${c.name}: add and read blobs only` }, child);

@@ -66,7 +66,7 @@ export class GcsArchive extends pulumi.ComponentResource {
 
     const account = new serviceaccount.Account(`${name}-job`, {
       project: c.project,
-      accountId: gcpAccountId(c.name, "push").replace(/-push$/, "-arch"),
+      accountId: gcpAccountId(c.name, "archive"),
       displayName: `registry-topology archive ${c.name}`,
       description: `add and read objects in gs://${c.bucketName} only`,
     }, { ...child, dependsOn: apis });

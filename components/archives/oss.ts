@@ -67,7 +67,7 @@ export class OssArchive extends pulumi.ComponentResource {
       rules: [{ id: "archive-write-once", action: "forbid", prefix: "" }],
     }, child);
 
-    const userName = identityName(pulumi.getStack(), c.name, "push").replace(/-push$/, "-archive");
+    const userName = identityName(pulumi.getStack(), c.name, "archive");
     const user = new ram.User(`${name}-job`, { name: userName, displayName: `registry-topology archive ${c.name}`, comments: `OSS ${c.bucketName}: add and read objects only`, force: true }, child);
     const policy = new ram.Policy(`${name}-job`, {
       policyName: userName,

@@ -10,7 +10,7 @@ function shortHash(text: string, length: number): string {
  * A GCP service-account id (6-30 chars, `^[a-z][-a-z0-9]{4,28}[a-z0-9]$`) from a backup name and a
  * role suffix. Too long: truncated and made unique with a short hash of the full name.
  */
-export function gcpAccountId(backupName: string, role: "push" | "pull"): string {
+export function gcpAccountId(backupName: string, role: IdentityRole): string {
   let base = `${backupName}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
   if (!/^[a-z]/.test(base)) base = `rt-${base}`;
   if (base.length > 30) base = `${base.slice(0, 23).replace(/-+$/, "")}-${shortHash(base, 6)}`;
@@ -18,8 +18,14 @@ export function gcpAccountId(backupName: string, role: "push" | "pull"): string 
   return base;
 }
 
-/** A name for cloud identities that tells which stack and backup they belong to. */
-export function identityName(stack: string, backupName: string, role: "push" | "pull", max = 64): string {
+/**
+ * What an identity is for: a backup's push or pull user, or an archive's job. The role is part of
+ * the hashed name, so an archive and a backup of the same name never share an identity.
+ */
+export type IdentityRole = "push" | "pull" | "archive";
+
+/** A name for cloud identities that tells which stack and backup (or archive) they belong to. */
+export function identityName(stack: string, backupName: string, role: IdentityRole, max = 64): string {
   const full = `regtopo-${stack}-${backupName}-${role}`.replace(/[^A-Za-z0-9._-]/g, "-");
   return full.length <= max ? full : `${full.slice(0, max - 9)}-${shortHash(full, 8)}`;
 }

@@ -76,12 +76,12 @@ measure() {
 }
 
 mkdir -p "$CACHE_DIR"
-measure
+# No cache measurement before the first start: `du` over a full cache takes long, and a mirror
+# restarted during an outage must serve at once. size_at=0 makes the first loop pass measure.
 if upstream_answers; then upstream=up; start proxy; else upstream=down; start readonly; fi
 
-loop=0
-while [ "$loop" -ge 0 ]; do
-  loop=$((loop + 1))
+# Runs until the pod stops (TERM); each pass is bounded by INTERVAL and the probe's timeout.
+while :; do
   sleep "$INTERVAL" &
   sleeper=$!
   wait "$sleeper"

@@ -39,7 +39,7 @@ export async function listSnapshots(loc: StoreLocation): Promise<string[]> {
     const r = await rclone(loc, ["lsf", "-R", "--files-only", "--include", "/*/index.json", `${loc.path}/snapshots`]);
     return completeSnapshots(r.stdout.split("\n"));
   } catch (e) {
-    if (e instanceof StoreError && /directory not found|not found/i.test(e.message)) return [];
+    if (e instanceof StoreError && /directory not found/i.test(e.message)) return [];
     throw e;
   }
 }

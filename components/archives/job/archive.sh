@@ -50,8 +50,9 @@ die() { log "error: $*"; exit 1; }
 # Paths of complete snapshots (<stamp>/index.json), oldest first.
 list_snapshots() {
   out=$(rclone lsf -R --files-only --include '/*/index.json' "$STORE/snapshots" 2>"$WORK/lsf.err") || {
-    # The local backend and SFTP answer "directory not found" before the first run.
-    grep -q -i 'directory not found\|not found' "$WORK/lsf.err" || { cat "$WORK/lsf.err" >&2; return 1; }
+    # Before the first run the prefix does not exist: rclone says "directory not found"
+    # (fs.ErrorDirNotFound). Anything else (a missing bucket, 403, network) is an error.
+    grep -q -i 'directory not found' "$WORK/lsf.err" || { cat "$WORK/lsf.err" >&2; return 1; }
     out=""
   }
   printf '%s\n' "$out" | grep -E '^[0-9]{8}T[0-9]{6}Z/index\.json$' | sort || true
@@ -59,7 +60,9 @@ list_snapshots() {
 
 phase_state() {
   : "${STORE:?set STORE}"
-  latest=$(list_snapshots | tail -n 1)
+  # Through a file: in a pipeline inside $(...) a failed listing would be lost (tail's status).
+  list_snapshots >"$WORK/snapshots.txt" || die "cannot list the snapshots in $STORE/snapshots"
+  latest=$(tail -n 1 "$WORK/snapshots.txt")
   : >"$WORK/previous.tsv"
   : >"$WORK/previous.name"
   if [ -n "$latest" ]; then
