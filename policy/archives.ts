@@ -97,8 +97,10 @@ export const archivesAreImmutable: Policy = {
 
 export const prodHasArchive: Policy = {
   name: "prod-has-archive",
-  description: "A prod stack keeps a point-in-time archive of Harbor's projects (registry-topology:archives). Advisory in prod (policy/levels.ts).",
-  enforcementLevel: "mandatory",
+  // Advisory in code and in every environment: a recommendation never blocks a deploy, so a stack
+  // that declares another `environment:` to escape it gains nothing (levels.ts holds no entry).
+  description: "A prod stack keeps a point-in-time archive of Harbor's projects (registry-topology:archives). Advisory.",
+  enforcementLevel: "advisory",
   validateStack: (args, report) => {
     if (topologyOf(args.resources)?.environment !== "prod") args.notApplicable("only prod stacks need an archive");
     if (ofType(args.resources, ...ARCHIVE_STORE_TYPES).length === 0) {

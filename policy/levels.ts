@@ -37,8 +37,7 @@ export const ENVIRONMENT_LEVELS: Record<Environment, Partial<Record<PolicyName, 
   local: { "backup-outside-harbor-failure-domain": "advisory", "mirrors-cover-every-region": "advisory" },
   dev: { "mirrors-cover-every-region": "advisory" },
   staging: {},
-  // prod: an archive is recommended, not required (policy/archives.ts).
-  prod: { "prod-has-archive": "advisory" },
+  prod: {},
 };
 
 export function isEnvironment(v: unknown): v is Environment {

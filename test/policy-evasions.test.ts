@@ -58,7 +58,7 @@ describe("enforcement levels come from the stack name", () => {
     for (const env of ENVIRONMENTS) for (const p of NEVER_RELAXED) expect(ENVIRONMENT_LEVELS[env][p]).toBeUndefined();
     const local = policiesForStack(policies, "local");
     expect(local.map((p) => [p.name, p.enforcementLevel])).toEqual(
-      policies.map((p) => [p.name, ["backup-outside-harbor-failure-domain", "mirrors-cover-every-region"].includes(p.name) ? "advisory" : "mandatory"]),
+      policies.map((p) => [p.name, ["backup-outside-harbor-failure-domain", "mirrors-cover-every-region", "prod-has-archive"].includes(p.name) ? "advisory" : "mandatory"]),
     );
     // An unknown stack name gets prod's rules: every policy mandatory but the archive recommendation
     // (advisory by design; it applies only where the topology is prod).

@@ -98,7 +98,7 @@ describe("enforcement levels", () => {
     expect(packConfigFor("local")).toEqual({ "backup-outside-harbor-failure-domain": { enforcementLevel: "advisory" }, "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("dev")).toEqual({ "mirrors-cover-every-region": { enforcementLevel: "advisory" } });
     expect(packConfigFor("staging")).toEqual({});
-    expect(packConfigFor("prod")).toEqual({ "prod-has-archive": { enforcementLevel: "advisory" } });
+    expect(packConfigFor("prod")).toEqual({});
   });
 
   it.each(ENVIRONMENTS)("ships policy/config/%s.json equal to the table in code", (env) => {

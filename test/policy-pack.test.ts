@@ -195,10 +195,10 @@ describe("the policy pack under @pulumi/policy's analyzer", () => {
 });
 
 describe("the pack the engine starts for stack local (levels from the stack name, no pack config)", () => {
-  it("serves local's levels: only the failure-domain and mirror rules relaxed", async () => {
+  it("serves local's levels: only the failure-domain and mirror rules relaxed (the archive recommendation is advisory everywhere)", async () => {
     const info: any = await callOn(localPack, "getAnalyzerInfo", new Empty());
     const levels = Object.fromEntries(info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]));
-    expect(levels).toEqual(Object.fromEntries(POLICY_NAMES.map((n) => [n, ["backup-outside-harbor-failure-domain", "mirrors-cover-every-region"].includes(n) ? "advisory" : "mandatory"])));
+    expect(levels).toEqual(Object.fromEntries(POLICY_NAMES.map((n) => [n, ["backup-outside-harbor-failure-domain", "mirrors-cover-every-region", "prod-has-archive"].includes(n) ? "advisory" : "mandatory"])));
   });
 
   it("reports the shipped local stack's in-cluster backup as advisory, like the offline check", async () => {
