@@ -231,6 +231,11 @@ describe("npm run restore (the CLI)", () => {
     const badTime = cli(["--archive", "e2e", "--to", target.url, "--at", "yesterday-ish"], outputs());
     expect(badTime.status).toBe(2);
     expect(badTime.stderr).toContain("--at yesterday-ish");
+    // A password in --to is refused and never printed (it would be ignored for the push anyway).
+    const withPassword = cli(["--archive", "e2e", "--to", target.url.replace("://", "://robot:s3cr3t/x@")], outputs());
+    expect(withPassword.status).toBe(2);
+    expect(withPassword.stderr).toContain("--to: the URL holds a password");
+    expect(withPassword.stderr + withPassword.stdout).not.toContain("s3cr3t");
   });
 
   it("npm run verify reports the archive's newest snapshot and checks sampled blobs", () => {

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { archiveLocation, parseArchiveOutputs, pushCredentials, readOutputsText } from "./outputs";
 import { RestoreError, restoreSnapshot } from "./restore";
+import { urlProblem } from "../config/net";
 
 export function parseTime(text: string): Date {
   const d = new Date(text);
@@ -28,6 +29,10 @@ async function main(): Promise<number> {
     },
   });
   if (!values.archive || !values.to) throw new RestoreError("usage: npm run restore -- --archive NAME [--at TIME] [--project P] --to REGISTRY_URL [--dry-run] [--stack NAME | --outputs FILE]");
+  // The same URL rules as the config: no credentials in it (they come from the stack outputs or
+  // the environment, as for verify), and the message never echoes them.
+  const toProblem = urlProblem(values.to, { path: true, secretHint: "give the destination's credentials as for npm run verify (stack outputs, or RESTORE_USERNAME/RESTORE_PASSWORD)" });
+  if (toProblem) throw new RestoreError(`--to: ${toProblem}`);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new RestoreError("--concurrency takes a whole number from 1 to 32");
   const outputs = parseArchiveOutputs(readOutputsText(values.stack, values.outputs));

@@ -26,6 +26,8 @@ const REGIONAL_HOSTS = new Set<string>(Object.values(ICR_HOSTS));
 defineMockCheck(`${IBM}:CrNamespace`, (a) => {
   const url = str(a.inputs.registryApiUrl);
   if (url === undefined) return [];
-  const host = new URL(url).host;
+  // A check must report, never throw: a throw inside the mock monitor is only an unhandled rejection.
+  const host = URL.canParse(url) ? new URL(url).host : undefined;
+  if (host === undefined) return [`registryApiUrl ${JSON.stringify(url)} is not a URL`];
   return REGIONAL_HOSTS.has(host) ? [] : [`registryApiUrl ${url} is not a regional IBM Cloud Container Registry (${[...REGIONAL_HOSTS].join(", ")})`];
 });
