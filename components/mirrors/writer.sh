@@ -422,5 +422,8 @@ while true; do
     status_add error "manifest unreadable: kept every file, retrying"
     report_status
   fi
-  sleep "$HEALTH_INTERVAL"
+  # In the background and waited for: a TERM then ends the writer at once (a foreground sleep
+  # would hold the trap until it returns, racing the pod's grace period).
+  sleep "$HEALTH_INTERVAL" &
+  wait $! || true
 done
