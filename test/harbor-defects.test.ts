@@ -73,6 +73,9 @@ describe("2. a created replication policy always ends up in state", () => {
     expect([...emu.policies.values()].filter((p) => p.name === "orphan")).toHaveLength(1);
     const other = await base("orphan-other");
     await expect(policies.create({ ...other, name: "orphan" })).rejects.toThrow(/replication policy named "orphan" exists already in Harbor and differs from what this resource creates\. Set adoptExisting: true/);
+    // Same name, destination and project, but made by hand with other settings: not taken over.
+    await expect(policies.create({ ...inputs, deletion: true })).rejects.toThrow(/replication policy named "orphan" exists already in Harbor and differs/);
+    expect(emu.policies.get(Number(orphan.id))!.replicate_deletion).toBe(false);
   });
 });
 

@@ -132,10 +132,18 @@ export function normalizeCron(cron: string): string {
   return cron.trim().split(/\s+/).join(" ");
 }
 
-/** The policy found under our name is ours: same destination and same source project. */
+/**
+ * The policy found under our name is ours: exactly what this resource would create (every field
+ * Harbor stores), as for endpoints, robots and projects (provider-support.ts createOrAdopt). A
+ * hand-made policy that merely shares name, destination and project is not taken over.
+ */
 function isOurs(r: Record<string, unknown>, p: Record<string, unknown>): boolean {
   const found = policyFromHarbor(r);
-  return found.destinationRegistryId === Number(p.destinationRegistryId) && String((found.filters as PolicyFilters).name).startsWith(`${String(p.projectName)}/`);
+  return (
+    found.destinationRegistryId === Number(p.destinationRegistryId) &&
+    String((found.filters as PolicyFilters).name).startsWith(`${String(p.projectName)}/`) &&
+    changedKeys(found, p, policyApiFields()).length === 0
+  );
 }
 
 function policyOutputs(p: Record<string, unknown>, policyId: number, run: Record<string, unknown>): Record<string, unknown> {
