@@ -211,24 +211,11 @@ function inScope(type: string): boolean {
 }
 
 /**
- * Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets)
- * must be a secret. The two evaluators show secretness differently, so the rule has two readings:
- * - `pulumi preview/up --policy-pack`: @pulumi/policy hands stack policies plain values (its
- *   deserializer drops the engine's secret markers), so the only visible signal is the resource
- *   option `additionalSecretOutputs`. A credential passes when its top-level property is listed
- *   there: the engine then encrypts it in state and masks it in the plan. (Component resources
- *   cannot declare it, so a component must not register a credential in its props at all.)
- * - offline check (policy/offline.ts tags its resources with SECRET_MARKERS_KEPT): props are the raw
- *   serialized inputs, where a secret input is still wrapped in Pulumi's secret marker. A credential
- *   passes only when it (or an enclosing value) is wrapped AND its property is declared as above, so
- *   the offline check is at least as strict as the CLI and also catches a plaintext input whose
- *   property is merely declared (that plaintext would still sit in the state's inputs).
- */
-/**
  * Resources that generate a value, and the outputs that carry it. These outputs are in clear in
- * the state unless the resource lists them in additionalSecretOutputs (RandomPassword and
- * tls.PrivateKey do so by themselves; RandomString, RandomBytes and RandomId do not). RandomString
- * and RandomId also carry the value in their ID (VALUE_IN_ID below).
+ * the state unless the resource lists them in additionalSecretOutputs. RandomPassword, RandomBytes
+ * and tls.PrivateKey do so by themselves (their SDK classes, e.g. @pulumi/random 4.21
+ * randomBytes.js); RandomString and RandomId do not, and also carry the value in their ID
+ * (VALUE_IN_ID below).
  */
 export const GENERATED_VALUE_OUTPUTS: Record<string, readonly string[]> = {
   "random:index/randomString:RandomString": ["result"],
@@ -276,6 +263,20 @@ export function generatedCredentialsInClear(resources: readonly PolicyResource[]
   return out;
 }
 
+/**
+ * Every credential input of our own resources (dynamic resources, components, Kubernetes Secrets)
+ * must be a secret. The two evaluators show secretness differently, so the rule has two readings:
+ * - `pulumi preview/up --policy-pack`: @pulumi/policy hands stack policies plain values (its
+ *   deserializer drops the engine's secret markers), so the only visible signal is the resource
+ *   option `additionalSecretOutputs`. A credential passes when its top-level property is listed
+ *   there: the engine then encrypts it in state and masks it in the plan. (Component resources
+ *   cannot declare it, so a component must not register a credential in its props at all.)
+ * - offline check (policy/offline.ts tags its resources with SECRET_MARKERS_KEPT): props are the raw
+ *   serialized inputs, where a secret input is still wrapped in Pulumi's secret marker. A credential
+ *   passes only when it (or an enclosing value) is wrapped AND its property is declared as above, so
+ *   the offline check is at least as strict as the CLI and also catches a plaintext input whose
+ *   property is merely declared (that plaintext would still sit in the state's inputs).
+ */
 export const credentialsAreSecret: Policy = {
   name: "credentials-are-secret",
   description:
