@@ -111,12 +111,20 @@ describe("archive job", () => {
     ]);
     const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ STORE: "store:regtopo-test-archive", PROJECTS: "apps", HARBOR_URL: "https://harbor.test.example.com", TLS_VERIFY: "true" });
-    expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "registry-archive-gcs-eu" } }]);
+    // Each container sees only the identity it uses.
+    expect([...pod.initContainers, ...pod.containers].map((c: any) => [c.name, c.envFrom])).toEqual([ // eslint-disable-line @typescript-eslint/no-explicit-any
+      ["state", [{ secretRef: { name: "registry-archive-gcs-eu-store" } }]],
+      ["collect", [{ secretRef: { name: "registry-archive-gcs-eu-harbor" } }]],
+      ["upload", [{ secretRef: { name: "registry-archive-gcs-eu-store" } }]],
+    ]);
     const script = one(r, "kubernetes:core/v1:ConfigMap", "archive-gcs-eu-job-script");
     expect(inputs(script).data["archive.sh"]).toBe(fs.readFileSync(ARCHIVE_SCRIPT_PATH, "utf8"));
-    const secret = one(r, "kubernetes:core/v1:Secret", "archive-gcs-eu-job-credentials");
-    expect(isSecret(inputs(secret).stringData)).toBe(true);
-    expect(Object.keys(unwrapSecret(inputs(secret).stringData) as object)).toEqual(expect.arrayContaining(["HARBOR_USERNAME", "HARBOR_PASSWORD", "RCLONE_CONFIG_STORE_SERVICE_ACCOUNT_CREDENTIALS"]));
+    const storeSecret = one(r, "kubernetes:core/v1:Secret", "archive-gcs-eu-job-store-credentials");
+    const harborSecret = one(r, "kubernetes:core/v1:Secret", "archive-gcs-eu-job-harbor-credentials");
+    for (const x of [storeSecret, harborSecret]) expect(isSecret(inputs(x).stringData)).toBe(true);
+    expect(Object.keys(unwrapSecret(inputs(storeSecret).stringData) as object)).toContain("RCLONE_CONFIG_STORE_SERVICE_ACCOUNT_CREDENTIALS");
+    expect(Object.keys(unwrapSecret(inputs(storeSecret).stringData) as object)).not.toContain("HARBOR_PASSWORD");
+    expect(Object.keys(unwrapSecret(inputs(harborSecret).stringData) as object).sort()).toEqual(["HARBOR_PASSWORD", "HARBOR_USERNAME"]);
   });
 
   it("each job reads Harbor through a robot of its own: pull and list on its projects only", () => {

@@ -68,7 +68,7 @@ describe("job grants", () => {
   });
 
   it("the pod runs non-root on a read-only root filesystem, scratch and temp in the emptyDir", () => {
-    const pod = archivePodSpec({ store: "store:b", harborUrl: "https://h", projects: ["a", "b"], secretName: "s", configMapName: "c" });
+    const pod = archivePodSpec({ store: "store:b", harborUrl: "https://h", projects: ["a", "b"], storeSecretName: "s1", harborSecretName: "s2", configMapName: "c" });
     const c = pod.containers as unknown as { securityContext: Record<string, unknown>; env: { name: string; value: string }[] }[];
     expect(c[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(Object.fromEntries(c[0]!.env.map((e) => [e.name, e.value]))).toMatchObject({ WORK: "/work/run", TMPDIR: "/work/tmp", PROJECTS: "a b" });

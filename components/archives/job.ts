@@ -36,7 +36,11 @@ export interface ArchiveJobArgs extends HarborForArchives {
 }
 
 /** The pod spec: state (rclone) -> collect (skopeo) -> upload (rclone), sharing one emptyDir. */
-export function archivePodSpec(a: { store: string; harborUrl: string; projects: string[]; secretName: string; configMapName: string }): k8s.types.input.core.v1.PodSpec {
+/**
+ * Each container sees only the identity it uses: the rclone phases (state, upload) the store's
+ * add-only identity, the skopeo phase (collect) the Harbor robot.
+ */
+export function archivePodSpec(a: { store: string; harborUrl: string; projects: string[]; storeSecretName: string; harborSecretName: string; configMapName: string }): k8s.types.input.core.v1.PodSpec {
   const env = [
     { name: "WORK", value: "/work/run" },
     { name: "HOME", value: "/work" },
@@ -46,12 +50,12 @@ export function archivePodSpec(a: { store: string; harborUrl: string; projects: 
     { name: "PROJECTS", value: a.projects.join(" ") },
     { name: "TLS_VERIFY", value: "true" },
   ];
-  const container = (name: string, image: string, phase: string) => ({
+  const container = (name: string, image: string, phase: string, secretName: string) => ({
     name,
     image,
     command: ["/bin/sh", "/scripts/archive.sh", phase],
     env,
-    envFrom: [{ secretRef: { name: a.secretName } }],
+    envFrom: [{ secretRef: { name: secretName } }],
     volumeMounts: [{ name: "work", mountPath: "/work" }, { name: "script", mountPath: "/scripts", readOnly: true }],
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
@@ -60,8 +64,8 @@ export function archivePodSpec(a: { store: string; harborUrl: string; projects: 
     restartPolicy: "Never",
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
     automountServiceAccountToken: false,
-    initContainers: [container("state", RCLONE_IMAGE, "state"), container("collect", SKOPEO_IMAGE, "collect")],
-    containers: [container("upload", RCLONE_IMAGE, "upload")],
+    initContainers: [container("state", RCLONE_IMAGE, "state", a.storeSecretName), container("collect", SKOPEO_IMAGE, "collect", a.harborSecretName)],
+    containers: [container("upload", RCLONE_IMAGE, "upload", a.storeSecretName)],
     volumes: [
       // New images of one run are staged here before upload: size it for the largest daily change.
       { name: "work", emptyDir: { sizeLimit: "50Gi" } },
@@ -71,8 +75,8 @@ export function archivePodSpec(a: { store: string; harborUrl: string; projects: 
 }
 
 /**
- * The archive job of one store: a pull-only Harbor robot of its own, a Secret (robot + store
- * identity), the script as a ConfigMap, and a CronJob in Harbor's namespace running it.
+ * The archive job of one store: a pull-only Harbor robot of its own, one Secret per identity (the
+ * store's, the robot's), the script as a ConfigMap, and a CronJob in Harbor's namespace running it.
  */
 export class ArchiveJob extends pulumi.ComponentResource {
   declare readonly cronJob: k8s.batch.v1.CronJob;
@@ -100,18 +104,23 @@ export class ArchiveJob extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [args.harborRelease] });
 
     const labels = { "app.kubernetes.io/name": "registry-archive", "app.kubernetes.io/instance": s.name, "app.kubernetes.io/part-of": "registry-topology" };
-    const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-      metadata: { name: `registry-archive-${s.name}`, namespace: args.namespace, labels },
+    const storeSecret = new k8s.core.v1.Secret(`${name}-store-credentials`, {
+      metadata: { name: `registry-archive-${s.name}-store`, namespace: args.namespace, labels },
       type: "Opaque",
-      stringData: pulumi.secret(pulumi.all([robot.robotName, robot.secret, s.env]).apply(([user, password, env]) => ({ ...env, HARBOR_USERNAME: user, HARBOR_PASSWORD: password }))),
+      stringData: pulumi.secret(s.env),
+    }, { parent: this });
+    const harborSecret = new k8s.core.v1.Secret(`${name}-harbor-credentials`, {
+      metadata: { name: `registry-archive-${s.name}-harbor`, namespace: args.namespace, labels },
+      type: "Opaque",
+      stringData: pulumi.secret(pulumi.all([robot.robotName, robot.secret]).apply(([user, password]) => ({ HARBOR_USERNAME: user, HARBOR_PASSWORD: password }))),
     }, { parent: this });
     const script = new k8s.core.v1.ConfigMap(`${name}-script`, {
       metadata: { name: `registry-archive-${s.name}-script`, namespace: args.namespace, labels },
       data: { "archive.sh": fs.readFileSync(ARCHIVE_SCRIPT_PATH, "utf8") },
     }, { parent: this });
 
-    const spec = pulumi.all([s.path, args.harborUrl, secret.metadata.name, script.metadata.name]).apply(([store, harborUrl, secretName, configMapName]) =>
-      archivePodSpec({ store, harborUrl, projects: args.projects, secretName, configMapName }));
+    const spec = pulumi.all([s.path, args.harborUrl, storeSecret.metadata.name, harborSecret.metadata.name, script.metadata.name]).apply(([store, harborUrl, storeSecretName, harborSecretName, configMapName]) =>
+      archivePodSpec({ store, harborUrl, projects: args.projects, storeSecretName, harborSecretName, configMapName }));
     this.robot = robot;
     this.cronJob = new k8s.batch.v1.CronJob(`${name}-cronjob`, {
       metadata: { name: `registry-archive-${s.name}`, namespace: args.namespace, labels },
