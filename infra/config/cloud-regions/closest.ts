@@ -1,17 +1,5 @@
 /** Closest-name suggestions for region validation (pure, unit-tested). */
-
-/** Levenshtein edit distance (insert, delete, substitute: 1 each). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+import { editDistance } from "../suggest";
 
 /**
  * The known name closest to `input`, or undefined when nothing is close enough to be a typo
