@@ -54,7 +54,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     return { containerd: served(since, CTRD), skopeo: served(since, SKOPEO), podman: served(since, PODMAN) };
   };
 
-  it("the writer set config_path in the node's config.toml and nothing else; containerd's CRI plugin reads it", () => {
+  it("the writer set config_path in the node's config.toml and nothing else (the CRI pulls below, served by the mirrors, show the CRI plugin reads it)", () => {
     const cfg = fs.readFileSync(path.join(d.root, "etc/containerd/config.toml"), "utf8");
     expect(cfg).toContain("# the node's own containerd config");
     expect(cfg).toContain('sandbox_image = "registry.k8s.io/pause:3.9"');

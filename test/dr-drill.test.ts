@@ -250,7 +250,7 @@ describe("DR drill: mirrors from the rendered node files, real registries", () =
     for (const h of Object.values(hosts.host)) for (const f of [h.ca, ...h.client[0]!]) expect(fs.existsSync(path.join(hostsDir, harbor.address, f)), f).toBe(true);
   });
 
-  it("reads config_path (as the writer sets it): containerd's CRI plugin is up (no legacy mirrors table)", async () => {
+  it("with config_path set in its config.toml (the test sets it; the writer path is dr-drill-cri), containerd's CRI plugin loads (no legacy mirrors table)", async () => {
     const plugins = await ctr(["plugins", "ls"], 20_000);
     expect(plugins.stdout).toMatch(/io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok/);
   });
