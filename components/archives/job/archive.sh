@@ -141,8 +141,10 @@ phase_collect() {
   tls=${TLS_VERIFY:-true}
   [ "$tls" = false ] && CURL_TLS=-k || CURL_TLS=
   [ -f "$WORK/previous.tsv" ] || : >"$WORK/previous.tsv"
-  # Credentials in files (mode 600), never on a command line.
+  # Credentials in files (mode 600), never on a command line; removed however the phase ends
+  # ($WORK is shared with the upload container and, in tests, with the next phase).
   umask 077
+  trap 'rm -f "$WORK/auth.json" "$WORK/curl.cfg"' EXIT
   auth=$(printf '%s:%s' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" | base64 | tr -d '\n')
   printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGISTRY" "$auth" >"$WORK/auth.json"
   printf 'user = "%s:%s"\n' "$HARBOR_USERNAME" "$HARBOR_PASSWORD" >"$WORK/curl.cfg"
