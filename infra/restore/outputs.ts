@@ -4,10 +4,9 @@
  * environment of its job identity (add and read only: a restore can never damage the archive),
  * plus registry credentials to push with.
  */
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { z } from "zod";
+import { outputsSource, readOutputs } from "../verify/read-outputs";
+import { OutputsError } from "../verify/stack-outputs";
 import type { StoreLocation } from "./store";
 
 const credential = z.object({ username: z.string(), password: z.string() });
@@ -24,17 +23,11 @@ const outputsSchema = z.object({
 
 export type ArchiveOutputs = z.infer<typeof outputsSchema>;
 
-export class OutputsError extends Error {}
-
-/** The outputs JSON from a file, stdin, or the Pulumi CLI for `stack` (as `npm run verify` reads them). */
+/** The outputs text for --stack / --outputs, read as `npm run verify` reads them. */
 export function readOutputsText(stack: string | undefined, file: string | undefined): string {
-  if (file) return fs.readFileSync(file === "-" ? 0 : file, "utf8");
-  if (!process.stdin.isTTY && !stack) return fs.readFileSync(0, "utf8");
-  if (!stack) throw new OutputsError("give --stack NAME, --outputs FILE, or pipe `pulumi stack output --json --show-secrets` in");
-  const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "pulumi");
-  const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" });
-  if (res.status !== 0) throw new OutputsError(`pulumi stack output failed for ${stack}: ${res.stderr.trim().split("\n").pop() ?? ""}`);
-  return res.stdout;
+  const source = outputsSource(stack, file, Boolean(process.stdin.isTTY));
+  if (!source) throw new OutputsError("give --stack NAME, --outputs FILE, or pipe `pulumi stack output --json --show-secrets` in");
+  return readOutputs(source, "restore");
 }
 
 export function parseArchiveOutputs(text: string): ArchiveOutputs {

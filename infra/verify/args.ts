@@ -1,6 +1,7 @@
 // Command-line arguments of `npm run verify`: pure, so every usage mistake is tested in-process.
 import { parseArgs } from "node:util";
 import { isStackName } from "../offline/stackName";
+import { outputsSource, type OutputsSource } from "./read-outputs";
 
 export const USAGE = `usage: npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--read-with-push]
                           [--concurrency N] [--deadline SECONDS]
@@ -20,7 +21,6 @@ Exit 0: every backup in sync; 1: something missing or different; 2: a registry c
 /** A usage mistake: the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {}
 
-export type OutputsSource = { kind: "file"; file: string } | { kind: "stdin" } | { kind: "pulumi"; stack: string };
 
 export interface VerifyArgs {
   help: boolean;
@@ -68,12 +68,7 @@ export function parseVerifyArgs(argv: string[], stdinIsTTY: boolean): VerifyArgs
   const stack = values.stack;
   if (stack !== undefined && !isStackName(stack)) throw new UsageError(`--stack takes a stack name (letters, digits, '-', '_', '.'), found ${JSON.stringify(stack)}`);
   if (values.outputs === "") throw new UsageError("--outputs takes a file name, or - for stdin");
-  let source: OutputsSource;
-  if (values.outputs === "-") source = { kind: "stdin" };
-  else if (values.outputs !== undefined) source = { kind: "file", file: values.outputs };
-  // --stack wins over whatever stdin is: under cron or CI stdin is never a terminal.
-  else if (stack !== undefined) source = { kind: "pulumi", stack };
-  else if (!stdinIsTTY) source = { kind: "stdin" };
-  else throw new UsageError("give --stack NAME, --outputs FILE, or pipe the outputs in");
+  const source: OutputsSource | undefined = outputsSource(stack, values.outputs, stdinIsTTY);
+  if (!source) throw new UsageError("give --stack NAME, --outputs FILE, or pipe the outputs in");
   return { help: false, stack, source, ...base, concurrency, deadlineMs };
 }

@@ -1,39 +1,14 @@
 // npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--concurrency N] [--deadline S]
 // Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.
 // Archives count too: 1 stale, empty or corrupt; 2 a store unreachable.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { formatArchiveReports, verifyArchives } from "./archives";
-import { parseVerifyArgs, USAGE, UsageError, type OutputsSource } from "./args";
+import { parseVerifyArgs, USAGE, UsageError } from "./args";
+import { readOutputs } from "./read-outputs";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
 import { identityFromStackConfig, outputsStackProblem } from "./stack-match";
 import { verifyTopology } from "./verify";
-
-const REASONS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a directory" };
-
-function readOutputs(source: OutputsSource): string {
-  if (source.kind === "pulumi") {
-    if (!process.stdin.isTTY) console.error(`verify: reading stack ${source.stack}'s outputs with \`pulumi stack output\` (stdin is not read; --outputs - reads it)`);
-    // Ask the Pulumi CLI for the stack's outputs (needs a logged-in backend).
-    const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "pulumi");
-    const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], { encoding: "utf8" });
-    if (res.error) throw new OutputsError(`cannot run the Pulumi CLI (${bin}): ${(res.error as NodeJS.ErrnoException).code ?? res.error.message}`);
-    if (res.status !== 0) throw new OutputsError(`pulumi stack output failed for ${source.stack}: ${res.stderr.trim().split("\n").pop() ?? ""}`);
-    return res.stdout;
-  }
-  const what = source.kind === "file" ? `the outputs file ${source.file}` : "the outputs on stdin";
-  let text: string;
-  try {
-    text = fs.readFileSync(source.kind === "file" ? source.file : 0, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "";
-    throw new OutputsError(`cannot read ${what}: ${REASONS[code] ?? (code || (e as Error).message)}`);
-  }
-  if (text.trim() === "") throw new OutputsError(`${what} is empty; expected the JSON of \`pulumi stack output --json --show-secrets\``);
-  return text;
-}
 
 /** With --stack, outputs from another stack are refused (when stacks/ has that stack's file). */
 async function checkStack(stack: string, json: unknown): Promise<void> {
@@ -63,7 +38,7 @@ async function main(): Promise<number> {
     return 0;
   }
   let json: unknown;
-  const text = readOutputs(args.source);
+  const text = readOutputs(args.source, "verify");
   try {
     json = JSON.parse(text);
   } catch {
