@@ -279,7 +279,7 @@ apply_line() { # key mode dest apply target
       ;;
     containerd-config-path)
       dir=$(sed -n 's/^[ \t]*config_path[ \t]*=[ \t]*"\([^"]*\)".*/\1/p' "$WORK/want" | head -n 1)
-      [ -n "$dir" ] || { log "ERROR: $key names no config_path"; return 1; }
+      [ -n "$dir" ] || { log "ERROR: the content for $dest (manifest key $key) names no config_path"; return 1; }
       [ -f "$target" ] || echo "$dest" >>"$WORK/created"
       if ! ctrd_activate "$target" "$dir" >"$WORK/ctrd" 2>"$WORK/why"; then
         status_add containerd "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
@@ -324,9 +324,9 @@ unmanage() {
   note_changed "$2"
 }
 
+# Callers load the sources first (load_sources): one copy of the manifest and contents per round.
 sync_once() {
   STATUS_PARTS=""
-  load_sources || return 1
   errors=0
   crio_changed=0
   k3s_changed=""
@@ -393,9 +393,14 @@ report_status() {
 }
 
 if [ "${RUN_ONCE:-0}" = 1 ]; then
-  load_sources && probe_mirrors
-  sync_once
-  rc=$?
+  if load_sources; then
+    probe_mirrors || true
+    sync_once
+    rc=$?
+  else
+    STATUS_PARTS=""
+    rc=1
+  fi
   report_status always
   exit "$rc"
 fi
