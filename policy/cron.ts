@@ -164,7 +164,10 @@ export function cronCanFire(c: CronSchedule): boolean {
 }
 
 /** Why a scheduled replication with this cron never runs (refused by Harbor, or never fires), or undefined. */
-export function cronNeverRuns(cron: string): string | undefined {
+export function cronNeverRuns(written: string): string | undefined {
+  // What Harbor receives: the provider sends the cron trimmed, with single blanks
+  // (components/harbor/policy-provider.ts normalizeCron; the policy pack loads no provider code).
+  const cron = written.trim().split(/\s+/).join(" ");
   const refused = harborCronError(cron);
   if (refused !== undefined) return `Harbor refuses its cron "${cron}": ${refused}`;
   if (!cronCanFire(parseCron(cron))) return `its cron "${cron}" can never fire (no date on the calendar matches it)`;

@@ -3,6 +3,7 @@
 // (helpers/policy-harness.ts) broken one way at a time and run through EVERY policy at prod's
 // levels, so a test also fails when an evasion trips the wrong policy or more than one.
 import { describe, expect, it } from "vitest";
+import { harborCronProblem } from "../components/harbor/cron";
 import { cronCanFire, cronNeverRuns, harborCronError, parseCron } from "../policy/cron";
 import { BadPatternError, doublestarMatch, harborMatch } from "../policy/doublestar";
 import { evaluatePolicies } from "../policy/evaluate";
@@ -279,6 +280,13 @@ describe("Harbor's cron (robfig/cron v3, six fields)", () => {
     expect(cronCanFire(parseCron("0 0 0 31 jun-sep/3 *"))).toBe(false); // jun, sep: 30 days
     expect(cronCanFire(parseCron("0 0 0 31 jun-sep/2 *"))).toBe(true); // jun, aug
     expect(cronNeverRuns("0 0 3 * * mon-fri")).toBeUndefined();
+  });
+
+  it("judges the cron Harbor receives (trimmed, single blanks), and agrees with the provider's check", () => {
+    expect(cronNeverRuns(" 0 0 */6  * * *")).toBeUndefined();
+    for (const cron of ["0 0 */6 * * *", "0 0 ? * * *", "0 30 2 * * ?", "0 0 3 30 2 *", "1 0 * * * *", "0 * 2 * * *", "0 0 25 * * *"]) {
+      expect(harborCronProblem(cron) === undefined, cron).toBe(harborCronError(cron) === undefined);
+    }
   });
 });
 

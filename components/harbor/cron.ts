@@ -4,13 +4,13 @@
  * Returns a reason when the expression is invalid, undefined when valid. Pure; shared by the
  * config loader and the dynamic provider.
  */
-const FIELDS: { name: string; min: number; max: number; names?: string[]; question?: boolean }[] = [
+const FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
   { name: "seconds", min: 0, max: 59 },
   { name: "minutes", min: 0, max: 59 },
   { name: "hours", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31, question: true },
+  { name: "day of month", min: 1, max: 31 },
   { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { name: "day of week", min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], question: true },
+  { name: "day of week", min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
 ];
 
 function parseValue(token: string, field: (typeof FIELDS)[number]): number | undefined {
@@ -23,7 +23,8 @@ function checkPart(part: string, field: (typeof FIELDS)[number]): string | undef
   const [range, step, extra] = part.split("/");
   if (extra !== undefined || range === undefined || range === "") return `"${part}" is not a valid ${field.name} entry`;
   if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `step "${step}" in ${field.name} must be a positive number`;
-  if (range === "*" || (range === "?" && field.question)) return undefined;
+  // robfig/cron v3.0.1 parser.go getRange: "?" means "*" in every field, as Harbor parses it.
+  if (range === "*" || range === "?") return undefined;
   const bounds = range.split("-");
   if (bounds.length > 2) return `"${range}" is not a valid ${field.name} range`;
   const values = bounds.map((b) => parseValue(b, field));
