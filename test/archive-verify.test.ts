@@ -79,6 +79,12 @@ describe("verifyArchives", () => {
     expect(down.exitCode).toBe(2);
   });
 
+  it("starts no store call once verify's deadline has passed: unreachable, naming the deadline", async () => {
+    const late = await verifyArchives(outputs(), { now: at(1), deadlineAt: Date.now() - 1 });
+    expect(late.reports[0]).toMatchObject({ status: "unreachable", reason: expect.stringContaining("the deadline has passed") });
+    expect(late.exitCode).toBe(2);
+  });
+
   it("has nothing to do without archives", async () => {
     expect(await verifyArchives({})).toEqual({ reports: [], exitCode: 0 });
   });

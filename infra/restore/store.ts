@@ -14,6 +14,8 @@ export interface StoreLocation {
   path: string;
   /** RCLONE_CONFIG_STORE_* variables. */
   env: Record<string, string>;
+  /** Epoch ms after which no rclone call may run (verify's --deadline); none: 600 s per call. */
+  deadlineAt?: number;
 }
 
 export interface RcloneResult {
@@ -23,8 +25,10 @@ export interface RcloneResult {
 
 export function rclone(loc: StoreLocation, args: string[], timeoutMs = 600_000): Promise<RcloneResult> {
   const env = { ...process.env, ...loc.env, RCLONE_CONFIG: "/dev/null" };
+  const left = loc.deadlineAt === undefined ? timeoutMs : Math.min(timeoutMs, loc.deadlineAt - Date.now());
+  if (left <= 0) return Promise.reject(new StoreError(`rclone ${args[0]} not started: the deadline has passed`));
   return new Promise((resolve, reject) => {
-    execFile("rclone", args, { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile("rclone", args, { env, timeout: left, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         const last = String(stderr).trim().split("\n").slice(-2).join(" | ");
         reject(new StoreError(`rclone ${args[0]} failed: ${last || (err as Error).message}`));

@@ -32,6 +32,8 @@ export interface ArchivesVerifyOptions {
   /** A newest snapshot older than this is reported stale. Default 48 h (a daily schedule, missed once). */
   maxAgeSeconds?: number;
   now?: () => Date;
+  /** Epoch ms after which no store call starts and a running one is stopped (verify's --deadline). */
+  deadlineAt?: number;
   /** Picks sample members; default Math.random. */
   random?: () => number;
 }
@@ -120,7 +122,7 @@ export async function verifyArchives(outputs: unknown, o: ArchivesVerifyOptions 
   const reports: ArchiveReport[] = [];
   for (const a of parsed.archives) {
     const env = parsed.archiveCredentials[a.name];
-    reports.push(env ? await verifyArchive(a.name, { path: a.path, env }, o) : { name: a.name, status: "unreachable", reason: "no archiveCredentials entry", snapshots: 0, sampled: 0, corrupt: [], ms: 0 });
+    reports.push(env ? await verifyArchive(a.name, { path: a.path, env, deadlineAt: o.deadlineAt }, o) : { name: a.name, status: "unreachable", reason: "no archiveCredentials entry", snapshots: 0, sampled: 0, corrupt: [], ms: 0 });
   }
   const exitCode = reports.some((r) => r.status === "unreachable") ? 2 : reports.some((r) => r.status !== "checked") ? 1 : 0;
   return { reports, exitCode };

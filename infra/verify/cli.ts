@@ -2,6 +2,7 @@
 // Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.
 // Archives count too: 1 stale, empty or corrupt; 2 a store unreachable.
 import * as fs from "node:fs";
+import { archiveOutputsFrom } from "../restore/outputs";
 import { formatArchiveReports, verifyArchives } from "./archives";
 import { parseVerifyArgs, USAGE, UsageError } from "./args";
 import { readOutputs } from "./read-outputs";
@@ -46,10 +47,14 @@ async function main(): Promise<number> {
     throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
   }
   if (args.stack) await checkStack(args.stack, json);
+  const deadlineAt = Date.now() + args.deadlineMs;
   const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
+  // Checked before any registry is read: a malformed archives section must not cost the report.
+  archiveOutputsFrom(json);
   const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
   // Point-in-time archives (infra/verify/archives.ts): newest snapshot age and sampled blob digests.
-  const archives = await verifyArchives(json);
+  // The same --deadline bounds them: what is left of it after the registries.
+  const archives = await verifyArchives(json, { deadlineAt });
   console.log(args.json ? JSON.stringify({ ...report, archives: archives.reports }, null, 2) : `${formatReport(report)}\n${formatArchiveReports(archives)}`);
   return Math.max(report.exitCode, archives.exitCode);
 }
