@@ -52,6 +52,8 @@ export async function runArchiveJob(o: ArchiveRunOptions): Promise<{ summary: Ar
     REGISTRY: o.registry,
     PROJECTS: o.projects.join(" "),
     TLS_VERIFY: "false",
+    // One repository per page: every listing walks Harbor's pagination to its empty last page.
+    HARBOR_PAGE_SIZE: "1",
     HARBOR_USERNAME: o.robot.username,
     HARBOR_PASSWORD: o.robot.password,
     ...store.env,

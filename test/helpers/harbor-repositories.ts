@@ -8,10 +8,14 @@
  *   first (401 without credentials, 403 when the robot has no `repository:list` on the project),
  *   then the project by name (404), then one page of the project's repositories;
  * - swagger parameters `page` (default 1) and `page_size` (default 10, maximum 100; more is 422 from
- *   go-swagger validation), answer headers X-Total-Count and Link;
- * - repositories are the registry's non-empty repositories (src/server/registry/catalog.go
- *   NonEmptyRepos), named with their project prefix (`library/app`), sorted by name here
- *   (Harbor's default sort is creation time; the job does not depend on the order).
+ *   go-swagger validation), answer header X-Total-Count (Harbor also sends Link; the job pages by
+ *   count and an empty page, so it is left out here);
+ * - repositories are Harbor's database records (ListRepositories -> repoCtl.List by project id),
+ *   which include a repository whose artifacts all lost their tags: so every repository the
+ *   registry has under the project is listed, tags or not. Named with their project prefix
+ *   (`library/app`), sorted by name here (Harbor's default sort is creation time; the job does not
+ *   depend on the order). Not verified here: whether Harbor drops the record once the last
+ *   artifact is deleted (a listed repository without tags is the harder case for the job).
  * Everything else answers 404. Listens on 127.0.0.1 only.
  */
 import * as http from "node:http";
@@ -39,13 +43,6 @@ async function catalog(registryUrl: string): Promise<string[]> {
   return body.repositories ?? [];
 }
 
-async function nonEmpty(registryUrl: string, repo: string): Promise<boolean> {
-  const res = await fetch(`${registryUrl}/v2/${repo}/tags/list`, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) return false;
-  const body = (await res.json()) as { tags?: string[] | null };
-  return (body.tags ?? []).length > 0;
-}
-
 export async function startHarborRepositories(o: HarborRepositoriesOptions): Promise<HarborRepositories> {
   const requests = new Map<number, number>();
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -70,9 +67,7 @@ export async function startHarborRepositories(o: HarborRepositoriesOptions): Pro
       if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) {
         return send(res, 422, error("UNPROCESSABLE_ENTITY", "page must be >= 1, page_size in 1..100"));
       }
-      const all = (await catalog(o.registryUrl)).filter((r) => r.startsWith(`${project}/`)).sort();
-      const repos: string[] = [];
-      for (const r of all) if (await nonEmpty(o.registryUrl, r)) repos.push(r);
+      const repos = (await catalog(o.registryUrl)).filter((r) => r.startsWith(`${project}/`)).sort();
       const slice = repos.slice((page - 1) * size, page * size);
       send(res, 200, slice.map((name, i) => ({ id: i + 1, name, project_id: o.projects.indexOf(project) + 1, artifact_count: 1, pull_count: 0 })), {
         "X-Total-Count": String(repos.length),

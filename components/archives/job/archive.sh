@@ -43,6 +43,8 @@ mkdir -p "$WORK"
 # skopeo stages big blobs in $TMPDIR (containers/image, default /var/tmp: read-only in the pod).
 if [ -n "${TMPDIR:-}" ]; then mkdir -p "$TMPDIR"; fi
 MAX_PAGES=1000
+# Repositories per listing page (Harbor's maximum is 100); the tests page with 1.
+PAGE_SIZE=${HARBOR_PAGE_SIZE:-100}
 
 log() { printf 'archive: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -117,12 +119,12 @@ harbor_repositories() {
     # Harbor API v2.0: GET /projects/{project_name}/repositories (swagger listRepositories);
     # X-Is-Resource-Name: the path holds a name even when it looks like an id.
     body=$(curl -fsS ${CURL_TLS:+"$CURL_TLS"} -K "$WORK/curl.cfg" -H 'X-Is-Resource-Name: true' \
-      "$HARBOR_URL/api/v2.0/projects/$project/repositories?page=$page&page_size=100") ||
+      "$HARBOR_URL/api/v2.0/projects/$project/repositories?page=$page&page_size=$PAGE_SIZE") ||
       die "listing repositories of project $project failed (is the robot allowed repository:list there?)"
     names=$(printf '%s' "$body" | grep -o '"name":"[^"]*"' | sed 's/^"name":"//; s/"$//' || true)
     [ -z "$names" ] && return 0
     printf '%s\n' "$names"
-    [ "$(printf '%s\n' "$names" | wc -l)" -lt 100 ] && return 0
+    [ "$(printf '%s\n' "$names" | wc -l)" -lt "$PAGE_SIZE" ] && return 0
     page=$((page + 1))
   done
   die "project $project: more than $MAX_PAGES pages of repositories"
