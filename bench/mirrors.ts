@@ -145,7 +145,7 @@ export async function run(): Promise<void> {
     for (const [name, t] of [["black-holed", bh], ["hung", hg]] as const) {
       console.log(`  ${name}: median pull / healthy median: CRI ${(med(t.cri) / med(healthy.cri)).toFixed(2)}x, skopeo ${(med(t.skopeo) / med(healthy.skopeo)).toFixed(2)}x (goal <= 1.5x)`);
     }
-    console.log("  (without the health-aware writer: a black-holed first mirror costs 90-120 s per pull and a hung one hangs it; README 'Region mirrors and node runtime config')");
+    console.log("  (without the health-aware writer: a black-holed first mirror costs 90-120 s per pull and a hung one hangs it; docs/mirrors.md)");
 
     await d.harbor.stop();
     await d.mirrors.backup.stop();

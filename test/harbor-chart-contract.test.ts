@@ -132,8 +132,8 @@ describe("every Secret we hand to the chart carries the keys its templates read"
     }
   });
 
-  it("the README names the keys of the user's own Secrets", () => {
-    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  it("the configuration docs name the keys of the user's own Secrets", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "docs", "harbor.md"), "utf8");
     for (const k of [...USER_SECRET_KEYS.externalDatabase.required, ...USER_SECRET_KEYS.externalRedis.required, ...USER_SECRET_KEYS.externalRedis.optional]) {
       expect(readme).toContain(`\`${k}\``);
     }
