@@ -10,7 +10,7 @@ import { buildPlan } from "./plan";
 import { renderStack } from "./render";
 import { listStacks, REPO_ROOT, StackFileError } from "./stackFiles";
 
-const USAGE = "usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write real credentials into nodes/**/config.yml (default: placeholders)";
+const USAGE = "usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write the mock runtime's values instead of placeholders (templates for review: not real credentials or X.509; real material comes from a real `up`)";
 
 function parse() {
   return parseArgs({
