@@ -20,7 +20,7 @@ export class ConfigError extends Error {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        `\nKeys are under "${PROJECT}:" in stacks/Pulumi.<stack>.yaml; see the README's configuration reference.`,
+        `\nKeys are under "${PROJECT}:" in stacks/Pulumi.<stack>.yaml; see docs/configuration.md and docs/config-reference.md.`,
     );
     this.name = "ConfigError";
   }

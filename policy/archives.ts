@@ -89,7 +89,7 @@ export const archivesAreImmutable: Policy = {
         problems.push(...found.deletes);
       }
       if (problems.length > 0) {
-        report(`Archive ${name} (${label(s)}) is not immutable: ${problems.join("; ")}. A deleted tag or a stolen credential must not be able to reach the archive: keep retentionDays >= 1 and grant the job only add and read (README: "Point-in-time archive").`, s.urn);
+        report(`Archive ${name} (${label(s)}) is not immutable: ${problems.join("; ")}. A deleted tag or a stolen credential must not be able to reach the archive: keep retentionDays >= 1 and grant the job only add and read (docs/archives.md).`, s.urn);
       }
     }
   },
@@ -106,7 +106,7 @@ export const prodHasArchive: Policy = {
     if (ofType(args.resources, ...ARCHIVE_STORE_TYPES).length === 0) {
       const t = ofType(args.resources, "registry-topology:index:RegistryTopology")[0];
       report(
-        "This prod stack has no point-in-time archive. Replication copies mistakes: a deleted or overwritten tag, or a stolen Harbor admin credential, reaches every backup within seconds. Add registry-topology:archives (README: \"Point-in-time archive\").",
+        "This prod stack has no point-in-time archive. Replication copies mistakes: a deleted or overwritten tag, or a stolen Harbor admin credential, reaches every backup within seconds. Add registry-topology:archives (docs/archives.md).",
         t?.urn,
       );
     }

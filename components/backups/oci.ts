@@ -39,7 +39,7 @@ export class OciBackup extends pulumi.ComponentResource {
     if (c.inCluster) {
       this.endpoint = this.deployInCluster(name, c, c.inCluster, failureDomain);
     } else {
-      if (!c.url || !c.push) throw new Error(`backup ${c.name}: an existing oci registry needs url and push (see the README's backups section)`);
+      if (!c.url || !c.push) throw new Error(`backup ${c.name}: an existing oci registry needs url and push (see docs/backups-oci.md)`);
       const { host, pathPrefix } = splitRegistryUrl(c.url);
       this.endpoint = {
         name: c.name,

@@ -64,6 +64,6 @@ export async function fetchBlobs(loc: StoreLocation, digests: Iterable<string>, 
     fs.rmSync(list, { force: true });
   }
   const missing = wanted.filter((p) => !fs.existsSync(path.join(dir, p)));
-  if (missing.length > 0) throw new StoreError(`${missing.length} blob(s) missing from the archive, e.g. ${missing[0]} (a blob in a cold tier must be rehydrated first: see the README's restore runbook)`);
+  if (missing.length > 0) throw new StoreError(`${missing.length} blob(s) missing from the archive, e.g. ${missing[0]} (a blob in a cold tier must be rehydrated first: see docs/archives.md, restore runbook)`);
   return wanted.length;
 }

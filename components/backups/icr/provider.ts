@@ -155,7 +155,7 @@ async function ibmCall(method: string, url: string, o: CallOptions): Promise<Cal
 async function ibmToken(iamUrl: string): Promise<string> {
   const apikey = process.env.IBMCLOUD_API_KEY ?? process.env.IC_API_KEY;
   if (!apikey) {
-    throw new Error("IBM Cloud: set IBMCLOUD_API_KEY to the deployer's API key (it needs Manager on container-registry and IAM Identity/Access administration; see the README's backups section)");
+    throw new Error("IBM Cloud: set IBMCLOUD_API_KEY to the deployer's API key (it needs Manager on container-registry and IAM Identity/Access administration; see docs/backups-icr.md)");
   }
   const res = await ibmCall("POST", `${iamUrl.replace(/\/+$/, "")}/identity/token`, {
     form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey },

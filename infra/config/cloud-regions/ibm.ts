@@ -7,7 +7,7 @@ import { regionProblem, type RegionList } from "./closest";
  * containerregistryv1/container_registry_v1.go, GetServiceURLForRegion, read 2026-11-30. The
  * SDK also maps the legacy aliases uk-south, eu-central, ap-north and ap-south to the same hosts;
  * this list keeps the platform region names, which are also what IAM policies use for `region`
- * (unverified for every region: see the README).
+ * (unverified for every region: see docs/backups-icr.md).
  *
  * `global` (icr.io) is left out on purpose: IBM's docs ("About Container Registry", Global
  * registry; ibm-cloud-docs/Registry registry_overview.md) say only IBM-provided public images
