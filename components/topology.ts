@@ -1,14 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { TopologyConfig } from "../infra/config";
 import { archiveCredentials, createArchives, type ArchiveSummary } from "./archives";
+import type { ArchiveSettings } from "./archives/args";
 import { createBackups } from "./backups";
+import type { BackupSettings } from "./backups/args";
+import type { HarborArgs, ReplicationSettings } from "./harbor/args";
 import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/harbor";
 import { Replication } from "./harbor/replication";
 import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
+import type { RegionSettings } from "./mirrors/args";
 import { TOKENS, type RegistryEndpoint, type RegistryRef } from "./types";
 
 export interface RegistryTopologyArgs {
-  config: TopologyConfig;
+  /** Which environment the stack is (informational; policy levels follow the stack name). */
+  environment: "local" | "dev" | "staging" | "prod";
+  /** Allow TLS verification off toward upstreams outside loopback. */
+  allowInsecureUpstreams: boolean;
+  harbor: HarborArgs;
+  backups: BackupSettings[];
+  replication: ReplicationSettings;
+  regions: RegionSettings[];
+  archives: ArchiveSettings[];
 }
 
 /** Public, non-secret description of one registry in the topology. */
@@ -75,10 +86,10 @@ export class RegistryTopology extends pulumi.ComponentResource {
   declare readonly archiveCredentials: pulumi.Output<Record<string, Record<string, string>>>;
 
   constructor(name: string, args: RegistryTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cfg = args.config;
+    const cfg = args;
     super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
 
-    const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
+    const harbor = new Harbor("harbor", cfg.harbor, { parent: this });
     const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
     const replication = new Replication(
       "replication",

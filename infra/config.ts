@@ -1,8 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { formatIssues, formatPath } from "./config/format";
 import { knownKeysAt } from "./config/introspect";
 import { CREDENTIAL_FIELDS } from "./config/primitives";
-import { topologyConfigFromEntries } from "./config/loader";
 import { topologySchema, type TopologyConfig } from "./config/schema";
 
 export type { TopologyConfig } from "./config/schema";
@@ -57,10 +55,4 @@ export function parseTopologyConfig(
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
-}
-
-/** Read the running stack's config (CLI or mocks) and validate it (see config/loader.ts). */
-export function loadTopologyConfig(): TopologyConfig {
-  const runtime = pulumi.runtime as unknown as { isConfigSecret(k: string): boolean };
-  return topologyConfigFromEntries(pulumi.runtime.allConfig(), (fullKey) => runtime.isConfigSecret(fullKey));
 }

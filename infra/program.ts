@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryTopology } from "../components/topology";
-import { loadTopologyConfig, PROJECT, type TopologyConfig } from "./config";
+import { PROJECT, type TopologyConfig } from "./config";
+import { loadTopologyConfig } from "./config/load";
 
 /**
  * The stack program: validate config (throwing before any resource is registered), build the
  * topology, and return the stack outputs. Used by infra/index.ts and by the offline renderer.
  */
 export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
-  const topology = new RegistryTopology(PROJECT, { config });
+  const topology = new RegistryTopology(PROJECT, config);
   const h = topology.harbor;
   return {
     environment: pulumi.output(config.environment),

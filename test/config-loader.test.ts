@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadTopologyConfig, PROJECT } from "../infra/config";
+import { ConfigError, PROJECT } from "../infra/config";
+import { loadTopologyConfig } from "../infra/config/load";
 import { installMockRuntime } from "../infra/offline/mockRuntime";
 
 const harbor = {

@@ -43,7 +43,7 @@ describe("Replication under the mock runtime", () => {
       expose: { type: "ingress", className: "nginx", tlsSecretName: "harbor-tls" },
       projects: [{ name: "library" }, { name: "apps", public: true, storageQuotaGiB: 50, forceDestroy: true }],
     });
-    harbor = new Harbor("harbor", { config }, { parent: root });
+    harbor = new Harbor("harbor", config, { parent: root });
     replication = new Replication("replication", {
       harborUrl: harbor.url,
       harborUsername: harbor.adminUsername,

@@ -5,7 +5,7 @@ import { ApplicationPassword } from "@pulumi/azuread/applicationPassword";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureArchiveConfig } from "../../infra/config/archives";
+import type { AzureArchiveSettings } from "./args";
 import { identityName, passwordEndDate } from "../backups/naming";
 import { AZURE_JOB_DATA_ACTIONS } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, type ArchiveStoreProps } from "./types";
@@ -14,7 +14,7 @@ import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, 
 const PASSWORD_LIFETIME_DAYS = 365;
 
 export interface AzureArchiveArgs {
-  config: AzureArchiveConfig;
+  config: AzureArchiveSettings;
   now?: Date;
 }
 

@@ -2,7 +2,7 @@ import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
-import type { GcsArchiveConfig } from "../../infra/config/archives";
+import type { GcsArchiveSettings } from "./args";
 import { decodeKeyFile } from "../backups/gar";
 import { gcpAccountId } from "../backups/naming";
 import { GCS_JOB_ROLES, retentionSeconds } from "./grants";
@@ -11,7 +11,7 @@ import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, 
 const GCS_CLASSES = { nearlineAfterDays: "NEARLINE", coldlineAfterDays: "COLDLINE", archiveAfterDays: "ARCHIVE" } as const;
 
 export interface GcsArchiveArgs {
-  config: GcsArchiveConfig;
+  config: GcsArchiveSettings;
 }
 
 /**

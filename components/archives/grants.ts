@@ -3,7 +3,7 @@
  * delete or replace one. Pure; the components grant exactly these, the policy pack
  * (archives-are-immutable) checks the registered grants with `grantsThatDelete`.
  */
-import type { ArchiveKind } from "../../infra/config/archives";
+import type { ArchiveKind } from "./args";
 
 /**
  * Azure custom role data actions. Per Microsoft's "Authorize access to blob data" permission table

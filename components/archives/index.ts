@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ArchiveConfig } from "../../infra/config/archives";
+import type { ArchiveSettings } from "./args";
 import { AzureArchive } from "./azure";
 import { GcsArchive } from "./gcs";
 import { ArchiveJob, type HarborForArchives } from "./job";
@@ -21,7 +21,7 @@ export interface ArchiveSummary {
   retentionDays: number;
 }
 
-function createStore(c: ArchiveConfig, parent: pulumi.Resource): ArchiveStore {
+function createStore(c: ArchiveSettings, parent: pulumi.Resource): ArchiveStore {
   const name = `archive-${c.name}`;
   switch (c.kind) {
     case "azure":
@@ -37,7 +37,7 @@ function createStore(c: ArchiveConfig, parent: pulumi.Resource): ArchiveStore {
 
 /** One store component and one archive job per configured archive. */
 export function createArchives(
-  configs: readonly ArchiveConfig[],
+  configs: readonly ArchiveSettings[],
   ctx: HarborForArchives,
   parent: pulumi.Resource,
 ): { summaries: pulumi.Output<ArchiveSummary[]>; stores: ArchiveStore[] } {

@@ -2,7 +2,7 @@ import * as oss from "@pulumi/alicloud/oss";
 import { Provider } from "@pulumi/alicloud/provider";
 import * as ram from "@pulumi/alicloud/ram";
 import * as pulumi from "@pulumi/pulumi";
-import type { OssArchiveConfig } from "../../infra/config/archives";
+import type { OssArchiveSettings } from "./args";
 import { identityName } from "../backups/naming";
 import { OSS_JOB_ACTIONS, ossJobPolicyDocument } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, type ArchiveStoreProps } from "./types";
@@ -11,7 +11,7 @@ import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, 
 const OSS_CLASSES = { iaAfterDays: "IA", archiveAfterDays: "Archive", coldArchiveAfterDays: "ColdArchive" } as const;
 
 export interface OssArchiveArgs {
-  config: OssArchiveConfig;
+  config: OssArchiveSettings;
 }
 
 /**

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3ArchiveConfig } from "../../infra/config/archives";
+import type { S3ArchiveSettings } from "./args";
 import { S3_JOB_GRANTS } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, type ArchiveStore, type ArchiveStoreProps } from "./types";
 
 export interface S3ArchiveArgs {
-  config: S3ArchiveConfig;
+  config: S3ArchiveSettings;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ArchiveKind } from "../../infra/config/archives";
+import type { ArchiveKind } from "./args";
 
 /** Type tokens of the archive components (the policy pack matches on these). */
 export const ARCHIVE_TOKENS = {

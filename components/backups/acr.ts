@@ -5,7 +5,7 @@ import { ApplicationPassword } from "@pulumi/azuread/applicationPassword";
 import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import * as pulumi from "@pulumi/pulumi";
-import type { AcrBackupConfig } from "../../infra/config/backups";
+import type { AcrBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
 import { acrReplicationName, identityName, passwordEndDate } from "./naming";
 
@@ -21,7 +21,7 @@ export const ACR_ROLES = {
 } as const;
 
 export interface AcrBackupArgs {
-  config: AcrBackupConfig;
+  config: AcrBackupSettings;
   /** Harbor replicates deletions: the push principal also gets AcrDelete on this registry. */
   replicateDeletions?: boolean;
   /** Clock for the password end date (tests pin it). */

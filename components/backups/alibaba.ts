@@ -4,13 +4,13 @@ import { getCallerIdentityOutput } from "@pulumi/alicloud/getCallerIdentity";
 import { Provider } from "@pulumi/alicloud/provider";
 import * as ram from "@pulumi/alicloud/ram";
 import * as pulumi from "@pulumi/pulumi";
-import type { AlibabaBackupConfig } from "../../infra/config/backups";
+import type { AlibabaBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type RegistryEndpoint } from "../types";
 import { alibabaHost, alibabaPolicyDocument } from "./alibabaPolicy";
 import { identityName, rotationSuffix } from "./naming";
 
 export interface AlibabaBackupArgs {
-  config: AlibabaBackupConfig;
+  config: AlibabaBackupSettings;
   /** Harbor replicates deletions: the push user may also delete images in the namespace. */
   replicateDeletions?: boolean;
 }

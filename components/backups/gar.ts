@@ -2,7 +2,7 @@ import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
-import type { GarBackupConfig } from "../../infra/config/backups";
+import type { GarBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
 import { gcpAccountId, gcpRoleId } from "./naming";
 
@@ -61,7 +61,7 @@ export function decodeKeyFile(privateKey: string): string {
 }
 
 export interface GarBackupArgs {
-  config: GarBackupConfig;
+  config: GarBackupSettings;
   /** Harbor replicates deletions: the push account also gets a custom role with GAR_DELETE_PERMISSIONS on this repository. */
   replicateDeletions?: boolean;
 }

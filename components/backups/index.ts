@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig } from "../../infra/config";
+import type { BackupSettings } from "./args";
 import type { RegistryEndpoint } from "../types";
 import { AcrBackup } from "./acr";
 import { AlibabaBackup } from "./alibaba";
@@ -19,7 +19,7 @@ export interface BackupContext {
 }
 
 /** One backup component for one config entry. */
-function createBackup(config: BackupConfig, ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint {
+function createBackup(config: BackupSettings, ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint {
   const opts = { parent };
   switch (config.kind) {
     case "acr":
@@ -39,6 +39,6 @@ function createBackup(config: BackupConfig, ctx: BackupContext, parent: pulumi.R
  * The backup registries (one file per kind under components/backups/), one RegistryEndpoint per
  * backup in config order.
  */
-export function createBackups(configs: readonly BackupConfig[], ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint[] {
+export function createBackups(configs: readonly BackupSettings[], ctx: BackupContext, parent: pulumi.Resource): RegistryEndpoint[] {
   return configs.map((c) => createBackup(c, ctx, parent));
 }

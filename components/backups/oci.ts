@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { OciBackupConfig } from "../../infra/config/backups";
+import type { OciBackupSettings } from "./args";
 import { generatedHtpasswdUser } from "../shared/generated-user";
 import { DISTRIBUTION_IMAGE } from "../shared/images";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
@@ -17,7 +17,7 @@ export function splitRegistryUrl(url: string): { host: string; pathPrefix: strin
 }
 
 export interface OciBackupArgs {
-  config: OciBackupConfig;
+  config: OciBackupSettings;
   /** Failure domain of Harbor's cluster: an in-cluster registry shares it. */
   harborFailureDomain: string;
 }
@@ -58,7 +58,7 @@ export class OciBackup extends pulumi.ComponentResource {
     this.registerOutputs({ host: this.endpoint.host, url: this.endpoint.url });
   }
 
-  private deployInCluster(name: string, c: OciBackupConfig, ic: NonNullable<OciBackupConfig["inCluster"]>, failureDomain: string): RegistryEndpoint {
+  private deployInCluster(name: string, c: OciBackupSettings, ic: NonNullable<OciBackupSettings["inCluster"]>, failureDomain: string): RegistryEndpoint {
     const parent = { parent: this };
     const labels = { "app.kubernetes.io/name": "registry-backup", "app.kubernetes.io/instance": c.name, "app.kubernetes.io/part-of": "registry-topology" };
     // Stable salts: the htpasswd lines (and so the Secret and the pod) only change when a password does.

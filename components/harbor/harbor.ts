@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HarborConfig } from "../../infra/config";
+import type { HarborArgs } from "./args";
+
+export type { HarborArgs } from "./args";
 import { TOKENS, type RegistryRef } from "../types";
 import { generateHarborSecrets } from "./secrets";
 import { harborExternalUrl, harborHost } from "./url";
@@ -10,10 +12,6 @@ export const HARBOR_CHART_REPO = "https://helm.goharbor.io";
 export const HARBOR_ADMIN_USERNAME = "admin";
 /** Failure domain of everything deployed into Harbor's cluster (an in-cluster backup shares it). */
 export const HARBOR_FAILURE_DOMAIN = "harbor-cluster";
-
-export interface HarborArgs {
-  config: HarborConfig;
-}
 
 /**
  * The primary registry: Harbor's official Helm chart in its own namespace, with every internal
@@ -36,7 +34,7 @@ export class Harbor extends pulumi.ComponentResource {
   declare readonly ref: RegistryRef;
 
   constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
-    const h = args.config;
+    const h = args;
     // Registered inputs are what the policy pack sees of this component: nothing secret.
     super(TOKENS.harbor, name, { hostname: h.hostname, projects: h.projects.map((p) => p.name), failureDomain: HARBOR_FAILURE_DOMAIN }, opts);
 

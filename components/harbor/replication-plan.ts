@@ -3,7 +3,7 @@
  * (backup, project): exact per-project coverage the policy pack can check, a destination namespace
  * per project, and one failing project does not hide another.
  */
-import type { ReplicationConfig } from "../../infra/config";
+import type { ReplicationSettings } from "./args";
 import type { PolicyFilters } from "./policy-provider";
 
 /** Name of the pull-only robot the region mirrors use (Harbor shows robot$region-mirrors). */
@@ -25,7 +25,7 @@ export function destinationPath(pathPrefix: string, keepsProjectPath: boolean): 
   return { namespace, replaceCount: keepsProjectPath ? 0 : 1 };
 }
 
-export function policyFilters(project: string, replication: ReplicationConfig): PolicyFilters {
+export function policyFilters(project: string, replication: ReplicationSettings): PolicyFilters {
   const filters: PolicyFilters = { name: `${project}/${replication.repositoryFilter}` };
   if (replication.tagFilter) filters.tag = { pattern: replication.tagFilter.pattern, decoration: replication.tagFilter.decoration };
   return filters;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { HarborConfig, ReplicationConfig } from "../../infra/config";
-import { DOCKER_HUB_ENDPOINT } from "../../infra/config/schema";
+import type { HarborArgs } from "./args";
+import type { ReplicationSettings } from "./args";
+import { DOCKER_HUB_ENDPOINT } from "./args";
 import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
 import { HarborRegistryEndpoint } from "./endpoint";
 import { ReplicationPolicy } from "./policy";
@@ -15,11 +16,11 @@ export interface ReplicationArgs {
   harborPassword: pulumi.Input<string>;
   /** Everything here waits for it: Harbor's API exists only once the chart is up. */
   harborRelease: pulumi.Resource;
-  projects: HarborConfig["projects"];
+  projects: HarborArgs["projects"];
   backups: readonly RegistryEndpoint[];
-  replication: ReplicationConfig;
+  replication: ReplicationSettings;
   /** A Docker Hub proxy-cache project, with the Docker Hub endpoint it caches from. */
-  dockerHubProxyCache?: HarborConfig["dockerHubProxyCache"];
+  dockerHubProxyCache?: HarborArgs["dockerHubProxyCache"];
 }
 
 /**
@@ -122,7 +123,7 @@ export class Replication extends pulumi.ComponentResource {
   /** Harbor fetches from Docker Hub once and serves every later pull from its cache. */
   private dockerHubCache(
     name: string,
-    hub: NonNullable<HarborConfig["dockerHubProxyCache"]>,
+    hub: NonNullable<HarborArgs["dockerHubProxyCache"]>,
     conn: { harborUrl: pulumi.Input<string>; harborUsername: pulumi.Input<string>; harborPassword: pulumi.Output<string> },
     child: pulumi.CustomResourceOptions,
   ): void {

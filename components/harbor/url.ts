@@ -1,7 +1,7 @@
-import type { HarborConfig } from "../../infra/config";
+import type { HarborArgs } from "./args";
 
 /** The URL clients use for Harbor, derived from hostname and exposure unless set explicitly. */
-export function harborExternalUrl(h: HarborConfig): string {
+export function harborExternalUrl(h: HarborArgs): string {
   if (h.externalUrl) return h.externalUrl;
   const e = h.expose;
   switch (e.type) {
@@ -16,6 +16,6 @@ export function harborExternalUrl(h: HarborConfig): string {
 }
 
 /** Login host (host[:port], no scheme) for `docker login` and runtime config. */
-export function harborHost(h: HarborConfig): string {
+export function harborHost(h: HarborArgs): string {
   return harborExternalUrl(h).replace(/^https?:\/\//, "");
 }

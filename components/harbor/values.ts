@@ -1,4 +1,4 @@
-import type { HarborConfig } from "../../infra/config";
+import type { HarborArgs } from "./args";
 import { harborExternalUrl } from "./url";
 
 /** User Harbor's core and jobservice log in to its internal registry with (htpasswd). */
@@ -41,7 +41,7 @@ export interface ChartSecretRefs<S> {
 
 type Values = Record<string, unknown>;
 
-function exposeValues(h: HarborConfig): Values {
+function exposeValues(h: HarborArgs): Values {
   const e = h.expose;
   const tlsSecret = e.tlsSecretName;
   const tls = tlsSecret
@@ -85,7 +85,7 @@ function pvc(size: string, storageClass: string | undefined, accessMode = "ReadW
   return { size, storageClass: storageClass ?? "", accessMode };
 }
 
-function databaseValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
+function databaseValues<S>(h: HarborArgs, refs: ChartSecretRefs<S>): Values {
   const db = h.database;
   if (db.type === "internal") return { type: "internal", internal: { password: refs.internalDatabasePassword } };
   return {
@@ -101,7 +101,7 @@ function databaseValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
   };
 }
 
-function redisValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
+function redisValues<S>(h: HarborArgs, refs: ChartSecretRefs<S>): Values {
   const r = h.redis;
   if (r.type === "internal") return { type: "internal" };
   return {
@@ -122,7 +122,7 @@ function redisValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
  * Helm values for the official Harbor chart. Every generated secret is referenced by Secret name
  * (nothing random is rendered by the chart), so a second `pulumi up` changes nothing.
  */
-export function harborChartValues<S>(h: HarborConfig, refs: ChartSecretRefs<S>): Values {
+export function harborChartValues<S>(h: HarborArgs, refs: ChartSecretRefs<S>): Values {
   const secret = refs.internalSecretName;
   const k = INTERNAL_SECRET_KEYS;
   const r = h.replicas;

@@ -4,7 +4,7 @@ import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
-import type { RegionConfig } from "../../infra/config";
+import type { RegionSettings } from "./args";
 import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
 import { createMirrorPki, publicTls } from "./pki";
@@ -32,7 +32,7 @@ export interface RegionMirrorsSummary {
 }
 
 export interface RegionMirrorsArgs {
-  region: RegionConfig;
+  region: RegionSettings;
   /** Harbor first, then backups with a pull identity (config order); `region.upstreamOrder` reorders. */
   upstreams: readonly MirrorUpstream[];
   harbor: HarborMirrorTarget;
@@ -167,7 +167,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
 
 /** Region mirrors for every configured region (one RegionMirrors component each). */
 export function createRegionMirrors(
-  regions: readonly RegionConfig[],
+  regions: readonly RegionSettings[],
   upstreams: readonly MirrorUpstream[],
   parent: pulumi.Resource,
   harbor: HarborMirrorTarget,

@@ -1,7 +1,7 @@
 // Pure planning for one region: which mirror serves which upstream on which port, in which order
 // nodes try them, and how a Harbor repository path maps onto each upstream's layout.
 import type { RegistryKind } from "../types";
-import type { Runtime } from "../../infra/config/regions";
+import type { Runtime } from "./args";
 import { DISTRIBUTION_IMAGE, WRITER_IMAGE } from "../shared/images";
 
 /** Mirrors run distribution v3 (pinned in components/shared/images.ts). */
@@ -38,7 +38,7 @@ export interface RegionSpec {
   mirrorPortBase: number;
   upstreamOrder?: readonly string[];
   dialTimeoutSeconds: number;
-  /** Cache policy (infra/config/regions.ts `cache`); defaults to DEFAULT_CACHE_POLICY. */
+  /** Cache policy (RegionSettings `cache`); defaults to DEFAULT_CACHE_POLICY. */
   cache?: CachePolicy;
 }
 

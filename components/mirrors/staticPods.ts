@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import type { Runtime } from "../../infra/config/regions";
+import type { Runtime } from "./args";
 import { DEFAULT_CACHE_POLICY, MIRROR_IMAGE, type PlannedMirror, type RegionPlan } from "./plan";
 
 export const MIRROR_CONFIG_DIR = "/etc/registry-topology/mirrors";

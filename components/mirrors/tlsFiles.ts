@@ -1,7 +1,7 @@
 // Where each party finds its half of the mirror mTLS (pki.ts): node runtimes get the CA and the
 // region's client certificate in the place their runtime reads, mirror nodes get the CA (to
 // verify clients) and the server certificate. Private keys are secret files (Kubernetes Secret).
-import type { Runtime } from "../../infra/config/regions";
+import type { Runtime } from "./args";
 import type { RegionPlan } from "./plan";
 import type { MirrorTls } from "./pki";
 import { CONTAINERD_CERTS_D, CONTAINERD_TLS_NAMES, CONTAINERS_CERTS_D, RANCHER_TLS_NAMES, rancherTlsDir } from "./runtimeConfig";

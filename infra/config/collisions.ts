@@ -4,7 +4,9 @@ import type { z } from "zod";
 import { formatPath } from "./format";
 import { BUILTIN_NAMESPACES } from "./k8sNames";
 import { NODE_PORT_RANGE } from "./primitives";
-import type { TopologyConfig } from "./schema";
+// The checked shape is the component's args (what the parsed config must satisfy), so this file
+// does not import the schema that calls it.
+import type { RegistryTopologyArgs as TopologyConfig } from "../../components/topology";
 
 type Ctx = z.core.$RefinementCtx<TopologyConfig>;
 type Path = (string | number)[];

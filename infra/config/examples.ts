@@ -100,7 +100,7 @@ export class ExampleValueError extends Error {
       `Stack ${stackName} still holds ${examples.length} example value${examples.length === 1 ? "" : "s"} shipped with this repository; ` +
         `replace ${examples.length === 1 ? "it" : "them"} before deploying:\n` +
         examples.map((e) => `  - ${e.key} = ${e.value}: ${e.fix}`).join("\n") +
-        "\n(`npm run render` keeps working with example values; see docs/backups.md, "Before the first deploy".)",
+        "\n(`npm run render` keeps working with example values; see docs/backups.md, section Before the first deploy.)",
     );
     this.name = "ExampleValueError";
   }

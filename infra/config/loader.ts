@@ -1,6 +1,6 @@
 // The pure loader: stack config as the engine hands it to the program (full key -> string, JSON
 // for non-strings) -> TopologyConfig, or a ConfigError listing every problem by key path.
-// loadTopologyConfig (infra/config.ts) feeds it from the running stack; the offline tools and
+// loadTopologyConfig (config/load.ts) feeds it from the running stack; the offline tools and
 // the mutation suite feed it from stack files.
 import { ConfigError, parseTopologyConfig, PROJECT, type TopologyConfig } from "../config";
 import { CONFIG_KEYS } from "./schema";

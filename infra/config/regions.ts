@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { dnsLabel, hostOrIp, nodeSelector } from "./primitives";
 
-export const RUNTIMES = ["crio", "containerd", "k3s", "rke2"] as const;
-export type Runtime = (typeof RUNTIMES)[number];
+import { RUNTIMES } from "../../components/mirrors/args";
+
+export { RUNTIMES, type Runtime } from "../../components/mirrors/args";
 
 export const regionSchema = z.strictObject({
   name: dnsLabel,

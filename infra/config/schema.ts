@@ -8,8 +8,9 @@ import { regionSchema } from "./regions";
 
 export const ENVIRONMENTS = ["local", "dev", "staging", "prod"] as const;
 
-/** Harbor endpoint name of the Docker Hub upstream of `harbor.dockerHubProxyCache`. */
-export const DOCKER_HUB_ENDPOINT = "docker-hub";
+import { DOCKER_HUB_ENDPOINT } from "../../components/harbor/args";
+
+export { DOCKER_HUB_ENDPOINT };
 
 /** The whole topology: one object, validated before any resource is registered. */
 export const topologySchema = z

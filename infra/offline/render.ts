@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadTopologyConfig, PROJECT, type TopologyConfig } from "../config";
+import { PROJECT, type TopologyConfig } from "../config";
+import { loadTopologyConfig } from "../config/load";
 import { defineStack } from "../program";
 import { installMockRuntime, settle, type RecordedResource } from "./mockRuntime";
 import { MockRefusalError, takeMockRefusals } from "./mocks";

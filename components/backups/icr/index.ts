@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ICR_HOSTS, type IcrBackupConfig } from "../../../infra/config/backups";
+import { ICR_HOSTS } from "./hosts";
+import type { IcrBackupSettings } from "../args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../../types";
 import { identityName, rotationSuffix } from "../naming";
 import { AccessPolicy, CrNamespace, ServiceId, ServiceIdApiKey } from "./resources";
@@ -20,7 +21,7 @@ export const ICR_USERNAME = "iamapikey";
 export const ICR_ROLES = { push: ["Writer"], pull: ["Reader"] } as const;
 
 export interface IcrBackupArgs {
-  config: IcrBackupConfig;
+  config: IcrBackupSettings;
   /** API endpoints; tests point them at the IBM emulator. */
   endpoints?: { iamUrl: string; registryApiUrl: string; resourceManagerUrl?: string };
 }
