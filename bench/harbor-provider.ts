@@ -4,11 +4,11 @@
  * driven the way the engine drives it: first create, a refresh with no change, a one-field update.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { endpointProvider } from "../components/harbor/endpoint-provider";
-import { policyProvider } from "../components/harbor/policy-provider";
-import { projectProvider } from "../components/harbor/project-provider";
-import { BUILTIN_PROJECTS, destinationPath, MIRROR_ROBOT_NAME, policyFilters, policyName } from "../components/harbor/replication-plan";
-import { robotProvider } from "../components/harbor/robot-provider";
+import { endpointProvider } from "../components/harbor/api/endpoint-provider";
+import { policyProvider } from "../components/harbor/api/policy-provider";
+import { projectProvider } from "../components/harbor/api/project-provider";
+import { BUILTIN_PROJECTS, destinationPath, MIRROR_ROBOT_NAME, policyFilters, policyName } from "../components/harbor/replication/plan";
+import { robotProvider } from "../components/harbor/api/robot-provider";
 import { REPLICATION_DEFAULTS } from "../infra/config/replication";
 import { HarborEmulator } from "../test/harbor-emulator/server";
 

@@ -166,7 +166,7 @@ export function cronCanFire(c: CronSchedule): boolean {
 /** Why a scheduled replication with this cron never runs (refused by Harbor, or never fires), or undefined. */
 export function cronNeverRuns(written: string): string | undefined {
   // What Harbor receives: the provider sends the cron trimmed, with single blanks
-  // (components/harbor/policy-provider.ts normalizeCron; the policy pack loads no provider code).
+  // (components/harbor/api/policy-provider.ts normalizeCron; the policy pack loads no provider code).
   const cron = written.trim().split(/\s+/).join(" ");
   const refused = harborCronError(cron);
   if (refused !== undefined) return `Harbor refuses its cron "${cron}": ${refused}`;

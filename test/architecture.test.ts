@@ -18,7 +18,7 @@ function tsFiles(dir: string): string[] {
 /** Relative module specifiers of `import … from`, `export … from` and `import("…")`. */
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1] ?? "");
   return specs.map((s) => {
     const base = path.resolve(path.dirname(file), s);
     for (const c of [`${base}.ts`, path.join(base, "index.ts")]) {

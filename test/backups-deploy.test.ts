@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { ACR_ROLES } from "../components/backups/acr";
 import { alibabaPolicyDocument, type RamPolicyDocument } from "../components/backups/alibabaPolicy";
 import { GAR_DELETE_PERMISSIONS, GAR_HARBOR_ADAPTER } from "../components/backups/gar";
-import { acrReplicationName, gcpRoleId } from "../components/backups/naming";
+import { acrReplicationName, gcpRoleId } from "../components/shared/naming";
 import { TOKENS } from "../components/types";
 import { ConfigError, parseTopologyConfig } from "../infra/config";
 import { closestName } from "../infra/config/cloud-regions/closest";

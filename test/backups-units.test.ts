@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { alibabaHost, alibabaPolicyDocument, namespaceArns } from "../components/backups/alibabaPolicy";
 import { decodeKeyFile, garHost } from "../components/backups/gar";
-import { gcpAccountId, identityName, passwordEndDate, rotationSuffix } from "../components/backups/naming";
+import { gcpAccountId, identityName, passwordEndDate, rotationSuffix } from "../components/shared/naming";
 import { splitRegistryUrl } from "../components/backups/oci";
 import { ConfigError, parseTopologyConfig } from "../infra/config";
 import { ALIBABA_REGION_LIST } from "../infra/config/cloud-regions/alibaba";

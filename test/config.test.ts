@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseTopologyConfig } from "../infra/config";
 import { problems } from "./helpers/config-problems";
-import { harborCronProblem } from "../components/harbor/cron";
+import { harborCronProblem } from "../components/harbor/api/cron";
 
 // Test configs are mutated deep inside freely; typing every shape would hide what each case changes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseTopologyConfig } from "../infra/config";
 import { HARBOR_CHART_VERSION } from "../infra/config/harbor";
-import { INTERNAL_SECRET_KEYS, USER_SECRET_KEYS, harborChartValues } from "../components/harbor/values";
+import { INTERNAL_SECRET_KEYS, USER_SECRET_KEYS, harborChartValues } from "../components/harbor/chart/values";
 
 type Tree = Record<string, unknown>;
 const CHART_VALUES = parse(readFileSync(path.join(__dirname, "fixtures", "harbor-helm-1.19.1-values.yaml"), "utf8")) as Tree;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseTopologyConfig } from "../infra/config";
-import { harborExternalUrl, harborHost } from "../components/harbor/url";
-import { harborChartValues } from "../components/harbor/values";
+import { harborExternalUrl, harborHost } from "../components/harbor/chart/url";
+import { harborChartValues } from "../components/harbor/chart/values";
 import { htpasswdLine, htpasswdMatches } from "../components/shared/htpasswd";
 
 function harbor(extra: Record<string, unknown>) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { endpointProvider, normalizeEndpointUrl } from "../components/harbor/endpoint-provider";
-import { policyBody, policyFromHarbor, policyProvider } from "../components/harbor/policy-provider";
-import { projectProvider } from "../components/harbor/project-provider";
-import { hashSecret, secretMatches } from "../components/harbor/provider-support";
+import { endpointProvider, normalizeEndpointUrl } from "../components/harbor/api/endpoint-provider";
+import { policyBody, policyFromHarbor, policyProvider } from "../components/harbor/api/policy-provider";
+import { projectProvider } from "../components/harbor/api/project-provider";
+import { hashSecret, secretMatches } from "../components/harbor/api/provider-support";
 import { UNKNOWN } from "../components/shared/wire";
 
 // check() runs in the provider before any call to Harbor: each bad input gets a named failure.

@@ -3,10 +3,10 @@
  * behaves like that source. Every test here failed before its fix.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { endpointProvider } from "../components/harbor/endpoint-provider";
-import { policyProvider } from "../components/harbor/policy-provider";
-import { projectProvider } from "../components/harbor/project-provider";
-import { robotProvider } from "../components/harbor/robot-provider";
+import { endpointProvider } from "../components/harbor/api/endpoint-provider";
+import { policyProvider } from "../components/harbor/api/policy-provider";
+import { projectProvider } from "../components/harbor/api/project-provider";
+import { robotProvider } from "../components/harbor/api/robot-provider";
 import { conn, driver } from "./harbor-emulator/drive";
 import { HarborEmulator } from "./harbor-emulator/server";
 

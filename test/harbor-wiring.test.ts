@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Harbor } from "../components/harbor/harbor";
-import { destinationPath, policyFilters, policyName } from "../components/harbor/replication-plan";
-import { Replication } from "../components/harbor/replication";
+import { Harbor } from "../components/harbor/chart/harbor";
+import { destinationPath, policyFilters, policyName } from "../components/harbor/replication/plan";
+import { Replication } from "../components/harbor/replication/replication";
 import { TOKENS, type RegistryEndpoint } from "../components/types";
 import { harborSchema } from "../infra/config/harbor";
 import { REPLICATION_DEFAULTS, replicationSchema } from "../infra/config/replication";

@@ -3,7 +3,7 @@
 // (helpers/policy-harness.ts) broken one way at a time and run through EVERY policy at prod's
 // levels, so a test also fails when an evasion trips the wrong policy or more than one.
 import { describe, expect, it } from "vitest";
-import { harborCronProblem } from "../components/harbor/cron";
+import { harborCronProblem } from "../components/harbor/api/cron";
 import { cronCanFire, cronNeverRuns, harborCronError, parseCron } from "../policy/cron";
 import { BadPatternError, doublestarMatch, harborMatch } from "../policy/doublestar";
 import { evaluatePolicies } from "../policy/evaluate";

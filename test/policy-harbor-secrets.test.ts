@@ -1,11 +1,11 @@
-// Harbor's generated internals (components/harbor/secrets.ts) are secret in state. Under the mock
+// Harbor's generated internals (components/harbor/chart/secrets.ts) are secret in state. Under the mock
 // runtime this records what each resource registers (inputs with their secret markers, the
 // additionalSecretOutputs option) and what the mocks answer (its outputs), then builds the state
 // the engine would write: an output is encrypted when its property is in additionalSecretOutputs,
 // an input when it arrived as a secret. No generated value may appear in that state in clear.
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateHarborSecrets, type HarborGeneratedSecrets } from "../components/harbor/secrets";
+import { generateHarborSecrets, type HarborGeneratedSecrets } from "../components/harbor/chart/secrets";
 import { installMockRuntime, settle, type RecordedResource } from "../infra/offline/mockRuntime";
 import { isSecretMarker } from "../policy/graph";
 import { GENERATED_VALUE_OUTPUTS } from "../policy/policies";

@@ -6,7 +6,7 @@ import { getClientConfigOutput } from "@pulumi/azuread/getClientConfig";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureArchiveSettings } from "./args";
-import { identityName, passwordEndDate } from "../backups/naming";
+import { identityName, passwordEndDate } from "../shared/naming";
 import { AZURE_JOB_DATA_ACTIONS } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, type ArchiveStoreProps } from "./types";
 

@@ -4,7 +4,7 @@ import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcsArchiveSettings } from "./args";
 import { decodeKeyFile } from "../backups/gar";
-import { gcpAccountId } from "../backups/naming";
+import { gcpAccountId } from "../shared/naming";
 import { GCS_JOB_ROLES, retentionSeconds } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, type ArchiveStoreProps } from "./types";
 

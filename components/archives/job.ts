@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import { RobotAccount } from "../harbor/robot";
+import { RobotAccount } from "../harbor/api/robot";
 import { ARCHIVE_SCRIPT_PATH } from "./script";
 import { RCLONE_IMAGE, SKOPEO_IMAGE } from "../shared/images";
 import { ARCHIVE_TOKENS, type ArchiveStore } from "./types";

@@ -3,7 +3,7 @@ import { Provider } from "@pulumi/alicloud/provider";
 import * as ram from "@pulumi/alicloud/ram";
 import * as pulumi from "@pulumi/pulumi";
 import type { OssArchiveSettings } from "./args";
-import { identityName } from "../backups/naming";
+import { identityName } from "../shared/naming";
 import { OSS_JOB_ACTIONS, ossJobPolicyDocument } from "./grants";
 import { ARCHIVE_TOKENS, RCLONE_REMOTE, rcloneEnv, tierDays, type ArchiveStore, type ArchiveStoreProps } from "./types";
 

@@ -7,7 +7,7 @@ import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import * as pulumi from "@pulumi/pulumi";
 import type { AcrBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
-import { acrReplicationName, identityName, passwordEndDate } from "./naming";
+import { acrReplicationName, identityName, passwordEndDate } from "../shared/naming";
 
 /**
  * Built-in Azure role definition GUIDs (the same in every tenant; Microsoft Learn "Azure built-in

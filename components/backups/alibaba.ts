@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AlibabaBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type RegistryEndpoint } from "../types";
 import { alibabaHost, alibabaPolicyDocument } from "./alibabaPolicy";
-import { identityName, rotationSuffix } from "./naming";
+import { identityName, rotationSuffix } from "../shared/naming";
 
 export interface AlibabaBackupArgs {
   config: AlibabaBackupSettings;

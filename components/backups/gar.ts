@@ -4,7 +4,7 @@ import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
 import type { GarBackupSettings } from "./args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../types";
-import { gcpAccountId, gcpRoleId } from "./naming";
+import { gcpAccountId, gcpRoleId } from "../shared/naming";
 
 export const GAR_ROLES = {
   push: "roles/artifactregistry.writer",

@@ -8,7 +8,7 @@ export const HARBOR_CHART_VERSION = "1.19.1";
 /**
  * Chart versions this program's values and Harbor API use are written for: the 1.19 line
  * (Harbor 2.15; per-endpoint CA, DeleteTag for azure-acr and the values keys in
- * components/harbor/values.ts). Published versions come from the chart repository's index
+ * components/harbor/chart/values.ts). Published versions come from the chart repository's index
  * (goharbor/harbor-helm, branch chart-repository, index.yaml at 85787b1, 2026-05-27):
  * 1.19.0 and 1.19.1; 1.19.2 exists on the release branch but was not published then.
  * A version outside this list would fail at apply (not published) or render values it lacks.

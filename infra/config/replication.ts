@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { harborCronProblem } from "../../components/harbor/cron";
+import { harborCronProblem } from "../../components/harbor/api/cron";
 import { MAX_SPEED_KBPS } from "./harbor";
 
 /** doublestar pattern as Harbor's name/tag filters take it: * ** ? {a,b}. */

@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { HarborRegistryEndpoint } from "../../components/harbor/endpoint";
-import { ReplicationPolicy } from "../../components/harbor/policy";
-import { HarborProject } from "../../components/harbor/project";
-import { RobotAccount } from "../../components/harbor/robot";
+import { HarborRegistryEndpoint } from "../../components/harbor/api/endpoint";
+import { ReplicationPolicy } from "../../components/harbor/api/policy";
+import { HarborProject } from "../../components/harbor/api/project";
+import { RobotAccount } from "../../components/harbor/api/robot";
 
 /** Marker credentials: a serialized provider text must never contain them. */
 export const PROBE_PASSWORD = "probe-admin-Password-7f3a";

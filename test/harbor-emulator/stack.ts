@@ -1,8 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { endpointProvider } from "../../components/harbor/endpoint-provider";
-import { policyProvider } from "../../components/harbor/policy-provider";
-import { projectProvider } from "../../components/harbor/project-provider";
-import { robotProvider } from "../../components/harbor/robot-provider";
+import { endpointProvider } from "../../components/harbor/api/endpoint-provider";
+import { policyProvider } from "../../components/harbor/api/policy-provider";
+import { projectProvider } from "../../components/harbor/api/project-provider";
+import { robotProvider } from "../../components/harbor/api/robot-provider";
 import type { HarborEmulator } from "./server";
 
 type Props = Record<string, unknown>;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ICR_HOSTS } from "./hosts";
 import type { IcrBackupSettings } from "../args";
 import { TOKENS, type BackupComponentProps, type Credential, type RegistryEndpoint } from "../../types";
-import { identityName, rotationSuffix } from "../naming";
+import { identityName, rotationSuffix } from "../../shared/naming";
 import { AccessPolicy, CrNamespace, ServiceId, ServiceIdApiKey } from "./resources";
 
 export { IBM_TOKENS } from "./resources";

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { HarborArgs } from "./args";
-import type { ReplicationSettings } from "./args";
-import { DOCKER_HUB_ENDPOINT } from "./args";
-import { TOKENS, type Credential, type RegistryEndpoint } from "../types";
-import { HarborRegistryEndpoint } from "./endpoint";
-import { ReplicationPolicy } from "./policy";
-import { HarborProject } from "./project";
-import { BUILTIN_PROJECTS, destinationPath, MIRROR_ROBOT_NAME, policyFilters, policyName } from "./replication-plan";
-import { RobotAccount } from "./robot";
+import type { HarborArgs } from "../args";
+import type { ReplicationSettings } from "../args";
+import { DOCKER_HUB_ENDPOINT } from "../args";
+import { TOKENS, type Credential, type RegistryEndpoint } from "../../types";
+import { HarborRegistryEndpoint } from "../api/endpoint";
+import { ReplicationPolicy } from "../api/policy";
+import { HarborProject } from "../api/project";
+import { BUILTIN_PROJECTS, destinationPath, MIRROR_ROBOT_NAME, policyFilters, policyName } from "./plan";
+import { RobotAccount } from "../api/robot";
 
 export interface ReplicationArgs {
   harborUrl: pulumi.Input<string>;

@@ -1,4 +1,4 @@
-import type { HarborArgs } from "./args";
+import type { HarborArgs } from "../args";
 
 /** The URL clients use for Harbor, derived from hostname and exposure unless set explicitly. */
 export function harborExternalUrl(h: HarborArgs): string {

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HarborArgs } from "./args";
+import type { HarborArgs } from "../args";
 
-export type { HarborArgs } from "./args";
-import { TOKENS, type RegistryRef } from "../types";
+export type { HarborArgs } from "../args";
+import { TOKENS, type RegistryRef } from "../../types";
 import { generateHarborSecrets } from "./secrets";
 import { harborExternalUrl, harborHost } from "./url";
 import { harborChartValues } from "./values";

@@ -1,4 +1,4 @@
-import type { HarborArgs } from "./args";
+import type { HarborArgs } from "../args";
 import { harborExternalUrl } from "./url";
 
 /** User Harbor's core and jobservice log in to its internal registry with (htpasswd). */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { generatedHtpasswdUser } from "../shared/generated-user";
+import { generatedHtpasswdUser } from "../../shared/generated-user";
 import { INTERNAL_SECRET_KEYS, REGISTRY_USER } from "./values";
 
 /** Generated once and kept in state: stable across `pulumi up`, so nothing restarts. */

@@ -3,8 +3,8 @@
  * (backup, project): exact per-project coverage the policy pack can check, a destination namespace
  * per project, and one failing project does not hide another.
  */
-import type { ReplicationSettings } from "./args";
-import type { PolicyFilters } from "./policy-provider";
+import type { ReplicationSettings } from "../args";
+import type { PolicyFilters } from "../api/policy-provider";
 
 /** Name of the pull-only robot the region mirrors use (Harbor shows robot$region-mirrors). */
 export const MIRROR_ROBOT_NAME = "region-mirrors";
