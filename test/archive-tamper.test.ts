@@ -25,6 +25,8 @@ import { buildOciImage, pushImage, skopeo, type BuiltImage } from "./helpers/oci
 
 const ROBOT = { username: "robot$archive-tamper", password: "robot-secret-tamper" };
 const PROJECTS = ["alpha"];
+/** Bound per case (several job runs and a restore, each a few dozen skopeo/rclone processes). */
+const CASE_TIMEOUT_MS = 300_000;
 
 let tmp: string;
 let harbor: RunningDistribution;
@@ -122,7 +124,7 @@ describe("archive tamper suite", () => {
     // verify checks every blob of a snapshot it has not seen before: the edited manifest is found.
     const v = await verifyArchives({ archives: [{ name: "t", kind: "s3", path: localStore(store).path }], archiveCredentials: { t: localStore(store).env } });
     expect(v.reports[0]).toMatchObject({ status: "corrupt", corrupt: [b] });
-  });
+  }, CASE_TIMEOUT_MS);
 
   it("a blob planted at a future layer digest is checked before reuse: replaced where the store allows, a clear error where it does not", async () => {
     const store = path.join(tmp, "store-plant");
@@ -159,7 +161,7 @@ describe("archive tamper suite", () => {
     await expect(archive(store)).rejects.toThrow(new RegExp(`blobs/sha256/${dLayer.slice(7)}.*does not match its digest`));
     expect(snapshotsOf(store)).toEqual(before);
     expect(before).toContain(s1.snapshot);
-  });
+  }, CASE_TIMEOUT_MS);
 
   it("a future-dated snapshot is never used: not by restore without --at, not as the job's previous snapshot, and verify flags it", async () => {
     const store = path.join(tmp, "store-future");
@@ -191,7 +193,7 @@ describe("archive tamper suite", () => {
     expect(v.reports[0]!.newestAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(v.reports[0]!.newestAgeSeconds).toBeLessThan(3600);
     expect(v.exitCode).toBe(1);
-  });
+  }, CASE_TIMEOUT_MS);
 
   it("a planted (past-dated) previous snapshot cannot make the job skip an image whose blobs are not stored", async () => {
     const store = path.join(tmp, "store-previous");
@@ -210,7 +212,7 @@ describe("archive tamper suite", () => {
     const summary = await restoreSnapshot({ store: localStore(store), to: { url: to.url } });
     expect(summary.exitCode).toBe(0);
     expect(await digestOf(to, "alpha/prev-f:v1")).toBe(fDigest);
-  });
+  }, CASE_TIMEOUT_MS);
 
   it("a missing layer fails only its image: the intact one is restored, the failed ref is named with why, exit 1", async () => {
     const store = path.join(tmp, "store-missing");
@@ -231,5 +233,5 @@ describe("archive tamper suite", () => {
     expect(summary.exitCode).toBe(1);
     expect(await digestOf(to, "alpha/missing-g:v1")).toBe(gDigest);
     expect(await served(to, "alpha/missing-h:v1")).toBe(false);
-  });
+  }, CASE_TIMEOUT_MS);
 });
