@@ -234,4 +234,35 @@ describe("archive tamper suite", () => {
     expect(await digestOf(to, "alpha/missing-g:v1")).toBe(gDigest);
     expect(await served(to, "alpha/missing-h:v1")).toBe(false);
   }, CASE_TIMEOUT_MS);
+  it("a target that serves another image after the push is caught: the ref fails, never reported pushed", async () => {
+    const store = path.join(tmp, "store-race");
+    const x = image("race-x", "x");
+    const xDigest = await push(x, "alpha/race-x:v1");
+    await archive(store);
+    // Another writer on the target moves the tag right after restore's push (a skopeo wrapper
+    // first on PATH runs the real push, then the real skopeo pushes another image to the tag).
+    const other = image("race-other", "other");
+    const to = await target("target-race");
+    const wrapDir = fs.mkdtempSync(path.join(tmp, "wrap-"));
+    const real = execFileSync("sh", ["-c", "command -v skopeo"], { encoding: "utf8" }).trim();
+    fs.writeFileSync(path.join(wrapDir, "skopeo"), [
+      "#!/bin/sh",
+      `case "$1 $*" in copy*docker://${to.address}/alpha/race-x:v1) ${real} "$@" || exit $?; exec ${real} copy --quiet --dest-tls-verify=false ${other.ref} docker://${to.address}/alpha/race-x:v1 ;; esac`,
+      `exec ${real} "$@"`,
+      "",
+    ].join("\n"), { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${wrapDir}:${savedPath ?? ""}`;
+    let summary;
+    try {
+      summary = await restoreSnapshot({ store: localStore(store), to: { url: to.url }, project: "alpha" });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const race = summary.refs.find((r) => r.ref === "alpha/race-x:v1")!;
+    expect(race).toMatchObject({ status: "failed", digest: xDigest });
+    expect(race.reason).toContain(`the target serves ${other.digest} for alpha/race-x:v1, not the archived ${xDigest}`);
+    expect(summary.exitCode).toBe(1);
+    expect(summary.refs.filter((r) => r.ref !== "alpha/race-x:v1").every((r) => r.status === "pushed")).toBe(true);
+  }, CASE_TIMEOUT_MS);
 });
