@@ -68,7 +68,9 @@ async function push(img: BuiltImage, ref: string): Promise<string> {
 
 let runs = 0;
 function archive(store: string) {
-  return runArchiveJob({ work: path.join(tmp, `work-${++runs}`), storeDir: store, harborUrl: api.url, registry: harbor.address, projects: PROJECTS, robot: ROBOT });
+  // Under busybox, as the rclone image runs the state and upload phases (test/archive-e2e.test.ts
+  // runs the script under the system sh with GNU tools, as the skopeo image runs collect).
+  return runArchiveJob({ work: path.join(tmp, `work-${++runs}`), storeDir: store, harborUrl: api.url, registry: harbor.address, projects: PROJECTS, robot: ROBOT, busybox: true, timeoutMs: 240_000 });
 }
 
 const snapshotsOf = (store: string) => fs.readdirSync(path.join(store, "snapshots")).sort();
@@ -93,7 +95,13 @@ afterAll(async () => {
 });
 
 function spawnChattr(flag: "+i" | "-i", file: string): void {
-  execFileSync("chattr", [flag, file]);
+  if (process.getuid?.() === 0) {
+    // root ignores file modes: the immutable attribute (ext4, xfs, btrfs; e2fsprogs' chattr).
+    execFileSync("chattr", [flag, file]);
+  } else {
+    // Not root: the file read-only (rclone 1.60's local backend writes over the file in place).
+    fs.chmodSync(file, flag === "+i" ? 0o444 : 0o644);
+  }
 }
 
 // The cases share Harbor's registry and add images to it as they go; each has its own store and

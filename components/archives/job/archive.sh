@@ -37,7 +37,9 @@
 #   PROJECTS          space-separated Harbor projects to archive
 #   TLS_VERIFY        true (default) | false
 #   TMPDIR            scratch for skopeo's big blobs (the CronJob points it into the emptyDir)
-# Needs: sh, sed, grep, sort, sha256sum, wc, base64, curl, skopeo (collect); rclone (state, upload).
+# Needs: sh, sed, grep, sort, cut, tr, sha256sum, wc, base64, curl, skopeo (collect); date, find,
+# rclone (state, upload). No comm or awk (busybox builds may lack them); test/archive-tamper.test.ts
+# runs it under busybox sh and applets, test/archive-e2e.test.ts under the system sh.
 set -eu
 
 phase=${1:-all}
@@ -126,6 +128,10 @@ media_type() {
   fi
 }
 
+# Lines of file $1 that are not lines of file $2 (comm -23 without comm, which some busybox builds
+# lack; an empty $2 is handled apart: busybox grep -v -f with no patterns prints nothing).
+lines_not_in() { if [ -s "$2" ]; then grep -v -x -F -f "$2" "$1" || true; else cat "$1"; fi; }
+
 sha_hex() { sha256sum "$1" | cut -d' ' -f1; }
 
 # Move a `dir:` copy into the content-addressed blob directory.
@@ -158,15 +164,15 @@ copy_image() {
 
 # A digest the previous snapshot names is reused only when the store holds its manifest with the
 # size Harbor serves and every digest that manifest names (config, layers, child manifests);
-# otherwise it is copied again and uploaded. One pass over the store's listing (sorted, comm).
+# otherwise it is copied again and uploaded.
 check_reused() {
   [ -s "$WORK/reuse.digests" ] || return 0
-  LC_ALL=C sort -u "$WORK/stored.tsv" >"$WORK/stored.sorted"
-  cut -f2 "$WORK/stored.tsv" | LC_ALL=C sort -u >"$WORK/stored.hex"
-  LC_ALL=C sort -u "$WORK/reuse.manifests" >"$WORK/reuse.m.sorted"
-  LC_ALL=C comm -23 "$WORK/reuse.m.sorted" "$WORK/stored.sorted" | cut -f2 | sed 's/^/sha256:/' >"$WORK/reuse.bad"
-  cut -f2 "$WORK/reuse.children" | sed 's/^sha256://' | LC_ALL=C sort -u >"$WORK/children.hex"
-  LC_ALL=C comm -23 "$WORK/children.hex" "$WORK/stored.hex" | sed 's/^/sha256:/' >"$WORK/children.missing"
+  # The patterns are this run's (small) lists; the store's listing is only searched.
+  { grep -x -F -f "$WORK/reuse.manifests" "$WORK/stored.tsv" || true; } >"$WORK/reuse.m.present"
+  lines_not_in "$WORK/reuse.manifests" "$WORK/reuse.m.present" | cut -f2 | sed 's/^/sha256:/' >"$WORK/reuse.bad"
+  cut -f2 "$WORK/reuse.children" | sed 's/^sha256://' | sort -u >"$WORK/children.hex"
+  cut -f2 "$WORK/stored.tsv" | { grep -x -F -f "$WORK/children.hex" || true; } >"$WORK/children.present"
+  lines_not_in "$WORK/children.hex" "$WORK/children.present" | sed 's/^/sha256:/' >"$WORK/children.missing"
   if [ -s "$WORK/children.missing" ]; then
     grep -F -f "$WORK/children.missing" "$WORK/reuse.children" | cut -f1 >>"$WORK/reuse.bad" || true
   fi
@@ -294,9 +300,9 @@ stat_of() { grep '"stats"' "$1" | tail -n 1 | grep -o "\"$2\":[0-9]*" | cut -d: 
 # with the bytes that match its name (the only bytes it may hold), read back again, and the run
 # fails (no snapshot) where the store refuses (Object Lock / WORM) or the bytes still do not match.
 check_existing() {
-  (cd "$WORK/layout/blobs" && find sha256 -type f) | LC_ALL=C sort >"$WORK/run.list"
-  { grep '"msg":"Copied' "$WORK/rclone.log" || true; } | grep -o '"object":"sha256/[0-9a-f]*"' | sed 's/^"object":"//; s/"$//' | LC_ALL=C sort >"$WORK/copied.list" || true
-  LC_ALL=C comm -23 "$WORK/run.list" "$WORK/copied.list" >"$WORK/existing.list"
+  (cd "$WORK/layout/blobs" && find sha256 -type f) >"$WORK/run.list"
+  { grep '"msg":"Copied' "$WORK/rclone.log" || true; } | { grep -o '"object":"sha256/[0-9a-f]*"' || true; } | sed 's/^"object":"//; s/"$//' >"$WORK/copied.list"
+  lines_not_in "$WORK/run.list" "$WORK/copied.list" >"$WORK/existing.list"
   [ -s "$WORK/existing.list" ] || return 0
   rclone hashsum sha256 --download --files-from "$WORK/existing.list" "$STORE/blobs" >"$WORK/existing.sums" 2>"$WORK/hashsum.err" ||
     { cat "$WORK/hashsum.err" >&2; die "reading back the stored blobs this run reuses failed"; }
