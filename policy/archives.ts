@@ -1,5 +1,8 @@
 // Policies for the point-in-time archives (components/archives): every archive is write-once for
-// its retention period, and prod has one. Only type imports from @pulumi/policy; the archive
+// its retention period, and prod has one. Azure, GCS and OSS locks are resources this program
+// provisions and this policy reads; an S3-compatible store's Object Lock is only declared in config
+// (immutability: "declared", accepted: nothing here can see the store), and an S3-compatible store
+// without it is reported as NOT immutable (docs/archive-trust.md). Only type imports from @pulumi/policy; the archive
 // modules imported here have no runtime imports (the pack stays self-contained).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { grantsThatDelete } from "../components/archives/grants";
@@ -78,8 +81,14 @@ export const archivesAreImmutable: Policy = {
       const name = str(p.archiveName) ?? s.name;
       const problems: string[] = [];
       const days = num(p.retentionDays) ?? 0;
-      if (str(p.retentionMechanism) === undefined || str(p.retentionMechanism) === "none" || days < 1) {
-        problems.push(kind === "s3" ? "the bucket has no Object Lock (objectLock: false), so the job's key or anyone holding it can delete archived images" : "it has no retention lock: archived images can be deleted or overwritten");
+      const immutability = str(p.immutability);
+      if (kind === "s3" && (immutability === "none" || str(p.retentionMechanism) === "none")) {
+        problems.push("it is NOT immutable: the bucket has no Object Lock (objectLock: false), so the job's key, or anyone holding it, can delete or replace archived images (the job, restore and verify still detect a replaced or planted object by its hash, but nothing brings back a deleted one)");
+      } else if (str(p.retentionMechanism) === undefined || str(p.retentionMechanism) === "none" || days < 1) {
+        problems.push("it has no retention lock: archived images can be deleted or overwritten");
+      } else if (immutability === undefined || (kind !== "s3" && immutability !== "provisioned")) {
+        // A store component that does not say who enforces add-only is not trusted to be immutable.
+        problems.push(`it does not record who enforces add-only (immutability: ${immutability ?? "missing"}; expected provisioned${kind === "s3" ? " or declared" : ""})`);
       }
       if (kind) {
         const found = storeFindings(kind, descendantsOf(args.resources, s));

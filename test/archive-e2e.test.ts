@@ -145,7 +145,7 @@ describe("archive -> change -> archive -> restore", () => {
     }
     expect(multi.manifests).toHaveLength(2);
     expect(progress.some((l) => l.includes("alpha/app:v2") && l.includes("pushed"))).toBe(true);
-  });
+  }, 300_000); // three job runs and a restore: bounded, not timed (the archive checks add rclone and skopeo calls)
 
   it("restores with standard tools alone: rclone for the files, skopeo reading the OCI layout", async () => {
     const snapshots = fs.readdirSync(path.join(storeDir, "snapshots")).sort();
@@ -193,7 +193,7 @@ describe("archive -> change -> archive -> restore", () => {
     await expect(runArchiveJob({ work: path.join(tmp, "work-denied-read"), storeDir, harborUrl: api.url, registry: harbor.address, projects: PROJECTS, robot: ROBOT, pathPrefix: wrap("unauthorized: authentication required") }))
       .rejects.toThrow(/reading beta\/tool:stable failed/);
     expect(fs.readdirSync(path.join(storeDir, "snapshots"))).toHaveLength(before);
-  });
+  }, 300_000);
 
   it("the job fails when the robot may not list a project (no partial snapshot is written)", async () => {
     const denied = await startHarborRepositories({ registryUrl: harbor.url, projects: PROJECTS, robot: { ...ROBOT, listProjects: ["alpha"] } });

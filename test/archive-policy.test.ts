@@ -1,5 +1,7 @@
 // archives-are-immutable and prod-has-archive over real renders (the archives fixture and prod)
 // and over deliberately broken copies of them, through the offline evaluator.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ARCHIVE_TOKENS } from "../components/archives/types";
@@ -37,6 +39,20 @@ describe("archives-are-immutable", () => {
     expect((await run(prod)).violations).toEqual([]);
   });
 
+  it("knows who enforces add-only: provisioned for Azure, GCS and OSS; declared for an S3-compatible store with Object Lock; none without", async () => {
+    const immutability = (type: string) => archives.find((r) => r.type === type)!.inputs.immutability;
+    expect([ARCHIVE_TOKENS.azure, ARCHIVE_TOKENS.gcs, ARCHIVE_TOKENS.oss].map(immutability)).toEqual(["provisioned", "provisioned", "provisioned"]);
+    expect(immutability(ARCHIVE_TOKENS.s3)).toBe("declared");
+    const fixture = fs.readFileSync(path.join(__dirname, "fixtures", "stacks", "Pulumi.archives.yaml"), "utf8");
+    const mutable = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "archive-policy-")), "Pulumi.archives-mutable.yaml");
+    fs.writeFileSync(mutable, fixture.replace("      kind: s3\n", "      kind: s3\n      objectLock: false\n      objectLockUnsupportedReason: this NAS firmware has no S3 Object Lock\n"));
+    const rendered = (await renderStack(mutable)).resources;
+    expect(rendered.find((r) => r.type === ARCHIVE_TOKENS.s3)!.inputs.immutability).toBe("none");
+    const { violations } = await run(rendered);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]!.message).toMatch(/Archive nas .*NOT immutable/);
+  });
+
   it("is not applicable to a stack without archives", async () => {
     expect((await run(staging)).notApplicable).toBe("the stack has no archives");
   });
@@ -49,7 +65,10 @@ describe("archives-are-immutable", () => {
     ["GCS: the job is objectAdmin", () => broken(archives, "gcp:storage/bucketIAMMember:BucketIAMMember", (i) => (i.role = "roles/storage.objectAdmin"), "archive-gcs-eu-job-objectCreator"), /gcs-eu.*roles\/storage\.objectAdmin/],
     ["OSS: the RAM policy allows DeleteObject", () => broken(archives, "alicloud:ram/policy:Policy", (i) => (i.policyDocument = JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: ["oss:PutObject", "oss:DeleteObject"], Resource: ["*"] }] }))), /oss-fra.*oss:DeleteObject/],
     ["OSS: WORM off", () => broken(archives, "alicloud:oss/bucketObjectWormConfiguration:BucketObjectWormConfiguration", (i) => (i.objectWormEnabled = "Disabled")), /oss-fra.*no time-based retention/],
-    ["S3: no Object Lock", () => broken(archives, ARCHIVE_TOKENS.s3, (i) => (i.retentionMechanism = "none")), /nas.*no Object Lock/],
+    ["S3: no Object Lock", () => broken(archives, ARCHIVE_TOKENS.s3, (i) => (i.retentionMechanism = "none")), /nas.*NOT immutable.*no Object Lock/],
+    ["S3: a store the component records as not immutable", () => broken(archives, ARCHIVE_TOKENS.s3, (i) => (i.immutability = "none")), /nas.*NOT immutable/],
+    ["Azure: a lock only declared, not provisioned", () => broken(archives, ARCHIVE_TOKENS.azure, (i) => (i.immutability = "declared")), /blob-weu.*does not record who enforces add-only \(immutability: declared/],
+    ["a store component that does not say who enforces add-only", () => broken(archives, ARCHIVE_TOKENS.gcs, (i) => delete i.immutability), /gcs-eu.*immutability: missing/],
   ])("blocks %s", async (_case, graph, message) => {
     const { violations } = await run(graph());
     expect(violations).toHaveLength(1);

@@ -68,6 +68,34 @@ describe("verifyArchives", () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it("hashes every blob the newest snapshot added (not a sample), and flags future-dated snapshots without using them for the age", async () => {
+    // A second image and a later snapshot naming both: its blobs are what that run added.
+    const img2 = buildOciImage(path.join(store, "layout2"), { tag: "v2", files: { "two.txt": "two\n" } });
+    for (const f of fs.readdirSync(path.join(store, "layout2", "blobs", "sha256"))) fs.copyFileSync(path.join(store, "layout2", "blobs", "sha256", f), path.join(store, "blobs", "sha256", f));
+    fs.rmSync(path.join(store, "layout2"), { recursive: true });
+    const second = "20261102T021700Z";
+    const refs = fs.readFileSync(path.join(store, "snapshots", SNAPSHOT, "refs.tsv"), "utf8") + `library/two:v2\t${img2.digest}\t${img2.mediaType}\t${fs.statSync(path.join(store, "blobs", "sha256", img2.digest.slice(7))).size}\n`;
+    fs.mkdirSync(path.join(store, "snapshots", second));
+    fs.writeFileSync(path.join(store, "snapshots", second, "refs.tsv"), refs);
+    fs.writeFileSync(path.join(store, "snapshots", second, "index.json"), "{}");
+    const m = JSON.parse(fs.readFileSync(path.join(store, "blobs", "sha256", img2.digest.slice(7)), "utf8")) as { layers: { digest: string }[] };
+    const layer = m.layers[0]!.digest;
+    fs.writeFileSync(path.join(store, "blobs", "sha256", layer.slice(7)), "flipped");
+    const afterSecond = () => new Date(Date.UTC(2026, 10, 2, 3, 0, 0));
+    const result = await verifyArchives(outputs(), { now: afterSecond, sample: 0 });
+    expect(result.reports[0]).toMatchObject({ status: "corrupt", newestSnapshot: second, newBlobs: 2, corrupt: [layer] });
+
+    // A planted snapshot dated 2999 (the second one gone): flagged as tampering, the age still
+    // from the real newest.
+    fs.rmSync(path.join(store, "snapshots", second), { recursive: true });
+    fs.mkdirSync(path.join(store, "snapshots", "29990101T000000Z"));
+    fs.writeFileSync(path.join(store, "snapshots", "29990101T000000Z", "index.json"), "{}");
+    const tampered = await verifyArchives(outputs(), { now: at(49) });
+    expect(tampered.reports[0]).toMatchObject({ status: "tampered", newestSnapshot: SNAPSHOT, newestAgeSeconds: 49 * 3600, future: ["29990101T000000Z"] });
+    expect(tampered.reports[0]!.reason).toMatch(/29990101T000000Z dated after now \+ 10 min.*; newest snapshot is 49\.0 h old/);
+    expect(tampered.exitCode).toBe(1);
+  });
+
   it("is stale after 48 h without a snapshot, empty without any, unreachable when rclone cannot reach the store", async () => {
     expect((await verifyArchives(outputs(), { now: at(49) })).reports[0]).toMatchObject({ status: "stale", reason: "newest snapshot is 49.0 h old" });
     fs.rmSync(path.join(store, "snapshots"), { recursive: true });

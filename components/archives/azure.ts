@@ -42,6 +42,7 @@ export class AzureArchive extends pulumi.ComponentResource {
       kind: "azure",
       retentionDays: c.retentionDays,
       retentionMechanism: "container-immutability-policy",
+      immutability: "provisioned",
       retentionLocked: false,
       versioning: true,
       jobGrants: [...AZURE_JOB_DATA_ACTIONS],

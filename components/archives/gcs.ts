@@ -35,6 +35,7 @@ export class GcsArchive extends pulumi.ComponentResource {
       kind: "gcs",
       retentionDays: c.retentionDays,
       retentionMechanism: "bucket-retention-policy",
+      immutability: "provisioned",
       retentionLocked: c.locked,
       versioning: false,
       jobGrants: [...GCS_JOB_ROLES],

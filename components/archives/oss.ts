@@ -34,6 +34,7 @@ export class OssArchive extends pulumi.ComponentResource {
       kind: "oss",
       retentionDays: c.retentionDays,
       retentionMechanism: "object-worm",
+      immutability: "provisioned",
       retentionLocked: c.locked,
       versioning: true,
       jobGrants: [...OSS_JOB_ACTIONS],

@@ -24,6 +24,10 @@ export class S3Archive extends pulumi.ComponentResource {
       kind: "s3",
       retentionDays: c.retentionDays,
       retentionMechanism: c.objectLock ? "object-lock" : "none",
+      // Nothing here can set or see an S3-compatible store's Object Lock or the key's rights (no
+      // provider for it; the lock exists only if the bucket was created with it): with objectLock
+      // true the lock is the store administrator's declaration, with false the store is mutable.
+      immutability: c.objectLock ? "declared" : "none",
       retentionLocked: c.objectLock,
       versioning: c.objectLock, // S3 Object Lock requires versioning
       jobGrants: [...S3_JOB_GRANTS],

@@ -29,6 +29,14 @@ export interface ArchiveStoreProps {
   kind: ArchiveKind;
   retentionDays: number;
   retentionMechanism: RetentionMechanism;
+  /**
+   * Who makes the archive add-only. provisioned: this program creates the lock and the job's
+   * grants as resources the policy pack checks (Azure, GCS, OSS). declared: the store's
+   * administrator set it (S3-compatible with objectLock: true); nothing here can see it. none: the
+   * store is NOT immutable (S3-compatible with objectLock: false): whoever holds the job's key can
+   * delete or replace archived objects (docs/archive-trust.md).
+   */
+  immutability: "provisioned" | "declared" | "none";
   /** The retention policy itself can no longer be shortened or removed. */
   retentionLocked: boolean;
   versioning: boolean;

@@ -54,6 +54,8 @@ async function main(): Promise<number> {
     console.log(`snapshots: ${summary.snapshots.length} (${summary.snapshots.slice(-3).join(", ") || "none"}${summary.snapshots.length > 3 ? ", ..." : ""})`);
     console.log(`restored snapshot ${summary.snapshot ?? "-"}: ${summary.pushed} pushed, ${summary.failed} failed, ${summary.refs.filter((r) => r.status === "planned").length} planned; ` +
       `${summary.blobsFetched} blobs (${summary.bytesFetched} bytes) fetched in ${(summary.ms / 1000).toFixed(1)} s`);
+    for (const r of summary.refs.filter((x) => x.status === "failed")) console.log(`FAILED ${r.ref} ${r.digest}: ${r.reason ?? "unknown"}`);
+    if (summary.ignoredFuture.length > 0) console.log(`ignored future-dated snapshots (planted?): ${summary.ignoredFuture.join(", ")}`);
   }
   return summary.exitCode;
 }

@@ -2,6 +2,10 @@
  * Restore one archive snapshot to a registry: pick the snapshot, fetch exactly the blobs its images
  * need into a temporary OCI image layout, and push every ref with
  * `skopeo copy --all --preserve-digests` (multi-arch indexes included, digests unchanged).
+ * Nothing is trusted by its name: every blob is hashed against its digest as it arrives, an image
+ * whose blobs are missing or wrong fails alone (the others are pushed), and after each push the
+ * tag is read back from the target and its digest compared with the archived one. Snapshot names
+ * dated after now + 10 min are never chosen without --at (docs/archive-trust.md).
  *
  * Each ref is pushed from a `dir:` view of the layout (hard links, no copies): skopeo's `oci:`
  * transport reads Docker schema 2 manifests from an OCI layout only since containers/image v5.35
@@ -10,12 +14,14 @@
  * in every version (directory/directory_transport.go: manifest.json, <hex>.manifest.json, <hex>).
  */
 import { execFile } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { mapLimit } from "../verify/pool";
-import { blobPath, chooseSnapshot, layoutIndex, manifestReferences, parseRefs, refsOfProject, type ArchivedRef } from "./snapshots";
-import { fetchBlobs, listSnapshots, readText, StoreError, type StoreLocation } from "./store";
+import { fetchChecked, imageClosure, leavesOf, manifestGraph, type BlobProblems } from "./checked";
+import { blobPath, chooseSnapshot, layoutIndex, parseRefs, refsOfProject, splitFuture } from "./snapshots";
+import { listSnapshots, readText, StoreError, type StoreLocation } from "./store";
 
 export interface RestoreTarget {
   /** http(s)://host[:port] (http: no TLS, for registries on loopback or a lab). */
@@ -42,6 +48,8 @@ export interface RestoreOptions {
 export interface RestoreSummary {
   snapshot?: string;
   snapshots: string[];
+  /** Snapshot names dated after now + 10 min: never chosen without --at (docs/archive-trust.md). */
+  ignoredFuture: string[];
   refs: { ref: string; digest: string; status: "pushed" | "planned" | "failed"; reason?: string }[];
   pushed: number;
   failed: number;
@@ -70,56 +78,27 @@ function skopeo(args: string[], timeoutMs = 600_000): Promise<void> {
   });
 }
 
-/** Every manifest and blob digest the refs need: indexes, their manifests, configs, layers. */
-async function collectBlobs(store: StoreLocation, dir: string, refs: readonly ArchivedRef[]): Promise<{ fetched: number }> {
-  let fetched = 0;
-  const seen = new Set<string>();
-  let manifests = [...new Set(refs.map((r) => r.digest))];
-  // Indexes nest at most a few levels (index -> manifest); bound it anyway.
-  for (let depth = 0; manifests.length > 0 && depth < 8; depth++) {
-    fetched += await fetchBlobs(store, manifests, dir);
-    const next: string[] = [];
-    const blobs: string[] = [];
-    for (const d of manifests) {
-      seen.add(d);
-      const refsOf = manifestReferences(fs.readFileSync(path.join(dir, blobPath(d)), "utf8"));
-      next.push(...refsOf.manifests.filter((m) => !seen.has(m)));
-      blobs.push(...refsOf.blobs);
-    }
-    fetched += await fetchBlobs(store, blobs, dir);
-    manifests = [...new Set(next)];
-  }
-  return { fetched };
-}
-
-/** The manifests (below the top one) and blobs one image needs, read from the fetched layout. */
-function closure(dir: string, digest: string): { manifests: string[]; blobs: string[] } {
-  const manifests: string[] = [];
-  const blobs = new Set<string>();
-  const walk = (d: string, depth: number): void => {
-    if (depth > 8) throw new RestoreError(`${digest}: indexes nested deeper than 8 levels`);
-    const refs = manifestReferences(fs.readFileSync(path.join(dir, blobPath(d)), "utf8"));
-    for (const b of refs.blobs) blobs.add(b);
-    for (const m of refs.manifests) {
-      manifests.push(m);
-      walk(m, depth + 1);
-    }
-  };
-  walk(digest, 0);
-  return { manifests: [...new Set(manifests)], blobs: [...blobs] };
-}
-
-/** A `dir:` image directory for one ref, hard-linked from the layout's blobs. */
-function dirImage(layout: string, target: string, digest: string): void {
+/** A `dir:` image directory for one ref, hard-linked from the layout's (checked) blobs. */
+function dirImage(layout: string, target: string, digest: string, c: { manifests: string[]; blobs: string[] }): void {
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target, { recursive: true });
   const hex = (d: string) => d.slice("sha256:".length);
   const link = (d: string, name: string) => fs.linkSync(path.join(layout, blobPath(d)), path.join(target, name));
-  const c = closure(layout, digest);
   link(digest, "manifest.json");
-  for (const m of c.manifests) link(m, `${hex(m)}.manifest.json`);
+  for (const m of c.manifests.filter((x) => x !== digest)) link(m, `${hex(m)}.manifest.json`);
   for (const b of c.blobs) link(b, hex(b));
   fs.writeFileSync(path.join(target, "version"), "Directory Transport Version: 1.1\n");
+}
+
+/** The digest of the manifest `ref` resolves to on the target, as the target serves it. */
+function targetDigest(host: string, tls: boolean, auth: string, ref: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("skopeo", ["inspect", "--raw", "--retry-times", "2", `--tls-verify=${tls}`, "--authfile", auth, `docker://${host}/${ref}`],
+      { timeout: 120_000, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, encoding: "buffer" }, (err, out, stderr) => {
+        if (err) reject(new Error(`reading it back from the target failed: ${String(stderr).trim().split("\n").slice(-1)[0] || err.message}`));
+        else resolve(`sha256:${crypto.createHash("sha256").update(out).digest("hex")}`);
+      });
+  });
 }
 
 function dirBytes(dir: string): number {
@@ -133,8 +112,11 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
   const say = o.onProgress ?? (() => undefined);
   const dest = hostOf(o.to.url);
   const snapshots = await listSnapshots(o.store);
-  const snapshot = chooseSnapshot(snapshots, o.at);
-  const summary: RestoreSummary = { snapshot, snapshots, refs: [], pushed: 0, failed: 0, blobsFetched: 0, bytesFetched: 0, ms: 0, exitCode: 0 };
+  const now = new Date();
+  const snapshot = chooseSnapshot(snapshots, o.at, now);
+  const { future } = splitFuture(snapshots, now);
+  const summary: RestoreSummary = { snapshot, snapshots, ignoredFuture: o.at ? [] : future, refs: [], pushed: 0, failed: 0, blobsFetched: 0, bytesFetched: 0, ms: 0, exitCode: 0 };
+  for (const f of summary.ignoredFuture) say(`ignoring snapshot ${f}: dated after now + 10 min, so not written by the archive job (planted, or a clock is wrong); give --at to choose a snapshot by time`);
   if (!snapshot) {
     say(`no snapshot${o.at ? ` at or before ${o.at.toISOString()}` : ""} (the archive holds ${snapshots.length})`);
     summary.exitCode = 2;
@@ -154,7 +136,11 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
   const dir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "restore-"));
   try {
     fs.mkdirSync(dir, { recursive: true });
-    summary.blobsFetched = (await collectBlobs(o.store, dir, refs)).fetched;
+    // Every blob is hashed against its name as it arrives; a bad or missing one fails only the
+    // images that need it (docs/archive-trust.md).
+    const problems: BlobProblems = new Map();
+    const { graph, fetched } = await manifestGraph(o.store, dir, refs.map((r) => r.digest), problems);
+    summary.blobsFetched = fetched + (await fetchChecked(o.store, leavesOf(graph), dir, problems));
     summary.bytesFetched = dirBytes(path.join(dir, "blobs"));
     // An OCI image layout: oci-layout, index.json (this snapshot's refs), blobs/sha256/<hex>.
     fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
@@ -167,10 +153,15 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
       const ref = `${r.repository}:${r.tag}`;
       const started = performance.now();
       try {
+        const c = imageClosure(graph, r.digest, problems);
+        if (c.problems.length > 0) throw new Error(`not pushed: ${c.problems.slice(0, 3).join("; ")}${c.problems.length > 3 ? `; and ${c.problems.length - 3} more` : ""}`);
         const image = path.join(dir, "images", String(i));
-        dirImage(dir, image, r.digest);
+        dirImage(dir, image, r.digest, c);
         await skopeo(["copy", "--quiet", "--all", "--preserve-digests", "--retry-times", "2", `--dest-tls-verify=${dest.tls}`, "--dest-authfile", auth, `dir:${image}`, `docker://${dest.host}/${ref}`]);
         fs.rmSync(image, { recursive: true, force: true });
+        // What the target now serves under the tag must be the archived image, byte for byte.
+        const served = await targetDigest(dest.host, dest.tls, auth, ref);
+        if (served !== r.digest) throw new Error(`pushed, but the target serves ${served} for ${ref}, not the archived ${r.digest}`);
         say(`[${++done}/${refs.length}] ${ref} ${r.digest} pushed (${Math.round(performance.now() - started)} ms)`);
         return { ref, digest: r.digest, status: "pushed" as const };
       } catch (e) {

@@ -23,9 +23,28 @@ export function completeSnapshots(lsfLines: readonly string[]): string[] {
     .sort();
 }
 
-/** The newest snapshot at or before `at` (the newest of all without `at`). */
-export function chooseSnapshot(names: readonly string[], at?: Date): string | undefined {
-  const eligible = names.filter((n) => !at || snapshotTime(n)!.getTime() <= at.getTime()).sort();
+/**
+ * How far ahead of this machine's clock a snapshot name may be (the job's clock may run a little
+ * ahead). A later name cannot have been written by the job: it is planted (or a clock is badly
+ * wrong) and is never used.
+ */
+export const SNAPSHOT_SKEW_MS = 10 * 60 * 1000;
+
+/** Snapshot names split into usable ones and those dated after `now` + skew (oldest first). Pure. */
+export function splitFuture(names: readonly string[], now: Date, skewMs = SNAPSHOT_SKEW_MS): { usable: string[]; future: string[] } {
+  const limit = now.getTime() + skewMs;
+  const usable: string[] = [];
+  const future: string[] = [];
+  for (const n of [...names].sort()) (snapshotTime(n)!.getTime() > limit ? future : usable).push(n);
+  return { usable, future };
+}
+
+/**
+ * The newest snapshot at or before `at`; without `at`, the newest not dated after `now` + skew
+ * (a future-dated name is planted: docs/archive-trust.md).
+ */
+export function chooseSnapshot(names: readonly string[], at?: Date, now: Date = new Date()): string | undefined {
+  const eligible = at ? names.filter((n) => snapshotTime(n)!.getTime() <= at.getTime()).sort() : splitFuture(names, now).usable;
   return eligible[eligible.length - 1];
 }
 

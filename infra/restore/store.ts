@@ -3,9 +3,7 @@
  * remote comes from RCLONE_CONFIG_STORE_* variables in `env`; nothing secret goes on a command line.
  */
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { blobPath, completeSnapshots } from "./snapshots";
+import { completeSnapshots } from "./snapshots";
 
 export class StoreError extends Error {}
 
@@ -50,20 +48,4 @@ export async function listSnapshots(loc: StoreLocation): Promise<string[]> {
 
 export async function readText(loc: StoreLocation, rel: string): Promise<string> {
   return (await rclone(loc, ["cat", `${loc.path}/${rel}`])).stdout;
-}
-
-/** Copy these blobs (by digest) into `<dir>/blobs/sha256/`, skipping those already there. */
-export async function fetchBlobs(loc: StoreLocation, digests: Iterable<string>, dir: string): Promise<number> {
-  const wanted = [...new Set(digests)].map(blobPath).filter((p) => !fs.existsSync(path.join(dir, p)));
-  if (wanted.length === 0) return 0;
-  const list = path.join(dir, `.files-${process.pid}-${Date.now()}`);
-  fs.writeFileSync(list, `${wanted.join("\n")}\n`);
-  try {
-    await rclone(loc, ["copy", "--files-from", list, "--no-traverse", loc.path, dir]);
-  } finally {
-    fs.rmSync(list, { force: true });
-  }
-  const missing = wanted.filter((p) => !fs.existsSync(path.join(dir, p)));
-  if (missing.length > 0) throw new StoreError(`${missing.length} blob(s) missing from the archive, e.g. ${missing[0]} (a blob in a cold tier must be rehydrated first: see docs/archives.md, restore runbook)`);
-  return wanted.length;
 }

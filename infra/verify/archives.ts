@@ -1,25 +1,32 @@
 /**
  * `npm run verify`, archive part: for each archive in the stack outputs, the newest complete
- * snapshot and its age, and a sample of stored blobs read back and checked against their digests
- * (a blob's name is its sha256). Read with the archive job's own identity (add and read only).
+ * snapshot and its age (snapshot names dated after now + 10 min are flagged as tampering and never
+ * used), every manifest of it and every blob it added since the snapshot before it read back and
+ * hashed against its name, plus a sample of the older blobs it names. Read with the archive job's
+ * own identity (add and read only). docs/archive-trust.md says what this catches and what not.
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { archiveOutputsFrom } from "../restore/outputs";
-import { blobPath, manifestReferences, parseRefs, snapshotTime } from "../restore/snapshots";
-import { fetchBlobs, listSnapshots, readText, type StoreLocation } from "../restore/store";
+import { fetchChecked, leavesOf, manifestGraph, type BlobProblems } from "../restore/checked";
+import { parseRefs, snapshotTime, splitFuture } from "../restore/snapshots";
+import { listSnapshots, readText, type StoreLocation } from "../restore/store";
 
 export interface ArchiveReport {
   name: string;
-  status: "checked" | "stale" | "corrupt" | "empty" | "unreachable";
+  /** tampered: snapshot names dated after now + 10 min (planted; ignored). */
+  status: "checked" | "stale" | "corrupt" | "tampered" | "empty" | "unreachable";
   reason?: string;
   snapshots: number;
   newestSnapshot?: string;
   newestAgeSeconds?: number;
   refs?: number;
-  /** Blobs read back and hashed. */
+  /** Snapshot names dated after now + 10 min: flagged, never used for the age. */
+  future: string[];
+  /** Blobs the newest snapshot added (not named by the one before it): every one is hashed. */
+  newBlobs: number;
+  /** Blobs read back and hashed (manifests, every new blob, a sample of the others). */
   sampled: number;
   /** Digests whose stored bytes hash to something else. */
   corrupt: string[];
@@ -27,7 +34,7 @@ export interface ArchiveReport {
 }
 
 export interface ArchivesVerifyOptions {
-  /** Blobs to read back per archive (manifests first, then configs and layers they name). */
+  /** Blobs already in the snapshot before the newest to read back (beyond every manifest and every new blob). */
   sample?: number;
   /** A newest snapshot older than this is reported stale. Default 48 h (a daily schedule, missed once). */
   maxAgeSeconds?: number;
@@ -51,68 +58,69 @@ function pick<T>(items: readonly T[], n: number, random: () => number): T[] {
   return out;
 }
 
-const sha256 = (file: string) => `sha256:${crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex")}`;
-
 export async function verifyArchive(name: string, store: StoreLocation, o: ArchivesVerifyOptions = {}): Promise<ArchiveReport> {
   const t0 = performance.now();
   const now = (o.now ?? (() => new Date()))();
   const random = o.random ?? Math.random;
-  const report: ArchiveReport = { name, status: "checked", snapshots: 0, sampled: 0, corrupt: [], ms: 0 };
+  const report: ArchiveReport = { name, status: "checked", snapshots: 0, future: [], newBlobs: 0, sampled: 0, corrupt: [], ms: 0 };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-archive-"));
+  const findings: string[] = [];
   try {
-    const snapshots = await listSnapshots(store);
-    report.snapshots = snapshots.length;
-    const newest = snapshots[snapshots.length - 1];
+    // A snapshot dated after now + 10 min was not written by the job: flagged, never used (it
+    // would also clamp the age to 0 and silence the stale alarm).
+    const { usable, future } = splitFuture(await listSnapshots(store), now);
+    report.snapshots = usable.length;
+    report.future = future;
+    if (future.length > 0) findings.push(`snapshot${future.length > 1 ? "s" : ""} ${future.join(", ")} dated after now + 10 min: not written by the archive job (planted, or a clock is wrong); ignored`);
+    const newest = usable[usable.length - 1];
     if (!newest) {
-      report.status = "empty";
-      report.reason = "no complete snapshot yet (has the CronJob run?)";
+      report.status = future.length > 0 ? "tampered" : "empty";
+      report.reason = [...findings, "no complete snapshot yet (has the CronJob run?)"].join("; ");
       return report;
     }
     report.newestSnapshot = newest;
     report.newestAgeSeconds = Math.max(0, Math.round((now.getTime() - snapshotTime(newest)!.getTime()) / 1000));
     const refs = parseRefs(await readText(store, `snapshots/${newest}/refs.tsv`));
     report.refs = refs.length;
-    const budget = o.sample ?? 8;
-    // Manifests (small) of a few sampled images, down through their indexes; then some of the
-    // configs and layers they name. Every blob read is hashed.
-    let frontier = pick([...new Set(refs.map((r) => r.digest))], Math.max(1, Math.ceil(budget / 4)), random);
-    const manifests: string[] = [];
-    const leaves = new Set<string>();
-    for (let depth = 0; frontier.length > 0 && depth < 8; depth++) {
-      await fetchBlobs(store, frontier, dir);
-      manifests.push(...frontier);
-      const next: string[] = [];
-      for (const d of frontier) {
-        // A damaged manifest is reported below, not parsed.
-        if (sha256(path.join(dir, blobPath(d))) !== d) continue;
-        const m = manifestReferences(fs.readFileSync(path.join(dir, blobPath(d)), "utf8"));
-        next.push(...m.manifests.filter((x) => !manifests.includes(x)));
-        for (const b of m.blobs) leaves.add(b);
-      }
-      frontier = [...new Set(next)];
+    const problems: BlobProblems = new Map();
+    // Every manifest of the newest snapshot (small), hashed and parsed.
+    const { graph } = await manifestGraph(store, dir, refs.map((r) => r.digest), problems);
+    // The blobs this snapshot added (named by it, not by the snapshot before it): every one of
+    // them is read back and hashed, so what a run stored is proven once. The rest: a sample.
+    const previous = usable[usable.length - 2];
+    const before = new Set<string>();
+    if (previous) {
+      // An unreadable previous snapshot proves nothing: then every blob of the newest is checked.
+      const prevRefs = await readText(store, `snapshots/${previous}/refs.tsv`).then(parseRefs, () => undefined);
+      if (prevRefs) {
+        const prev = await manifestGraph(store, dir, prevRefs.map((r) => r.digest), new Map());
+        for (const b of leavesOf(prev.graph)) before.add(b);
+      } else findings.push(`snapshot ${previous} has no readable refs.tsv; every blob of ${newest} was checked`);
     }
-    const others = pick([...leaves], Math.max(0, budget - manifests.length), random);
-    await fetchBlobs(store, others, dir);
-    for (const d of [...manifests, ...others]) {
-      report.sampled++;
-      if (sha256(path.join(dir, blobPath(d))) !== d) report.corrupt.push(d);
-    }
+    const leaves = leavesOf(graph);
+    const added = leaves.filter((b) => !before.has(b));
+    const others = pick(leaves.filter((b) => before.has(b)), Math.max(0, (o.sample ?? 8) - graph.size), random);
+    report.newBlobs = added.length;
+    await fetchChecked(store, [...added, ...others], dir, problems);
+    const checked = new Set([...graph.keys(), ...added, ...others, ...refs.map((r) => r.digest)]);
+    report.sampled = checked.size;
+    report.corrupt = [...problems.keys()].filter((d) => checked.has(d));
     if (report.corrupt.length > 0) {
+      findings.unshift(`${report.corrupt.length} of ${report.sampled} blobs checked are missing or do not match their digest: ${problems.get(report.corrupt[0]!)}`);
       report.status = "corrupt";
-      report.reason = `${report.corrupt.length} of ${report.sampled} sampled blobs do not match their digest`;
-    } else if (report.newestAgeSeconds > (o.maxAgeSeconds ?? 48 * 3600)) {
-      report.status = "stale";
-      report.reason = `newest snapshot is ${(report.newestAgeSeconds / 3600).toFixed(1)} h old`;
+    } else if (future.length > 0) report.status = "tampered";
+    if (report.newestAgeSeconds > (o.maxAgeSeconds ?? 48 * 3600)) {
+      findings.push(`newest snapshot is ${(report.newestAgeSeconds / 3600).toFixed(1)} h old`);
+      if (report.status === "checked") report.status = "stale";
     }
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    // A blob listed by a snapshot but absent from the store is damage, not an outage.
-    report.status = /missing from the archive/.test(message) ? "corrupt" : "unreachable";
-    report.reason = message;
+    report.status = "unreachable";
+    findings.push(e instanceof Error ? e.message : String(e));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     report.ms = performance.now() - t0;
   }
+  if (findings.length > 0) report.reason = findings.join("; ");
   return report;
 }
 
@@ -122,7 +130,7 @@ export async function verifyArchives(outputs: unknown, o: ArchivesVerifyOptions 
   const reports: ArchiveReport[] = [];
   for (const a of parsed.archives) {
     const env = parsed.archiveCredentials[a.name];
-    reports.push(env ? await verifyArchive(a.name, { path: a.path, env, deadlineAt: o.deadlineAt }, o) : { name: a.name, status: "unreachable", reason: "no archiveCredentials entry", snapshots: 0, sampled: 0, corrupt: [], ms: 0 });
+    reports.push(env ? await verifyArchive(a.name, { path: a.path, env, deadlineAt: o.deadlineAt }, o) : { name: a.name, status: "unreachable", reason: "no archiveCredentials entry", snapshots: 0, future: [], newBlobs: 0, sampled: 0, corrupt: [], ms: 0 });
   }
   const exitCode = reports.some((r) => r.status === "unreachable") ? 2 : reports.some((r) => r.status !== "checked") ? 1 : 0;
   return { reports, exitCode };
@@ -133,7 +141,7 @@ export function formatArchiveReports(result: ArchivesVerifyResult): string {
   return result.reports
     .map((r) => {
       const age = r.newestAgeSeconds === undefined ? "" : `, newest ${r.newestSnapshot} (${(r.newestAgeSeconds / 3600).toFixed(1)} h old, ${r.refs} images)`;
-      return `archive ${r.name}: ${r.status}${age}; ${r.sampled} blobs checked${r.reason ? ` - ${r.reason}` : ""}`;
+      return `archive ${r.name}: ${r.status}${age}; ${r.sampled} blobs checked (${r.newBlobs} new, all of them)${r.reason ? ` - ${r.reason}` : ""}`;
     })
     .join("\n");
 }

@@ -3,7 +3,7 @@
  * against a test "Harbor" and a local rclone store, the way the CronJob's containers do: the same
  * environment variables, all three phases in order.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ARCHIVE_SCRIPT_PATH } from "../../components/archives/script";
@@ -23,6 +23,22 @@ export interface ArchiveRunOptions {
   timeoutMs?: number;
   /** Directory put first on PATH (fault injection: a wrapper around skopeo or rclone). */
   pathPrefix?: string;
+  /**
+   * Run the script under busybox sh with busybox's sed, grep, sort, cut, date, find... first on
+   * PATH, as in the rclone image (Alpine: busybox) that runs the state and upload phases.
+   */
+  busybox?: boolean;
+}
+
+/** Text tools archive.sh uses; with `busybox` each is busybox's applet. */
+const BUSYBOX_APPLETS = ["sh", "sed", "grep", "sort", "cut", "tr", "wc", "tail", "head", "cat", "date", "find", "mkdir", "rm", "mv", "base64", "sleep", "tee"];
+
+function busyboxDir(work: string): string {
+  const dir = path.join(work, "busybox-bin");
+  fs.mkdirSync(dir, { recursive: true });
+  const busybox = execFileSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" }).trim();
+  for (const a of BUSYBOX_APPLETS) fs.symlinkSync(busybox, path.join(dir, a));
+  return dir;
 }
 
 export interface ArchiveRunSummary {
@@ -42,7 +58,7 @@ export async function runArchiveJob(o: ArchiveRunOptions): Promise<{ summary: Ar
   fs.mkdirSync(o.work, { recursive: true });
   const store = localStore(o.storeDir);
   const env = {
-    PATH: [o.pathPrefix, process.env.PATH ?? "/usr/bin:/bin"].filter(Boolean).join(":"),
+    PATH: [o.pathPrefix, o.busybox ? busyboxDir(o.work) : undefined, process.env.PATH ?? "/usr/bin:/bin"].filter(Boolean).join(":"),
     HOME: o.work,
     RCLONE_CONFIG: "/dev/null",
     WORK: path.join(o.work, "run"),
@@ -58,7 +74,7 @@ export async function runArchiveJob(o: ArchiveRunOptions): Promise<{ summary: Ar
     HARBOR_PASSWORD: o.robot.password,
     ...store.env,
   };
-  const result = await runWithEnv("/bin/sh", [ARCHIVE_SCRIPT_PATH, "all"], env, o.timeoutMs ?? 120_000);
+  const result = await runWithEnv(o.busybox ? "busybox" : "/bin/sh", o.busybox ? ["sh", ARCHIVE_SCRIPT_PATH, "all"] : [ARCHIVE_SCRIPT_PATH, "all"], env, o.timeoutMs ?? 120_000);
   if (result.code !== 0) throw new Error(`archive.sh failed (exit ${result.code}${result.timedOut ? ", timed out" : ""}):\n${result.stderr.slice(-2000)}`);
   const line = result.stdout.split("\n").find((l) => l.startsWith("snapshot="));
   const m = line && /^snapshot=(\S+) refs=(\d+) uploadedBlobs=(\d+) uploadedBytes=(\d+)$/.exec(line);

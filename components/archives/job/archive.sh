@@ -3,9 +3,12 @@
 # projects, stored content-addressed in object storage. The CronJob runs this file unchanged (from
 # a ConfigMap), one phase per container; test/archive-e2e.test.ts and bench/archive.ts run it too.
 #
-#   archive.sh state     (rclone image)  newest complete snapshot -> $WORK/previous.tsv
-#   archive.sh collect   (skopeo image)  list Harbor, copy new digests -> $WORK/layout, $WORK/refs.tsv
-#   archive.sh upload    (rclone image)  new blobs (never overwriting), then the snapshot files
+#   archive.sh state     (rclone image)  newest complete snapshot not dated in the future ->
+#                                        $WORK/previous.tsv; the store's blob listing -> $WORK/stored.tsv
+#   archive.sh collect   (skopeo image)  list Harbor, copy new digests (and digests the previous
+#                                        snapshot names but the store lacks) -> $WORK/layout, refs.tsv
+#   archive.sh upload    (rclone image)  new blobs; stored names this run needs read back and hashed
+#                                        (a mismatch replaced, or the run fails); then the snapshot files
 #   archive.sh all       the three in order (tests, or one image holding skopeo and rclone)
 #
 # Store layout under $STORE (an rclone path, remote from RCLONE_CONFIG_STORE_* variables):
@@ -34,7 +37,9 @@
 #   PROJECTS          space-separated Harbor projects to archive
 #   TLS_VERIFY        true (default) | false
 #   TMPDIR            scratch for skopeo's big blobs (the CronJob points it into the emptyDir)
-# Needs: sh, sed, grep, sort, sha256sum, wc, base64, curl, skopeo (collect); rclone (state, upload).
+# Needs: sh, sed, grep, sort, cut, tr, sha256sum, wc, base64, curl, skopeo (collect); date, find,
+# rclone (state, upload). No comm or awk (busybox builds may lack them); test/archive-tamper.test.ts
+# runs it under busybox sh and applets, test/archive-e2e.test.ts under the system sh.
 set -eu
 
 phase=${1:-all}
@@ -60,20 +65,49 @@ list_snapshots() {
   printf '%s\n' "$out" | grep -E '^[0-9]{8}T[0-9]{6}Z/index\.json$' | sort || true
 }
 
+# Seconds a snapshot name may be ahead of this clock. A later name was not written by this job
+# (its names are the time it read Harbor): planted, or a clock is badly wrong. Never used.
+SKEW=${SNAPSHOT_SKEW_SECONDS:-600}
+
+# 20261130T021700Z -> 20261130021700 (a number: compared with -gt, no locale involved).
+stamp_number() { printf '%s' "$1" | tr -d 'TZ'; }
+
 phase_state() {
   : "${STORE:?set STORE}"
   # Through a file: in a pipeline inside $(...) a failed listing would be lost (tail's status).
   list_snapshots >"$WORK/snapshots.txt" || die "cannot list the snapshots in $STORE/snapshots"
-  latest=$(tail -n 1 "$WORK/snapshots.txt")
+  limit=$(stamp_number "$(date -u -d "@$(($(date +%s) + SKEW))" +%Y%m%dT%H%M%SZ)")
+  [ -n "$limit" ] || die "cannot compute the latest acceptable snapshot name (date -d @N)"
+  latest=""
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    name=${line%/index.json}
+    if [ "$(stamp_number "$name")" -gt "$limit" ]; then
+      log "warning: ignoring snapshot $name: later than now + ${SKEW}s, so not written by this job (planted, or a clock is wrong)"
+    else
+      latest=$name
+    fi
+  done <"$WORK/snapshots.txt"
   : >"$WORK/previous.tsv"
   : >"$WORK/previous.name"
   if [ -n "$latest" ]; then
-    name=${latest%/index.json}
-    rclone copyto "$STORE/snapshots/$name/refs.tsv" "$WORK/previous.tsv"
-    printf '%s\n' "$name" >"$WORK/previous.name"
-    log "previous snapshot $name ($(wc -l <"$WORK/previous.tsv") refs)"
+    # The previous snapshot only says which digests need no copy from Harbor; collect checks that
+    # the store holds their blobs. Unreadable or malformed: nothing is reused (only costs time).
+    if rclone copyto "$STORE/snapshots/$latest/refs.tsv" "$WORK/previous.raw" 2>"$WORK/previous.err"; then
+      grep -E '^[^	 ]+:[^	 ]+	sha256:[0-9a-f]{64}	[^	]+	[0-9]+$' "$WORK/previous.raw" >"$WORK/previous.tsv" || true
+    else
+      log "warning: previous snapshot $latest has no readable refs.tsv ($(tail -n 1 "$WORK/previous.err")): nothing is reused"
+    fi
+    printf '%s\n' "$latest" >"$WORK/previous.name"
+    log "previous snapshot $latest ($(wc -l <"$WORK/previous.tsv" | tr -d ' ') refs)"
   else
     log "no previous snapshot"
+  fi
+  # What the store holds (size TAB hex), one listing: collect reuses a digest of the previous
+  # snapshot only when its manifest (with the size Harbor serves) and what it names are here.
+  if ! rclone lsf --files-only --format sp --separator '	' "$STORE/blobs/sha256" >"$WORK/stored.tsv" 2>"$WORK/lsf.err"; then
+    grep -q -i 'directory not found' "$WORK/lsf.err" || { cat "$WORK/lsf.err" >&2; die "cannot list the blobs in $STORE/blobs/sha256"; }
+    : >"$WORK/stored.tsv"
   fi
 }
 
@@ -94,6 +128,10 @@ media_type() {
   fi
 }
 
+# Lines of file $1 that are not lines of file $2 (comm -23 without comm, which some busybox builds
+# lack; an empty $2 is handled apart: busybox grep -v -f with no patterns prints nothing).
+lines_not_in() { if [ -s "$2" ]; then grep -v -x -F -f "$2" "$1" || true; else cat "$1"; fi; }
+
 sha_hex() { sha256sum "$1" | cut -d' ' -f1; }
 
 # Move a `dir:` copy into the content-addressed blob directory.
@@ -109,6 +147,40 @@ ingest() {
       *) printf '%s' "$base" | grep -q -E '^[0-9a-f]{64}$' || die "unexpected file $base in a dir: copy"; hex=$base ;;
     esac
     mv -f "$f" "$dst/$hex"
+  done
+}
+
+# Copy one image by digest from Harbor into the layout (once per run).
+copy_image() {
+  grep -q -x "$2" "$WORK/copied" && return 0
+  rm -rf "$WORK/copy"
+  # By digest: a tag moved since the inspect cannot mix two images.
+  skopeo copy --quiet --all --preserve-digests --src-tls-verify="$tls" --authfile "$WORK/auth.json" \
+    "docker://$REGISTRY/$1@$2" "dir:$WORK/copy"
+  ingest "$WORK/copy"
+  printf '%s\n' "$2" >>"$WORK/copied"
+  new=$((new + 1))
+}
+
+# A digest the previous snapshot names is reused only when the store holds its manifest with the
+# size Harbor serves and every digest that manifest names (config, layers, child manifests);
+# otherwise it is copied again and uploaded.
+check_reused() {
+  [ -s "$WORK/reuse.digests" ] || return 0
+  # The patterns are this run's (small) lists; the store's listing is only searched.
+  { grep -x -F -f "$WORK/reuse.manifests" "$WORK/stored.tsv" || true; } >"$WORK/reuse.m.present"
+  lines_not_in "$WORK/reuse.manifests" "$WORK/reuse.m.present" | cut -f2 | sed 's/^/sha256:/' >"$WORK/reuse.bad"
+  cut -f2 "$WORK/reuse.children" | sed 's/^sha256://' | sort -u >"$WORK/children.hex"
+  cut -f2 "$WORK/stored.tsv" | { grep -x -F -f "$WORK/children.hex" || true; } >"$WORK/children.present"
+  lines_not_in "$WORK/children.hex" "$WORK/children.present" | sed 's/^/sha256:/' >"$WORK/children.missing"
+  if [ -s "$WORK/children.missing" ]; then
+    grep -F -f "$WORK/children.missing" "$WORK/reuse.children" | cut -f1 >>"$WORK/reuse.bad" || true
+  fi
+  # shellcheck disable=SC2013
+  for digest in $(LC_ALL=C sort -u "$WORK/reuse.bad"); do
+    repo=$(grep -m 1 "^$digest	" "$WORK/reuse.repos" | cut -f2)
+    log "warning: the previous snapshot names $digest ($repo) but the store lacks its blobs or its manifest has another size: copying it again"
+    copy_image "$repo" "$digest"
   done
 }
 
@@ -162,6 +234,11 @@ phase_collect() {
   mkdir -p "$WORK/layout/blobs/sha256"
   : >"$WORK/refs.tsv"
   : >"$WORK/copied"
+  : >"$WORK/reuse.digests"
+  : >"$WORK/reuse.repos"
+  : >"$WORK/reuse.manifests"
+  : >"$WORK/reuse.children"
+  [ -f "$WORK/stored.tsv" ] || : >"$WORK/stored.tsv"
   new=0
   for project in $PROJECTS; do
     # Into files, not $(...): a failed listing must end the run, not yield an empty list.
@@ -180,28 +257,26 @@ phase_collect() {
           die "reading $repo:$tag failed"
         fi
         digest="sha256:$(sha_hex "$WORK/manifest")"
-        prev=$(grep -m 1 "	$digest	" "$WORK/previous.tsv" || true)
-        if [ -n "$prev" ]; then
-          mt=$(printf '%s' "$prev" | cut -f3)
-          size=$(printf '%s' "$prev" | cut -f4)
-        else
-          mt=$(media_type "$WORK/manifest")
-          [ "$mt" = unsupported ] && { log "skip $repo:$tag: Docker schema 1 manifests cannot be archived by digest"; continue; }
-          size=$(wc -c <"$WORK/manifest" | tr -d ' ')
-          if ! grep -q -x "$digest" "$WORK/copied"; then
-            rm -rf "$WORK/copy"
-            # By digest: a tag moved since the inspect cannot mix two images.
-            skopeo copy --quiet --all --preserve-digests --src-tls-verify="$tls" --authfile "$WORK/auth.json" \
-              "docker://$REGISTRY/$repo@$digest" "dir:$WORK/copy"
-            ingest "$WORK/copy"
-            printf '%s\n' "$digest" >>"$WORK/copied"
-            new=$((new + 1))
+        # Media type and size from the bytes Harbor served (never from the previous snapshot's file).
+        mt=$(media_type "$WORK/manifest")
+        [ "$mt" = unsupported ] && { log "skip $repo:$tag: Docker schema 1 manifests cannot be archived by digest"; continue; }
+        size=$(wc -c <"$WORK/manifest" | tr -d ' ')
+        if grep -q -m 1 "	$digest	" "$WORK/previous.tsv"; then
+          # Archived before, by the previous snapshot's word: checked against the store below.
+          if ! grep -q -x "$digest" "$WORK/reuse.digests"; then
+            printf '%s\n' "$digest" >>"$WORK/reuse.digests"
+            printf '%s\t%s\n' "$digest" "$repo" >>"$WORK/reuse.repos"
+            printf '%s\t%s\n' "$size" "${digest#sha256:}" >>"$WORK/reuse.manifests"
+            grep -o 'sha256:[0-9a-f]\{64\}' "$WORK/manifest" | sed "s/^sha256:/$digest	/" >>"$WORK/reuse.children" || true
           fi
+        else
+          copy_image "$repo" "$digest"
         fi
         printf '%s:%s\t%s\t%s\t%s\n' "$repo" "$tag" "$digest" "$mt" "$size" >>"$WORK/refs.tsv"
       done
     done
   done
+  check_reused
   rm -f "$WORK/auth.json" "$WORK/curl.cfg" "$WORK/manifest"
   # The snapshot's OCI index (ref.name annotations: OCI image-layout spec, index.json).
   {
@@ -220,18 +295,52 @@ phase_collect() {
 # `"key":N` from rclone's final JSON stats line (--use-json-log).
 stat_of() { grep '"stats"' "$1" | tail -n 1 | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }
 
+# This run's blobs that rclone skipped because their names were already stored: anyone holding the
+# add-only key could have planted those names. Each is read back and hashed; a mismatch is replaced
+# with the bytes that match its name (the only bytes it may hold), read back again, and the run
+# fails (no snapshot) where the store refuses (Object Lock / WORM) or the bytes still do not match.
+check_existing() {
+  (cd "$WORK/layout/blobs" && find sha256 -type f) >"$WORK/run.list"
+  { grep '"msg":"Copied' "$WORK/rclone.log" || true; } | { grep -o '"object":"sha256/[0-9a-f]*"' || true; } | sed 's/^"object":"//; s/"$//' >"$WORK/copied.list"
+  lines_not_in "$WORK/run.list" "$WORK/copied.list" >"$WORK/existing.list"
+  [ -s "$WORK/existing.list" ] || return 0
+  rclone hashsum sha256 --download --files-from "$WORK/existing.list" "$STORE/blobs" >"$WORK/existing.sums" 2>"$WORK/hashsum.err" ||
+    { cat "$WORK/hashsum.err" >&2; die "reading back the stored blobs this run reuses failed"; }
+  log "checked $(wc -l <"$WORK/existing.list" | tr -d ' ') already stored blob(s) against their digests"
+  unfixed=""
+  while IFS= read -r f; do
+    hex=${f#sha256/}
+    got=$(grep -m 1 "  $f\$" "$WORK/existing.sums" | cut -d' ' -f1 || true)
+    [ "$got" = "$hex" ] && continue
+    log "warning: stored blob blobs/$f does not match its digest (its bytes hash to sha256:${got:-?}): planted or damaged; replacing it with the bytes that match"
+    if rclone copyto --ignore-times "$WORK/layout/blobs/$f" "$STORE/blobs/$f" 2>"$WORK/repair.err" &&
+      [ "$(rclone hashsum sha256 --download "$STORE/blobs/$f" 2>/dev/null | cut -d' ' -f1)" = "$hex" ]; then
+      log "replaced blobs/$f"
+    else
+      tail -n 2 "$WORK/repair.err" >&2
+      unfixed="$unfixed blobs/$f"
+    fi
+  done <"$WORK/existing.list"
+  [ -z "$unfixed" ] || die "stored blob(s)$unfixed do not match their digest and the store refused to replace them (Object Lock, WORM or an add-only key do that): no snapshot written. Remove the planted object(s) with the store's administrator identity once their retention allows it (docs/archive-trust.md)"
+}
+
 phase_upload() {
   : "${STORE:?set STORE}"
   [ -f "$WORK/layout/index.json" ] || die "nothing collected: run the collect phase first"
   stamp=$(cat "$WORK/stamp")
-  # Content-addressed names: a stored name already holds these bytes, so skip it, never overwrite.
+  # Upload the blobs whose names are not stored yet; the names that are stored are not trusted
+  # for their content: check_existing reads each back and hashes it (docs/archive-trust.md).
   # --no-traverse: look up only this run's new blobs (one HEAD each) instead of listing the whole
   # store; a run with nothing new sends no request for blobs at all.
   rclone copy --ignore-existing --no-traverse --use-json-log -v "$WORK/layout/blobs" "$STORE/blobs" 2>"$WORK/rclone.log" ||
     { cat "$WORK/rclone.log" >&2; die "uploading blobs failed"; }
   files=$(stat_of "$WORK/rclone.log" transfers)
   bytes=$(stat_of "$WORK/rclone.log" bytes)
+  check_existing
   rclone copyto --ignore-existing "$WORK/layout/oci-layout" "$STORE/oci-layout"
+  # Only by-hand restores (skopeo oci:) read it; npm run restore does not.
+  [ "$(rclone cat "$STORE/oci-layout" 2>/dev/null)" = '{"imageLayoutVersion":"1.0.0"}' ] ||
+    log "warning: the stored oci-layout is not {\"imageLayoutVersion\":\"1.0.0\"} (planted?): by-hand restores with skopeo oci: must write their own"
   # --immutable: fail rather than replace a snapshot file that already exists.
   rclone copyto --immutable "$WORK/refs.tsv" "$STORE/snapshots/$stamp/refs.tsv"
   rclone copyto --immutable "$WORK/layout/index.json" "$STORE/snapshots/$stamp/index.json"
