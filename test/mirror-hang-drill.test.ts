@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netnsSupported } from "./helpers/netns";
 import { BACKUP_PREFIX, startNodeDrill, type NodeDrill } from "./helpers/node-drill";
-import { buildOciImage, pushImage, run, type BuiltImage } from "./helpers/oci-image";
+import { buildOciImage, pushImage, type BuiltImage } from "./helpers/oci-image";
 
 const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
 const LAYER_BYTES = 48 * 1024 * 1024;
