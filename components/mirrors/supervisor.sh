@@ -21,7 +21,8 @@
 # that got no answer (a refused connection is a start-up, not a hang) it SIGKILLs distribution
 # (the kernel then closes every client connection, so runtimes retry: containerd re-opens the
 # blob on the next host, the node writer leaves a still-hung mirror out) and starts it again.
-# Defaults 2 s / 2 s / 2: a hang is cut within 2 * (2 + 2) = 8 s, under the 10 s the design asks.
+# Defaults 2 s / 2 s / 2: a hang is cut within 2 * (2 + 2) = 8 s, under the 10 s the design asks
+# (docs/mirror-hangs.md; drill: test/mirror-hang-drill.test.ts).
 # The upstream probe runs in the background so its own timeout never delays the watchdog.
 # Status for node status reporting: one line of key=value in STATUS_FILE (see mirrorStatus.ts).
 set -u
