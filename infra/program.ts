@@ -22,6 +22,7 @@ export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
     registryCredentials: topology.registryCredentials,
     archives: topology.archives,
     archiveCredentials: topology.archiveCredentials,
-    regions: pulumi.all(topology.regions.map((r) => r.mirrors.apply((mirrors) => ({ region: r.region, mirrors })))),
+    // certificates: when each mirror certificate ends; `npm run verify` fails under CERT_MIN_DAYS.
+    regions: pulumi.all(topology.regions.map((r) => pulumi.all([r.mirrors, r.certificates]).apply(([mirrors, certificates]) => ({ region: r.region, mirrors, certificates })))),
   };
 }

@@ -95,7 +95,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     for (let i = 0; i < 100 && !/cache_kib=\d+/.test(d.mirrors.harbor.status()); i++) await new Promise((r) => setTimeout(r, 200));
     const { code, log } = await d.writerOnce("mirror");
     expect(code).toBe(0);
-    expect(log).toMatch(/STATUS node=drill-node .*mirror-harbor="mode=proxy upstream=up cache_kib=\d+ max_kib=\d+ evictions=\d+ updated=\d+"/);
+    expect(log).toMatch(/STATUS node=drill-node .*mirror-harbor="mode=proxy upstream=up cache_kib=\d+ max_kib=\d+ evictions=\d+ hang_restarts=\d+ updated=\d+"/);
     expect(log).toMatch(/mirror-backup="mode=proxy /);
   });
 

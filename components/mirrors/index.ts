@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { RegionSettings } from "./args";
 import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
-import { createMirrorPki, publicTls } from "./pki";
+import { createMirrorPki, publicTls, type CertificateExpiry } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
@@ -29,6 +29,8 @@ export interface RegionMirrorsSummary {
   region: string;
   /** host:port nodes dial, per upstream, in the order runtimes try them. */
   mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
+  /** When the region's mirror CA, server and client certificates end (none without mirrors). */
+  certificates: pulumi.Output<CertificateExpiry[]>;
 }
 
 export interface RegionMirrorsArgs {
@@ -70,6 +72,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
   /** host:port per upstream, in the order nodes try them. */
   declare readonly mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
   declare readonly nodeFiles: pulumi.Output<NodeFileSummary[]>;
+  declare readonly certificates: pulumi.Output<CertificateExpiry[]>;
 
   constructor(name: string, args: RegionMirrorsArgs, opts?: pulumi.ComponentResourceOptions) {
     const r = args.region;
@@ -98,7 +101,9 @@ export class RegionMirrors extends pulumi.ComponentResource {
     // mTLS between node runtimes and mirrors (pki.ts), and the key of the restart digests (restart.ts).
     // No upstream, no mirrors: no certificates either (the files below are then empty).
     const some = ordered.length > 0;
-    const tls = some ? createMirrorPki(name, r, this) : pulumi.secret({ caCertPem: "", serverCertPem: "", clientCertPem: "", serverKeyPem: "", clientKeyPem: "" });
+    const pki = some ? createMirrorPki(name, r, this) : undefined;
+    const tls = pki ? pki.tls : pulumi.secret({ caCertPem: "", serverCertPem: "", clientCertPem: "", serverKeyPem: "", clientKeyPem: "" });
+    this.certificates = pki ? pki.expiry : pulumi.output([]);
     const restartKey = some ? new random.RandomPassword(`${name}-restart-key`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result : pulumi.secret("");
     // A keyed digest reveals nothing about the files it covers: safe in the public manifests.
     const digests = pulumi.unsecret(pulumi.all([plan, passwords, tls, restartKey]).apply(([p, pw, t, key]) => (p.mirrors.length > 0 ? mirrorRestartDigests(p, pw, t, key) : {})));
@@ -128,7 +133,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
       }
     }
 
-    this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles });
+    this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles, certificates: this.certificates });
   }
 
   /**
@@ -174,6 +179,6 @@ export function createRegionMirrors(
 ): RegionMirrorsSummary[] {
   return regions.map((region) => {
     const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor }, { parent });
-    return { region: region.name, mirrors: c.mirrors };
+    return { region: region.name, mirrors: c.mirrors, certificates: c.certificates };
   });
 }

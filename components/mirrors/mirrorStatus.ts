@@ -2,7 +2,8 @@
 // reporting (kubectl). The supervisor rewrites one line of space-separated key=value pairs every
 // probe interval (5 s) at STATUS_FILE, atomically (write + rename):
 //   mode=proxy|readonly upstream=up|down|unknown cache_kib=<KiB, -1 unknown> max_kib=<KiB, 0 none>
-//   evictions=<times the size bound emptied the cache since start> updated=<unix seconds>
+//   evictions=<times the size bound emptied the cache since start>
+//   hang_restarts=<times the hang watchdog killed and restarted distribution since start> updated=<unix seconds>
 // On the host that file is /var/lib/registry-topology/mirrors/<upstream>/registry-topology-status
 // (the cache hostPath), readable by the node file writer (it mounts /var/lib).
 import { MIRROR_DATA_DIR } from "./staticPods";
@@ -20,6 +21,8 @@ export interface MirrorStatus {
   /** Size bound in KiB (undefined: none). */
   maxKiB?: number;
   evictions: number;
+  /** Times the supervisor's hang watchdog killed a distribution that stopped answering. */
+  hangRestarts: number;
   /** When the supervisor last wrote it (unix seconds). */
   updated: number;
 }
@@ -39,7 +42,7 @@ export function parseMirrorStatus(text: string): MirrorStatus | undefined {
   if ((mode !== "proxy" && mode !== "readonly") || (upstream !== "up" && upstream !== "down" && upstream !== "unknown") || updated === undefined) return undefined;
   const cache = int("cache_kib");
   const max = int("max_kib");
-  return { mode, upstream, cacheKiB: cache !== undefined && cache >= 0 ? cache : undefined, maxKiB: max ? max : undefined, evictions: int("evictions") ?? 0, updated };
+  return { mode, upstream, cacheKiB: cache !== undefined && cache >= 0 ? cache : undefined, maxKiB: max ? max : undefined, evictions: int("evictions") ?? 0, hangRestarts: int("hang_restarts") ?? 0, updated };
 }
 
 /** Short human text for a status column: "proxy, cache 1.2/20.0 GiB" or "read-only (upstream down), cache 3.4 GiB". */
@@ -48,5 +51,6 @@ export function describeMirrorStatus(s: MirrorStatus, nowSeconds: number): strin
   const size = s.cacheKiB === undefined ? "cache size unknown" : `cache ${gib(s.cacheKiB)}${s.maxKiB ? `/${gib(s.maxKiB)}` : ""} GiB`;
   const mode = s.mode === "proxy" ? "proxy" : `read-only (upstream ${s.upstream})`;
   const stale = nowSeconds - s.updated > 60 ? `, stale ${nowSeconds - s.updated}s` : "";
-  return `${mode}, ${size}${stale}`;
+  const hangs = s.hangRestarts > 0 ? `, restarted ${s.hangRestarts}x after hanging` : "";
+  return `${mode}, ${size}${hangs}${stale}`;
 }

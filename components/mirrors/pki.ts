@@ -8,8 +8,20 @@
 // 90 days and are renewed in their last 30; the CA lives 10 years and is renewed in its last
 // year with the SAME key, so certificates issued under the old and the new CA certificate verify
 // against either: nodes and mirrors can pick up the new files in any order.
+//
+// Nothing renews without an `up`: .github/workflows/refresh-certificates.yml runs one per stack
+// every week, every node's writer reports days to expiry in its STATUS line, and `npm run verify`
+// fails when a certificate has fewer than CERT_MIN_DAYS left (docs/certificates.md).
+//
+// Revocation: distribution's TLS has none (no CRL/OCSP; http.tls.clientcas only), and every node
+// of a region presents the same client certificate. A leaked client key is cut off by raising the
+// region's `pkiGeneration`: every key here gets a new resource name, so the next `up` creates a new
+// CA key and CA and new leaf keys, and the mirrors trust only the new CA from then on (the old
+// client certificate is refused at the TLS handshake). Generation 1 keeps the original names, so
+// existing stacks see no change.
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { CERT_EARLY_RENEWAL_HOURS, CERT_VALIDITY_HOURS } from "./certPolicy";
 
 /** Certificates (public) for the renderers that write node files. */
 export interface MirrorTlsPublic {
@@ -24,8 +36,19 @@ export interface MirrorTls extends MirrorTlsPublic {
   clientKeyPem: string;
 }
 
-export const CERT_VALIDITY_HOURS = { ca: 24 * 365 * 10, leaf: 24 * 90 } as const;
-export const CERT_EARLY_RENEWAL_HOURS = { ca: 24 * 365, leaf: 24 * 30 } as const;
+export { CERT_EARLY_RENEWAL_HOURS, CERT_MIN_DAYS, CERT_VALIDITY_HOURS } from "./certPolicy";
+
+/** When each of a region's certificates ends (RFC 3339), for the stack outputs and `verify`. */
+export interface CertificateExpiry {
+  certificate: "ca" | "server" | "client";
+  notAfter: string;
+}
+
+/** Resource name stem of a generation's PKI: generation 1 keeps the names stacks already have. */
+export function pkiName(name: string, generation: number): string {
+  if (!Number.isInteger(generation) || generation < 1) throw new Error(`pkiGeneration: expected an integer >= 1, got ${generation}`);
+  return generation === 1 ? name : `${name}-g${generation}`;
+}
 
 const isIp = (a: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(a) || a.includes(":");
 
@@ -37,8 +60,13 @@ export function serverSans(mirrorAddresses: readonly string[]): { ipAddresses: s
   };
 }
 
-/** The region's CA, server and client certificates (children of `parent`). */
-export function createMirrorPki(name: string, region: { name: string; mirrorAddresses: readonly string[] }, parent: pulumi.Resource): pulumi.Output<MirrorTls> {
+/** The region's CA, server and client certificates (children of `parent`), and when each ends. */
+export function createMirrorPki(
+  baseName: string,
+  region: { name: string; mirrorAddresses: readonly string[]; pkiGeneration?: number },
+  parent: pulumi.Resource,
+): { tls: pulumi.Output<MirrorTls>; expiry: pulumi.Output<CertificateExpiry[]> } {
+  const name = pkiName(baseName, region.pkiGeneration ?? 1);
   const opts = { parent };
   const key = (n: string) => new tls.PrivateKey(`${name}-${n}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { ...opts, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] });
   const caKey = key("ca");
@@ -73,11 +101,11 @@ export function createMirrorPki(name: string, region: { name: string; mirrorAddr
       },
       opts,
     );
-    return { certPem: cert.certPem, keyPem: k.privateKeyPem };
+    return { certPem: cert.certPem, keyPem: k.privateKeyPem, notAfter: cert.validityEndTime };
   };
   const server = leaf("server", "server_auth", serverSans(region.mirrorAddresses));
   const client = leaf("client", "client_auth", { ipAddresses: [], dnsNames: [] });
-  return pulumi.secret(
+  const tlsOut = pulumi.secret(
     pulumi.all([ca.certPem, server.certPem, server.keyPem, client.certPem, client.keyPem]).apply(([caCertPem, serverCertPem, serverKeyPem, clientCertPem, clientKeyPem]) => ({
       caCertPem,
       serverCertPem,
@@ -86,6 +114,12 @@ export function createMirrorPki(name: string, region: { name: string; mirrorAddr
       clientKeyPem,
     })),
   );
+  const expiry = pulumi.all([ca.validityEndTime, server.notAfter, client.notAfter]).apply(([c, s, k]): CertificateExpiry[] => [
+    { certificate: "ca", notAfter: c },
+    { certificate: "server", notAfter: s },
+    { certificate: "client", notAfter: k },
+  ]);
+  return { tls: tlsOut, expiry };
 }
 
 /** The public half, unsecreted (certificates are public; the keys are dropped). */

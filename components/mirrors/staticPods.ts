@@ -156,6 +156,13 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDiges
             { name: "CACHE_DIR", value: IN_POD.cache },
             { name: "CACHE_MAX_KIB", value: String(cache.maxSizeGiB * 1024 * 1024) },
             { name: "REGISTRY_BIN", value: "/bin/registry" },
+            // Hang watchdog (supervisor.sh): distribution's loopback debug server must answer within
+            // 2 s; two silent probes in a row (2 s apart) and distribution is killed and restarted,
+            // which cuts pulls stuck on it within 8 s (no runtime has a response timeout).
+            { name: "LOCAL_PROBE_URL", value: `http://127.0.0.1:${m.debugPort}/debug/health` },
+            { name: "HANG_PROBE_INTERVAL_SECONDS", value: "2" },
+            { name: "HANG_PROBE_TIMEOUT_SECONDS", value: "2" },
+            { name: "HANG_AFTER_PROBES", value: "2" },
           ],
           ports: [{ name: "https", containerPort: m.port, hostPort: m.port, protocol: "TCP" }],
           livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

@@ -13,6 +13,17 @@
 # replaced by the read-only server at once and retried after PROXY_RETRY_SECONDS.
 # Cache size bound: while in proxy mode and the upstream answers, a cache above CACHE_MAX_KIB is
 # emptied and refilled on demand; never while the upstream is down (it is all there is then).
+# Hang watchdog: neither containerd nor containers/image has a response timeout and the kubelet
+# sets no deadline on PullImage, so a pull in flight to a distribution that stops answering (a
+# deadlock, a frozen process, a stuck disk) would wait forever. Every HANG_PROBE_INTERVAL seconds
+# the supervisor asks distribution's own loopback debug server (LOCAL_PROBE_URL, /debug/health)
+# for any HTTP answer within HANG_PROBE_TIMEOUT seconds; after HANG_AFTER_PROBES probes in a row
+# that got no answer (a refused connection is a start-up, not a hang) it SIGKILLs distribution
+# (the kernel then closes every client connection, so runtimes retry: containerd re-opens the
+# blob on the next host, the node writer leaves a still-hung mirror out) and starts it again.
+# Defaults 2 s / 2 s / 2: a hang is cut within 2 * (2 + 2) = 8 s, under the 10 s the design asks
+# (docs/mirror-hangs.md; drill: test/mirror-hang-drill.test.ts).
+# The upstream probe runs in the background so its own timeout never delays the watchdog.
 # Status for node status reporting: one line of key=value in STATUS_FILE (see mirrorStatus.ts).
 set -u
 
@@ -25,6 +36,10 @@ MAX_KIB=${CACHE_MAX_KIB:-0}
 SIZE_EVERY=${SIZE_CHECK_SECONDS:-60}
 STATUS_FILE=${STATUS_FILE:-$CACHE_DIR/registry-topology-status}
 REGISTRY=${REGISTRY_BIN:-/bin/registry}
+LOCAL_URL=${LOCAL_PROBE_URL:-}
+HANG_INTERVAL=${HANG_PROBE_INTERVAL_SECONDS:-2}
+HANG_TIMEOUT=${HANG_PROBE_TIMEOUT_SECONDS:-2}
+HANG_AFTER=${HANG_AFTER_PROBES:-2}
 
 child=""
 mode=""
@@ -34,6 +49,10 @@ proxy_not_before=0
 cache_kib=-1
 size_at=0
 evictions=0
+hang_fails=0
+hang_restarts=0
+upstream_probe=""
+upstream_due=0
 
 log() { echo "registry-topology-supervisor: $*" >&2; }
 now() { date +%s; }
@@ -44,9 +63,23 @@ upstream_answers() {
   timeout "$PROBE_TIMEOUT" wget -S -O /dev/null "$UPSTREAM_URL/v2/" 2>&1 | grep -q 'HTTP/[0-9.]* [0-9][0-9][0-9]'
 }
 
+# distribution's own loopback server: prints "answers", "refused" (not listening yet: starting) or
+# "hung" (accepted or connecting, no HTTP answer within the bound). Any status counts as answering:
+# a 503 (failing storage check) is the liveness probe's business, not a hang.
+local_state() {
+  out=$(timeout "$HANG_TIMEOUT" wget -S -O /dev/null "$LOCAL_URL" 2>&1)
+  if echo "$out" | grep -q 'HTTP/[0-9.]* [0-9][0-9][0-9]'; then
+    echo answers
+  elif echo "$out" | grep -q -e "can't connect" -e 'Connection refused'; then
+    echo refused
+  else
+    echo hung
+  fi
+}
+
 write_status() {
   tmp="$STATUS_FILE.tmp"
-  echo "mode=$mode upstream=$upstream cache_kib=$cache_kib max_kib=$MAX_KIB evictions=$evictions updated=$(now)" >"$tmp" && mv -f "$tmp" "$STATUS_FILE"
+  echo "mode=$mode upstream=$upstream cache_kib=$cache_kib max_kib=$MAX_KIB evictions=$evictions hang_restarts=$hang_restarts updated=$(now)" >"$tmp" && mv -f "$tmp" "$STATUS_FILE"
 }
 
 start() {
@@ -58,16 +91,49 @@ start() {
   write_status
 }
 
+# Is the child still running (not gone, not a zombie waiting to be reaped)?
+running() {
+  [ -n "$child" ] && kill -0 "$child" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$child/status" 2>/dev/null
+}
+
+# TERM (and CONT: a stopped process only acts on TERM once continued), at most 5 s for it to end,
+# then KILL: `wait` on a hung or stopped distribution must never hang the supervisor itself.
 stop() {
   if [ -n "$child" ]; then
     kill -TERM "$child" 2>/dev/null
+    kill -CONT "$child" 2>/dev/null
+    i=0
+    while [ "$i" -lt 50 ] && running; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    kill -KILL "$child" 2>/dev/null
     wait "$child" 2>/dev/null
     child=""
   fi
 }
 
+# Hung: cut every open connection at once (KILL closes the sockets; no graceful drain, which a
+# hung server would never finish) and serve again in the same mode.
+restart_hung() {
+  log "distribution ($mode) gave no answer to $HANG_AFTER probes of $LOCAL_URL within ${HANG_TIMEOUT}s each: killing it (closes its open connections, clients retry) and starting it again"
+  kill -KILL "$child" 2>/dev/null
+  wait "$child" 2>/dev/null
+  child=""
+  hang_fails=0
+  hang_restarts=$((hang_restarts + 1))
+  start "$mode"
+}
+
+# The upstream probe, in the background; its verdict is read on a later pass (upstream_result).
+upstream_probe_start() {
+  rm -f "$CACHE_DIR/.upstream-probe"
+  (if upstream_answers; then echo up; else echo down; fi >"$CACHE_DIR/.upstream-probe.tmp" && mv -f "$CACHE_DIR/.upstream-probe.tmp" "$CACHE_DIR/.upstream-probe") &
+  upstream_probe=$!
+}
+
 sleeper=""
-trap 'log "terminating"; stop; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 0' TERM INT
+trap 'log "terminating"; stop; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; [ -z "$upstream_probe" ] || kill "$upstream_probe" 2>/dev/null; exit 0' TERM INT
 
 measure() {
   cache_kib=$(du -sk "$CACHE_DIR/docker" 2>/dev/null | cut -f1)
@@ -80,16 +146,22 @@ mkdir -p "$CACHE_DIR"
 # restarted during an outage must serve at once. size_at=0 makes the first loop pass measure.
 if upstream_answers; then upstream=up; start proxy; else upstream=down; start readonly; fi
 
-# Runs until the pod stops (TERM); each pass is bounded by INTERVAL and the probe's timeout.
+# Runs until the pod stops (TERM). Each pass: at most HANG_INTERVAL of sleep plus HANG_TIMEOUT of
+# local probe (the upstream probe runs in the background, one at a time, every INTERVAL seconds).
+[ -n "$LOCAL_URL" ] || log "LOCAL_PROBE_URL unset: hang watchdog off"
+PASS=$INTERVAL
+[ -n "$LOCAL_URL" ] && [ "$HANG_INTERVAL" -lt "$PASS" ] && PASS=$HANG_INTERVAL
+next_upstream=$(($(now) + INTERVAL))
 while :; do
-  sleep "$INTERVAL" &
+  sleep "$PASS" &
   sleeper=$!
   wait "$sleeper"
   sleeper=""
-  if ! kill -0 "$child" 2>/dev/null; then
+  if ! running; then
     wait "$child"
     rc=$?
     child=""
+    hang_fails=0
     if [ "$mode" = proxy ]; then
       log "proxy exited ($rc); serving the cache read-only, proxy retried in ${PROXY_RETRY}s"
       proxy_not_before=$(($(now) + PROXY_RETRY))
@@ -99,7 +171,28 @@ while :; do
     log "read-only server exited ($rc)"
     exit 1
   fi
-  if upstream_answers; then
+  if [ -n "$LOCAL_URL" ]; then
+    if [ "$(local_state)" = hung ]; then
+      hang_fails=$((hang_fails + 1))
+      if [ "$hang_fails" -ge "$HANG_AFTER" ]; then
+        restart_hung
+        continue
+      fi
+    else
+      hang_fails=0
+    fi
+  fi
+  # Start an upstream probe when due and none is running; act on a finished one.
+  if [ -z "$upstream_probe" ] && [ "$(now)" -ge "$next_upstream" ]; then
+    upstream_probe_start
+    next_upstream=$(($(now) + INTERVAL))
+  fi
+  [ -f "$CACHE_DIR/.upstream-probe" ] || { write_status; continue; }
+  verdict=$(cat "$CACHE_DIR/.upstream-probe")
+  rm -f "$CACHE_DIR/.upstream-probe"
+  wait "$upstream_probe" 2>/dev/null
+  upstream_probe=""
+  if [ "$verdict" = up ]; then
     upstream=up
     fails=0
     if [ "$mode" = readonly ] && [ "$(now)" -ge "$proxy_not_before" ]; then

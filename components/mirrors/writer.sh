@@ -135,6 +135,85 @@ render() {
     !skip { print }' "$1"
 }
 
+# ---- certificate expiry: days left of the TLS certificates this node holds (issue 17) ----------
+# CERT_FILES (writer.ts certExpiryEnv): space-separated "<name>=<host path>", e.g. node role
+# "client=... ca=...", mirror role "server=... ca=...". The content this round delivers for that
+# path is read (probe_tls_file), else the host's file. Pure awk (the writer image has no openssl):
+# the PEM's base64 is decoded, the DER walked Certificate > TBSCertificate > [0] version, serial,
+# signature, issuer > Validity { notBefore, notAfter } (RFC 5280 4.1), and notAfter read as
+# UTCTime YYMMDDHHMMSSZ (YY < 50 is 20YY) or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5).
+# $1 = PEM file, $2 = now (unix seconds). Prints whole days left (floor; negative once expired).
+cert_days() {
+  awk -v now="$2" '
+    BEGIN { B = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"; n = 0; acc = 0; bits = 0
+      # powers of two by table: busybox awk built without FEATURE_AWK_LIBM (Debian) has no ^
+      pw[0] = 1; for (i = 1; i < 8; i++) pw[i] = pw[i - 1] * 2 }
+    /^-----BEGIN CERTIFICATE-----/ { if (!done) inpem = 1; next }
+    /^-----END CERTIFICATE-----/ { if (inpem) done = 1; inpem = 0; next }
+    inpem {
+      for (i = 1; i <= length($0); i++) {
+        c = substr($0, i, 1); v = index(B, c) - 1
+        if (v < 0) continue
+        acc = acc * 64 + v; bits += 6
+        if (bits >= 8) { bits -= 8; p = pw[bits]; b[n++] = int(acc / p); acc = acc % p }
+      }
+    }
+    function hdr(pos,   l, k, j) { # sets T (tag), L (content length), H (header length); 0 if beyond the data
+      if (pos + 1 >= n) return 0
+      T = b[pos]; l = b[pos + 1]
+      if (l < 128) { L = l; H = 2; return 1 }
+      k = l - 128; if (k < 1 || k > 4 || pos + 1 + k >= n) return 0
+      L = 0; for (j = 1; j <= k; j++) L = L * 256 + b[pos + 1 + j]
+      H = 2 + k; return 1
+    }
+    function civil(y, m, d,   era, yoe, doy, doe) { # days since 1970-01-01 (H. Hinnant, days_from_civil)
+      if (m <= 2) y--
+      era = int((y >= 0 ? y : y - 399) / 400); yoe = y - era * 400
+      doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+      doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
+      return era * 146097 + doe - 719468
+    }
+    END {
+      if (!done || n < 16) exit 1
+      p = 0
+      if (!hdr(p) || T != 48) exit 1; p += H                  # Certificate SEQUENCE
+      if (!hdr(p) || T != 48) exit 1; p += H                  # TBSCertificate SEQUENCE
+      if (!hdr(p)) exit 1
+      if (T == 160) { p += H + L; if (!hdr(p)) exit 1 }       # [0] version
+      if (T != 2) exit 1; p += H + L                          # serialNumber INTEGER
+      if (!hdr(p) || T != 48) exit 1; p += H + L              # signature AlgorithmIdentifier
+      if (!hdr(p) || T != 48) exit 1; p += H + L              # issuer Name
+      if (!hdr(p) || T != 48) exit 1; p += H                  # Validity SEQUENCE
+      if (!hdr(p) || (T != 23 && T != 24)) exit 1; p += H + L # notBefore
+      if (!hdr(p) || (T != 23 && T != 24)) exit 1             # notAfter
+      s = ""; for (j = 0; j < L; j++) s = s sprintf("%c", b[p + H + j])
+      if (T == 23) { if (length(s) != 13 || s !~ /^[0-9]+Z$/) exit 1; y = substr(s, 1, 2) + 0; y += (y < 50 ? 2000 : 1900); r = substr(s, 3) }
+      else { if (length(s) != 15 || s !~ /^[0-9]+Z$/) exit 1; y = substr(s, 1, 4) + 0; r = substr(s, 5) }
+      t = civil(y, substr(r, 1, 2) + 0, substr(r, 3, 2) + 0) * 86400 + substr(r, 5, 2) * 3600 + substr(r, 7, 2) * 60 + substr(r, 9, 2)
+      x = t - now; dd = int(x / 86400); if (x < 0 && dd * 86400 != x) dd--
+      print dd
+    }' "$1"
+}
+
+# Adds cert-<name>-days="<days>" per CERT_FILES entry to STATUS (and a warning under CERT_WARN_DAYS).
+cert_status() {
+  [ -n "${CERT_FILES:-}" ] || return 0
+  t=$(date +%s)
+  for pair in $CERT_FILES; do
+    name=${pair%%=*}
+    f=$(probe_tls_file "${pair#*=}")
+    if days=$(cert_days "$f" "$t" 2>/dev/null) && [ -n "$days" ]; then
+      status_add "cert-$name-days" "$days"
+      if [ "$days" -lt "${CERT_WARN_DAYS:-21}" ]; then
+        status_add "cert-$name-warning" "$days days left: run pulumi up for this stack (docs/certificates.md)"
+        log "WARNING: the $name certificate ${pair#*=} has $days days left (< ${CERT_WARN_DAYS:-21}): run pulumi up for this stack (docs/certificates.md)"
+      fi
+    else
+      status_add "cert-$name-days" "unreadable"
+    fi
+  done
+}
+
 # ---- merge-yaml: our entries in marked blocks of an operator-owned YAML file --------------------
 strip_blocks() {
   awk -v b="# BEGIN $MARK" -v e="# END $MARK" '
@@ -382,6 +461,7 @@ sync_once() {
   fi
   status_add mirrors-probed "${MIRRORS_TOTAL:-0}"
   status_add mirrors-left-out "$(tr '\n' ' ' <"$WORK/down" | sed 's/ $//')"
+  cert_status
   [ "$errors" = 0 ] || status_add errors "$errors"
   return "$errors"
 }

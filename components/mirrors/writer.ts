@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HOST_ROOTS, inWriteOrder, type NodeFile, type Role } from "./nodeFiles";
-import { MIRROR_DATA_DIR } from "./staticPods";
+import { MIRROR_DATA_DIR, MIRROR_TLS_DIR, TLS_FILE_NAMES } from "./staticPods";
+import { CERT_MIN_DAYS } from "./certPolicy";
 import type { ApplyMode } from "./runtimeConfig";
 import { WRITER_IMAGE } from "./plan";
 
@@ -96,6 +97,31 @@ export function probeTlsEnv(files: readonly Pick<NodeFile, "role" | "path" | "tl
   ];
 }
 
+/**
+ * Days to expiry in the writer's STATUS line (writer.sh cert_status): the certificates this role
+ * holds, by host path: node role the client certificate and the CA, mirror role the server
+ * certificate and the CA. Below CERT_MIN_DAYS the line carries a warning.
+ */
+export function certExpiryEnv(role: Role, files: readonly Pick<NodeFile, "role" | "path" | "tls">[]): { name: string; value: string }[] {
+  const pairs: string[] = [];
+  if (role === "node") {
+    const client = files.find((f) => f.role === "node" && f.tls === "cert")?.path;
+    const ca = files.find((f) => f.role === "node" && f.tls === "ca")?.path;
+    if (client) pairs.push(`client=${client}`);
+    if (ca) pairs.push(`ca=${ca}`);
+  } else {
+    for (const [name, file] of [["server", TLS_FILE_NAMES.cert], ["ca", TLS_FILE_NAMES.ca]] as const) {
+      const p = `${MIRROR_TLS_DIR}/${file}`;
+      if (files.some((f) => f.role === "mirror" && f.path === p)) pairs.push(`${name}=${p}`);
+    }
+  }
+  if (pairs.length === 0) return [];
+  return [
+    { name: "CERT_FILES", value: pairs.join(" ") },
+    { name: "CERT_WARN_DAYS", value: String(CERT_MIN_DAYS) },
+  ];
+}
+
 /** The DaemonSet `spec` (without metadata). */
 export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> {
   const labels = { "app.kubernetes.io/name": "registry-node-files", "app.kubernetes.io/part-of": "registry-topology", "registry-topology/region": a.region, "registry-topology/role": a.role };
@@ -135,6 +161,7 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               { name: "PROBE_TIMEOUT_SECONDS", value: "2" },
               { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
               ...(a.role === "node" ? probeTlsEnv(a.files) : []),
+              ...certExpiryEnv(a.role, a.files),
               // Mirror nodes: each mirror's status line (cache size, mode) goes into STATUS.
               ...(a.role === "mirror" ? [{ name: "MIRROR_STATUS_DIR", value: MIRROR_DATA_DIR }] : []),
             ],

@@ -21,6 +21,12 @@ export const regionSchema = z.strictObject({
   /** How long a runtime waits to connect to a mirror before trying the next (where the runtime supports it). */
   dialTimeoutSeconds: z.number().int().min(1).max(30).default(3),
   /**
+   * Generation of the region's mirror PKI (components/mirrors/pki.ts). Raising it replaces the CA
+   * key and every key and certificate under it on the next `up`: the way to cut off a leaked node
+   * client key, since mirrors have no revocation (docs/certificates.md, "Rotate the CA").
+   */
+  pkiGeneration: z.number().int().min(1).max(999).default(1),
+  /**
    * Mirror cache policy (components/mirrors/cachePolicy.ts). `ttlHours`: cached content expires
    * this long after it was cached (distribution v3 `proxy.ttl`; 0 = never). `maxSizeGiB`: when a
    * mirror's cache grows past it while its upstream answers, the mirror empties it and refills on

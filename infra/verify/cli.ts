@@ -1,9 +1,11 @@
 // npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--concurrency N] [--deadline S]
 // Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.
 // Archives count too: 1 stale, empty or corrupt; 2 a store unreachable.
+// Region mirror certificates too: 1 when one has fewer than 21 days left (infra/verify/certificates.ts).
 import * as fs from "node:fs";
 import { archiveOutputsFrom } from "../restore/outputs";
 import { formatArchiveReports, verifyArchives } from "./archives";
+import { checkCertificates, formatCertificateReport } from "./certificates";
 import { parseVerifyArgs, USAGE, UsageError } from "./args";
 import { readOutputs } from "./read-outputs";
 import { formatReport } from "./report";
@@ -55,8 +57,14 @@ async function main(): Promise<number> {
   // Point-in-time archives (infra/verify/archives.ts): newest snapshot age and sampled blob digests.
   // The same --deadline bounds them: what is left of it after the registries.
   const archives = await verifyArchives(json, { deadlineAt });
-  console.log(args.json ? JSON.stringify({ ...report, archives: archives.reports }, null, 2) : `${formatReport(report)}\n${formatArchiveReports(archives)}`);
-  return Math.max(report.exitCode, archives.exitCode);
+  // Mirror certificates: days left from the stack outputs (no network).
+  const certificates = checkCertificates(json, new Date());
+  console.log(
+    args.json
+      ? JSON.stringify({ ...report, archives: archives.reports, certificates: certificates.checks }, null, 2)
+      : `${formatReport(report)}\n${formatArchiveReports(archives)}\n${formatCertificateReport(certificates)}`,
+  );
+  return Math.max(report.exitCode, archives.exitCode, certificates.exitCode);
 }
 
 main().then(

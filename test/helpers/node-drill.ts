@@ -41,7 +41,7 @@ import { createNetNs, type NetNs } from "./netns";
 import { buildOciImage, pushImage, type BuiltImage } from "./oci-image";
 
 const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
-const BACKUP_PREFIX = "dr/harbor";
+export const BACKUP_PREFIX = "dr/harbor";
 const PORTS = { harbor: 5100, backup: 5101, mirrorBase: 5200 };
 const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
 const CURL = ["/usr/bin/curl", "/bin/curl"].find((p) => fs.existsSync(p));
@@ -82,7 +82,8 @@ export interface NodeDrill {
   files: NodeFile[];
   /** Probe URL of a mirror as the writer knows it (https://<address>). */
   mirrorUrl(upstream: "harbor" | "backup"): string;
-  criPull(timeoutMs?: number): Promise<Pull>;
+  /** CRI PullImage of `pullRef` (default: `ref`), after removing it; resolves with its repo digest. */
+  criPull(timeoutMs?: number, pullRef?: string): Promise<Pull>;
   skopeoPull(label: string, timeoutMs?: number): Promise<Pull>;
   /** podman pull (containers/image with podman's own config handling), fresh storage per pull. */
   podmanPull(label: string, timeoutMs?: number): Promise<Pull>;
@@ -365,14 +366,14 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       mirrors,
       files,
       mirrorUrl,
-      async criPull(timeoutMs = 40_000) {
-        await cri!.remove(ref).catch(() => undefined);
+      async criPull(timeoutMs = 40_000, pullRef = ref) {
+        await cri!.remove(pullRef).catch(() => undefined);
         const t0 = performance.now();
-        await cri!.pull(ref, { timeoutMs });
+        await cri!.pull(pullRef, { timeoutMs });
         const ms = performance.now() - t0;
-        const st = await cri!.status(ref);
+        const st = await cri!.status(pullRef);
         const digest = st?.repoDigests.map((d) => d.split("@")[1]).find(Boolean);
-        if (!digest) throw new Error(`CRI pull of ${ref} left no repo digest (${JSON.stringify(st)})`);
+        if (!digest) throw new Error(`CRI pull of ${pullRef} left no repo digest (${JSON.stringify(st)})`);
         return { digest, ms };
       },
       async skopeoPull(label, timeoutMs = 40_000) {

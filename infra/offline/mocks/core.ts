@@ -18,6 +18,9 @@ defineMockOutputs("tls:index/privateKey:PrivateKey", (a) => ({
 
 defineMockOutputs("tls:index/selfSignedCert:SelfSignedCert", (a) => ({
   certPem: `-----BEGIN CERTIFICATE-----\n${fakeAlnum(a.name, 64)}\n-----END CERTIFICATE-----\n`,
+  // As the provider sets them at creation (terraform-provider-tls common_cert.go): now + validityPeriodHours.
+  validityStartTime: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
+  validityEndTime: new Date(Math.floor(Date.now() / 1000) * 1000 + Number(a.inputs.validityPeriodHours ?? 0) * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
 }));
 
 defineMockOutputs("kubernetes:helm.sh/v3:Release", (a) => ({

@@ -15,7 +15,15 @@ defineMockOutputs("kubernetes:apps/v1:DaemonSet", (a) => ({
 defineMockOutputs("tls:index/certRequest:CertRequest", (a) => ({
   certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${fakeAlnum(`csr/${a.name}`, 64)}\n-----END CERTIFICATE REQUEST-----\n`,
 }));
+// Validity as the provider sets it at creation: from now, for validityPeriodHours (RFC 3339, no
+// fraction; terraform-provider-tls internal/provider/common_cert.go createCertificate).
+export const mockValidity = (hours: unknown): { validityStartTime: string; validityEndTime: string } => {
+  const start = Math.floor(Date.now() / 1000) * 1000;
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  return { validityStartTime: iso(start), validityEndTime: iso(start + Number(hours ?? 0) * 3_600_000) };
+};
 defineMockOutputs("tls:index/locallySignedCert:LocallySignedCert", (a) => ({
   certPem: `-----BEGIN CERTIFICATE-----\n${fakeAlnum(`cert/${a.name}`, 64)}\n-----END CERTIFICATE-----\n`,
   readyForRenewal: false,
+  ...mockValidity(a.inputs.validityPeriodHours),
 }));
