@@ -67,20 +67,23 @@ describe("writer.sh hardening (issue 17)", () => {
       copyTree(host, pristine);
       const scratch = path.join(base, "scratch");
       let failed = 0;
-      for (const free of [0, 1, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32]) {
+      let lastCode: number | null = null;
+      for (const free of [0, 1, 2, 4, 8, 12, 16, 24, 32]) {
         fs.rmSync(host, { recursive: true, force: true });
         copyTree(pristine, host);
         const r = await sync(files, { TMPDIR: scratch, SCRATCH_DIR: scratch }, { before: fullTmpfs(scratch, free) });
         expect(snapshotTree(host), `${free} free pages:\n${r.out}`).toEqual(installed);
         expect(r.out, `${free} free pages`).not.toMatch(/removed/);
+        lastCode = r.code;
         if (r.code !== 0) {
           failed++;
           expect(r.out, `${free} free pages`).toMatch(/ERROR/);
         }
       }
-      // The squeeze was real: some rounds could not complete.
+      // The squeeze was real: some rounds could not complete; with 32 pages (128 KiB) it does.
       expect(failed).toBeGreaterThan(0);
-    });
+      expect(lastCode).toBe(0);
+    }, 180_000);
 
     it("host and scratch on one full filesystem: each file is its old or its new content, the state lists every file", async () => {
       const v1 = nodeFiles("v1");
@@ -96,7 +99,8 @@ describe("writer.sh hardening (issue 17)", () => {
       const mnt = path.join(base, "fs");
       const out = path.join(base, "out");
       let failed = 0;
-      for (const free of [0, 1, 2, 4, 6, 8, 12, 16, 24, 48]) {
+      let lastCode: number | null = null;
+      for (const free of [0, 2, 4, 8, 16, 32, 64]) {
         fs.rmSync(out, { recursive: true, force: true });
         writeSources(src, v2);
         const r = await runWriter(base, {
@@ -116,9 +120,11 @@ describe("writer.sh hardening (issue 17)", () => {
         expect(r.out).not.toMatch(/removed/);
         if (r.code !== 0) failed++;
         else expect(after).toEqual(updated);
+        lastCode = r.code;
       }
       expect(failed).toBeGreaterThan(0);
-    });
+      expect(lastCode).toBe(0);
+    }, 180_000);
   });
 
   it("2. secret files are 0600 from their first byte: a writer killed right after the copy leaves no readable temp", async () => {
@@ -173,26 +179,23 @@ describe("writer.sh hardening (issue 17)", () => {
   describe("4. paths: one rule in nodeFiles.ts and writer.sh; no '..', no symlink followed, status lines checked", () => {
     it("nodeFiles.ts and writer.sh give every path of the shared table the same verdict", async () => {
       const hosts = file("/etc/containerd/certs.d/h/hosts.toml", "/etc/containerd", 'server = "https://h"\n');
+      writeSources(src, [hosts]);
+      const manifest = fs.readFileSync(path.join(src, "manifest"), "utf8");
       for (const [p, ok] of HOST_PATH_CASES) {
         expect(checkHostPath(p) === undefined, p).toBe(ok);
         const anchor = p.startsWith("/var/lib/") ? "/var/lib" : "/etc";
-        const r = await sync([hosts], {}, {});
-        expect(r.code).toBe(0);
         // The manifest as the ConfigMap would carry it, with one more line for the path under test.
-        fs.appendFileSync(path.join(src, "manifest"), `p0 0644 ${anchor} ${p} replace\n`);
+        fs.writeFileSync(path.join(src, "manifest"), `${manifest}p0 0644 ${anchor} ${p} replace\n`);
         const before = snapshotTree(base);
         const run = await runWriter(base, { env: env() });
         if (ok) expect(run.code, `${p}: ${run.out}`).toBe(0);
         else {
           expect(run.code, p).not.toBe(0);
           expect(run.out, p).toMatch(/ERROR: manifest line 2 \(bad path/);
-          const after = snapshotTree(base);
-          expect(after, p).toEqual(before);
+          expect(snapshotTree(base), p).toEqual(before);
         }
-        fs.rmSync(host, { recursive: true, force: true });
-        for (const d of ["etc/containerd", "var/lib"]) fs.mkdirSync(path.join(host, d), { recursive: true });
       }
-    });
+    }, 120_000);
 
     it("never writes or removes through a symlinked directory or file, and never leaves the host root through the state file", async () => {
       const outside = path.join(base, "outside");
