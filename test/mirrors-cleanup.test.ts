@@ -8,9 +8,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanupProgress, type DaemonSetView, type PodView } from "../components/mirrors/cleanup";
-import { cleanupProvider, type CleanupProps } from "../components/mirrors/cleanup-provider";
+import { cleanupProvider, NodeFilesCleanup, type CleanupProps } from "../components/mirrors/cleanup-provider";
 import type { NodeFile } from "../components/mirrors/nodeFiles";
 import { CLEAN_MARKER, cleanupPatch, writerDaemonSetSpec } from "../components/mirrors/writer";
+import { captureProviderTexts, runSerializedProvider } from "./helpers/serialized-provider";
 import { busyboxPath, runWriter, snapshotTree, writeSources } from "./helpers/writer-host";
 
 type Env = { name: string; value?: string }[];
@@ -163,6 +164,18 @@ console.log(fs.readFileSync(d + "/pods.json", "utf8"));
     it("fails after its bound naming the node that is not clean", async () => {
       setApi(1, false);
       await expect(cleanupProvider.delete!("id", props())).rejects.toThrow(/did not restore every node within 2s \(not clean: node-b\)/);
+    });
+    it("runs from its serialized text (as the engine's dynamic-provider host does it), without this checkout", async () => {
+      const texts = await captureProviderTexts(() => [new NodeFilesCleanup("c", props())]);
+      const text = texts["pulumi-nodejs:dynamic/mirrors:NodeFilesCleanup"];
+      expect(text).toBeDefined();
+      setApi(1, false);
+      const [r] = await runSerializedProvider(text!, [{ method: "delete", args: ["id", props()] }], { env: { KUBECTL: process.env.KUBECTL! } });
+      expect(r!.ok).toBe(false);
+      expect(r!.error).toMatch(/not clean: node-b/);
+      setApi(1, true);
+      const [ok] = await runSerializedProvider(text!, [{ method: "delete", args: ["id", props()] }], { env: { KUBECTL: process.env.KUBECTL! } });
+      expect(ok, ok!.error).toMatchObject({ ok: true });
     });
     it("a DaemonSet that is already gone has nothing to switch; no kubectl is a clear error", async () => {
       await cleanupProvider.delete!("id", props());
