@@ -254,11 +254,18 @@ describe("writer.sh hardening (issue 17)", () => {
   });
 
   it("5. cleanup (destroy): every file restored byte for byte, created directories and the state removed; reports clean", async () => {
+    // The node's own files at paths we manage: saved before they are replaced, put back after.
+    fs.mkdirSync(path.join(host, "etc/containerd/certs.d/h"), { recursive: true });
+    fs.writeFileSync(path.join(host, "etc/containerd/certs.d/h/hosts.toml"), 'server = "https://the-operators"\n', { mode: 0o640 });
+    fs.chmodSync(path.join(host, "etc/containerd/certs.d/h/hosts.toml"), 0o640);
     const before = snapshotTree(host);
     const files = nodeFiles("v1");
     expect((await sync(files)).code).toBe(0);
     expect(snapshotTree(host)).not.toEqual(before);
     expect(read("/etc/containerd/config.toml")).toContain("config_path");
+    expect(read("/etc/containerd/certs.d/h/hosts.toml")).toContain("# v1");
+    // An update round in between keeps the saved original.
+    expect((await sync(nodeFiles("v2"))).code).toBe(0);
     const r = await sync(files, { WRITER_MODE: "cleanup" });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/STATUS node=node-a .*cleanup="clean"/);
@@ -268,5 +275,28 @@ describe("writer.sh hardening (issue 17)", () => {
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/cleanup="clean"/);
     expect(snapshotTree(host)).toEqual(before);
-  });
+  }, 120_000);
+
+  it("5. cleanup on a mirror node: the mirror caches go once their pods stopped; until then it is pending", async () => {
+    const before = snapshotTree(host);
+    const files = nodeFiles("v1");
+    const status = { MIRROR_STATUS_DIR: "/var/lib/registry-topology/mirrors", MIRROR_STOPPED_AFTER_SECONDS: "30" };
+    expect((await sync(files, status)).code).toBe(0);
+    // What the kubelet makes for the static pod (hostPath DirectoryOrCreate) and the mirror writes.
+    const cache = path.join(host, "var/lib/registry-topology/mirrors/h");
+    fs.mkdirSync(path.join(cache, "docker/registry/v2"), { recursive: true });
+    fs.writeFileSync(path.join(cache, "docker/registry/v2/blob"), "layer");
+    fs.writeFileSync(path.join(cache, "registry-topology-status"), "mode=proxy upstream=up cache_kib=1 max_kib=0 evictions=0 updated=1\n");
+    const running = await sync(files, { ...status, WRITER_MODE: "cleanup" });
+    expect(running.code, running.out).toBe(0);
+    expect(running.out).toMatch(/cleanup="pending: .*1 mirror caches in use/);
+    expect(fs.existsSync(path.join(host, "etc/kubernetes/manifests/registry-mirror-h.yaml"))).toBe(false);
+    expect(fs.existsSync(path.join(host, STATE))).toBe(true);
+    // The supervisor stopped writing (its pod is gone) long enough ago.
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(path.join(cache, "registry-topology-status"), old, old);
+    const stopped = await sync(files, { ...status, WRITER_MODE: "cleanup" });
+    expect(stopped.out).toMatch(/cleanup="clean"/);
+    expect(snapshotTree(host)).toEqual(before);
+  }, 120_000);
 });

@@ -53,6 +53,8 @@ CLEAN_MARKER=${CLEAN_MARKER:-$SCRATCH/registry-topology-clean}
 # A mirror whose status file did not change for this long has stopped (supervisor: every 5 s).
 MIRROR_STOPPED_AFTER=${MIRROR_STOPPED_AFTER_SECONDS:-30}
 MARK=registry-topology
+# Node files that existed before the writer first replaced them, kept to be put back.
+SAVED_DIR=$(dirname "$STATE")/saved
 WORK=$(mktemp -d "$SCRATCH/writer.XXXXXX") || { echo "ERROR: cannot create a scratch directory in $SCRATCH"; exit 1; }
 CUR_TMP=""
 trap 'rm -rf "$WORK"; [ -z "$CUR_TMP" ] || rm -f "$CUR_TMP"' EXIT
@@ -452,6 +454,17 @@ unmanage() {
       fi
       ;;
     *)
+      if [ "${3:-}" = saved ]; then
+        _b=$(saved_path "$2")
+        if [ -f "$HOST$_b" ] && [ ! -L "$HOST$_b" ]; then
+          put_host_file "$HOST$_b" "$2" "$(stat -c %a "$HOST$_b")" || return $?
+          rm -f "$HOST$_b" || log "ERROR: could not remove the saved copy $_b"
+          log "put back the node's own $2 (no longer managed)"
+          note_changed "$2"
+          return 0
+        fi
+        log "NOTICE: the saved copy of $2 is gone; removing ours"
+      fi
       rm -f "$target" 2>/dev/null && [ ! -e "$target" ] || { log "ERROR: could not remove $2 (read-only?): kept in the state, retried next round"; return 1; }
       log "removed $2 (no longer managed)"
       ;;
@@ -470,8 +483,8 @@ unmanage_dirs() {
   while read -r _d p; do
     [ -n "${p:-}" ] || continue
     if awk -v p="$p/" '$1 != "dir" && index($2, p) == 1 { f = 1 } END { exit !f }' "$WORK/state.final"; then put "dir $p" "$2" || return 120; continue; fi
-    # Those of the state file itself: in cleanup mode finish_state removes them after it.
-    case "$STATE" in "$p"/*) put "dir $p" "$2" || return 120; continue ;; esac
+    # Those of the state file and the saved originals: in cleanup mode finish_state removes them last.
+    own_dir "$p" && { put "dir $p" "$2" || return 120; continue; }
     path_bad "$p" >/dev/null && { log "ERROR: state entry dir $p: bad path; ignored"; errors=$((errors + 1)); continue; }
     if _l=$(symlink_on "$p"); then log "ERROR: state entry dir $p: $_l is a symlink; not removing through it"; errors=$((errors + 1)); put "dir $p" "$2" || return 120; continue; fi
     [ -d "$HOST$p" ] || continue
@@ -503,6 +516,26 @@ read_state() {
   done <"$WORK/state.raw"
 }
 
+saved_path() { echo "$SAVED_DIR/$(printf '%s' "$1" | sha256sum | cut -c1-64)"; }
+
+# save_original PATH: a copy (content and mode) of the node's own file at PATH, synced, under
+# $SAVED_DIR; the state marks PATH "saved".
+save_original() {
+  _b=$(saved_path "$1")
+  host_ok "$_b" || return 1
+  mkdir_host "$SAVED_DIR" || return $?
+  if cp -p "$HOST$1" "$HOST$_b.tmp" && cmp -s "$HOST$1" "$HOST$_b.tmp" && sync "$HOST$_b.tmp" && mv -f "$HOST$_b.tmp" "$HOST$_b"; then
+    log "saved the node's own $1 (put back when no longer managed)"
+    return 0
+  fi
+  rm -f "$HOST$_b.tmp"
+  log "ERROR: could not save the node's own $1 before replacing it: not replacing it"
+  return 1
+}
+
+# own_dir DIR: DIR holds the state file or the saved originals (kept until cleanup ends).
+own_dir() { case "$STATE/" in "$1"/*) return 0 ;; esac; case "$SAVED_DIR/" in "$1"/*) return 0 ;; esac; return 1; }
+
 # This round's entries: "<key> <mode> <path> <apply> [created]" per manifest line whose anchor
 # exists ("created": we made the operator-owned file, so we may remove it again).
 plan_round() {
@@ -512,8 +545,17 @@ plan_round() {
   while read -r key mode anchor dest apply; do
     [ -n "${key:-}" ] || continue
     [ -d "$HOST$anchor" ] && [ ! -L "$HOST$anchor" ] || continue
-    created=$(awk -v p="$dest" '$2 == p && $3 == "created" { print "created" }' "$WORK/state.old")
-    case "$apply" in merge-yaml | containerd-config-path) [ -e "$HOST$dest" ] || created=created ;; esac
+    created=$(awk -v p="$dest" '$2 == p && ($3 == "created" || $3 == "saved") { print $3 }' "$WORK/state.old")
+    case "$apply" in
+      merge-yaml | containerd-config-path) [ -e "$HOST$dest" ] || created=created ;;
+      *)
+        # The node's own file at a path we are about to manage: saved first, put back when we leave.
+        if ! awk -v p="$dest" '$2 == p { f = 1 } END { exit !f }' "$WORK/state.old" && [ -f "$HOST$dest" ] && host_ok "$dest"; then
+          save_original "$dest" || return $?
+          created=saved
+        fi
+        ;;
+    esac
     put "$key $mode $dest $apply${created:+ $created}" "$WORK/plan" || return 120
     PLANNED=$((PLANNED + 1))
   done <"$WORK/src/manifest"
@@ -608,13 +650,15 @@ round() {
 # removes the state file and then its directories, if we created them.
 finish_state() {
   if ! out "$WORK/state.new" cat "$WORK/state.final" "$WORK/dirs.keep"; then errors=$((errors + 1)); return; fi
-  if [ "$WORKING_MODE" = cleanup ] && ! awk '$1 != "dir" || index("'"$STATE"'", $2 "/") != 1 { f = 1 } END { exit !f }' "$WORK/state.new" && [ "$PENDING" = 0 ]; then
+  if [ "$WORKING_MODE" = cleanup ] && [ "$errors" = 0 ] && [ "$PENDING" = 0 ] && ! awk '$1 != "dir" { f = 1 } END { exit !f }' "$WORK/state.new"; then
     if [ -e "$HOST$STATE" ]; then
       rm -f "$HOST$STATE" 2>/dev/null && [ ! -e "$HOST$STATE" ] || { log "ERROR: could not remove the state file $STATE"; errors=$((errors + 1)); return; }
       log "removed the state file $STATE: nothing of ours is left on this node"
     fi
     sed -n 's/^dir //p' "$WORK/state.new" | awk '{ print length($0), $0 }' | sort -rn | while read -r _n d; do
-      [ -d "$HOST$d" ] && [ ! -L "$HOST$d" ] && [ -z "$(ls -A "$HOST$d" 2>/dev/null)" ] && rmdir "$HOST$d" 2>/dev/null && log "removed directory $d (we created it)"
+      path_bad "$d" >/dev/null && continue
+      symlink_on "$d" >/dev/null && continue
+      [ -d "$HOST$d" ] && [ -z "$(ls -A "$HOST$d" 2>/dev/null)" ] && rmdir "$HOST$d" 2>/dev/null && log "removed directory $d (we created it)"
     done
     return
   fi
