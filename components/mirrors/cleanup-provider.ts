@@ -27,7 +27,6 @@ export interface CleanupProps {
 interface Run { code: number; stdout: string; stderr: string; missing: boolean }
 
 async function cleanupAll(props: CleanupProps): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFile } = require("node:child_process") as typeof import("node:child_process");
   const base = [...(props.context ? ["--context", props.context] : []), "--namespace", props.namespace];
   const kubectl = (args: string[]): Promise<Run> =>
@@ -46,8 +45,8 @@ async function cleanupAll(props: CleanupProps): Promise<void> {
       if (/NotFound|not found/.test(patched.stderr)) continue;
       throw new Error(`node file cleanup: kubectl patch daemonset ${props.namespace}/${name} failed: ${patched.stderr.trim().slice(0, 500)}`);
     }
-    let last = "no answer yet";
     for (;;) {
+      let last: string;
       const ds = await kubectl(["get", "daemonset", name, "--output", "json"]);
       if (ds.code === 0) {
         const view = JSON.parse(ds.stdout) as DaemonSetView & { spec?: { selector?: { matchLabels?: Record<string, string> } } };

@@ -274,8 +274,15 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       };
       return Object.fromEntries(spec.template.spec.containers[0]!.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
     };
+    // The pod's scratch emptyDir (writer.ts SCRATCH): a directory per role here.
+    const scratchDir = (role: "mirror" | "node") => {
+      const d = path.join(dir, `scratch-${role}`);
+      fs.mkdirSync(d, { recursive: true });
+      return { SCRATCH_DIR: d, TMPDIR: d, CLEAN_MARKER: path.join(d, "registry-topology-clean") };
+    };
     const writerEnv = (role: "mirror" | "node") => ({
       ...specEnv(role),
+      ...scratchDir(role),
       PATH: BUSYBOX ? bb : `${bb}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       HOST_ROOT: root,
       SRC_DIR: path.join(dir, `src-${role}`),
