@@ -81,25 +81,26 @@ out() {
 # put LINE FILE: append one line to a scratch file (echo reports a failed write; logged).
 put() { echo "$1" >>"$2" || { log "ERROR: cannot write $2 (scratch full?): round aborted"; return 120; }; }
 
-# path_bad PATH: prints why PATH may not be managed and succeeds; fails when it may. The same rule
-# as hostPaths.ts checkHostPath (the tests hold both to HOST_PATH_CASES).
+# path_bad PATH: succeeds (with the reason in $WHY) when PATH may not be managed. The same rule
+# as hostPaths.ts checkHostPath (the tests hold both to HOST_PATH_CASES). No subshell: it runs
+# for every manifest line and state entry.
 path_bad() {
-  case "$1" in *[!A-Za-z0-9._:+/-]*) echo "characters outside [A-Za-z0-9._:+/-]"; return 0 ;; esac
-  case "$1/" in *//* | */./* | */../*) echo "an empty, '.' or '..' segment"; return 0 ;; esac
+  case "$1" in *[!A-Za-z0-9._:+/-]*) WHY="characters outside [A-Za-z0-9._:+/-]"; return 0 ;; esac
+  case "$1/" in *//* | */./* | */../*) WHY="an empty, '.' or '..' segment"; return 0 ;; esac
   for _r in $ALLOWED_ROOTS; do case "$1" in "$_r"/?*) return 1 ;; esac; done
-  echo "not under $ALLOWED_ROOTS"
+  WHY="not under $ALLOWED_ROOTS"
   return 0
 }
 
-# symlink_on PATH: prints the first existing component of $HOST$PATH that is a symlink and
-# succeeds; fails when there is none (a missing component ends the walk).
+# symlink_on PATH: succeeds (the symlink's host path in $LINK) when an existing component of
+# $HOST$PATH is a symlink; fails when there is none (a missing component ends the walk).
 symlink_on() {
   _c=$HOST
   _rest=${1#/}
   while [ -n "$_rest" ]; do
     _c="$_c/${_rest%%/*}"
     case "$_rest" in */*) _rest=${_rest#*/} ;; *) _rest="" ;; esac
-    if [ -L "$_c" ]; then echo "${_c#"$HOST"}"; return 0; fi
+    if [ -L "$_c" ]; then LINK=${_c#"$HOST"}; return 0; fi
     [ -e "$_c" ] || return 1
   done
   return 1
@@ -107,8 +108,8 @@ symlink_on() {
 
 # host_ok PATH: the path rule and no symlink on it; logs why not (prefix $2).
 host_ok() {
-  if _why=$(path_bad "$1"); then log "ERROR: ${2:-}$1: bad path: $_why"; return 1; fi
-  if _l=$(symlink_on "$1"); then log "ERROR: ${2:-}$1: $_l is a symlink; nothing is read, written or removed through one"; return 1; fi
+  if path_bad "$1"; then log "ERROR: ${2:-}$1: bad path: $WHY"; return 1; fi
+  if symlink_on "$1"; then log "ERROR: ${2:-}$1: $LINK is a symlink; nothing is read, written or removed through one"; return 1; fi
   return 0
 }
 
@@ -132,15 +133,16 @@ mkdir_host() {
 # CONTENT and synced before the rename, so a full disk leaves the old file, never a truncated one.
 put_host_file() {
   host_ok "$2" || return 1
-  mkdir_host "$(dirname "$2")" || return $?
+  mkdir_host "${2%/*}" || return $?
   _t="$HOST$2"
-  _tmp="$(dirname "$_t")/.$(basename "$_t").rt-tmp"
+  _tmp="${_t%/*}/.${_t##*/}.rt-tmp"
   _m=$3
   [ "$_m" = keep ] && { _m=$(stat -c %a "$_t" 2>/dev/null) || _m=644; }
   CUR_TMP=$_tmp
   rm -f "$_tmp"
+  # sync FILE: fsync before the rename, so after a crash the path holds the old or the new
+  # content, never an empty file (ext4 without auto_da_alloc, xfs).
   if cp "$1" "$_tmp" 2>/dev/null && cmp -s "$1" "$_tmp" && chmod "$_m" "$_tmp" && sync "$_tmp" && mv -f "$_tmp" "$_t"; then
-    sync "$(dirname "$_t")" 2>/dev/null || true
     CUR_TMP=""
     return 0
   fi
@@ -165,7 +167,7 @@ load_sources() {
     case "$key" in *[!a-z0-9]*) bad="bad key" ;; esac
     case "${mode:-}" in 0644 | 0600) ;; *) bad="bad mode" ;; esac
     case "${anchor:-}" in /*) ;; *) bad="bad anchor" ;; esac
-    if why=$(path_bad "${dest:-}"); then bad="bad path: $why"; else case "$dest" in "$anchor"/?*) ;; *) bad="bad path: not under its anchor $anchor" ;; esac; fi
+    if path_bad "${dest:-}"; then bad="bad path: $WHY"; else case "$dest" in "$anchor"/?*) ;; *) bad="bad path: not under its anchor $anchor" ;; esac; fi
     case "${apply:-}" in replace | static-pod | merge-yaml | containerd-config-path) ;; *) bad="bad apply mode" ;; esac
     [ -z "${extra:-}" ] || bad="extra fields"
     if [ -z "$bad" ] && ! cp "$SRC/$key" "$WORK/src/$key" 2>/dev/null; then bad="content $SRC/$key unreadable"; fi
@@ -485,8 +487,8 @@ unmanage_dirs() {
     if awk -v p="$p/" '$1 != "dir" && index($2, p) == 1 { f = 1 } END { exit !f }' "$WORK/state.final"; then put "dir $p" "$2" || return 120; continue; fi
     # Those of the state file and the saved originals: in cleanup mode finish_state removes them last.
     own_dir "$p" && { put "dir $p" "$2" || return 120; continue; }
-    path_bad "$p" >/dev/null && { log "ERROR: state entry dir $p: bad path; ignored"; errors=$((errors + 1)); continue; }
-    if _l=$(symlink_on "$p"); then log "ERROR: state entry dir $p: $_l is a symlink; not removing through it"; errors=$((errors + 1)); put "dir $p" "$2" || return 120; continue; fi
+    path_bad "$p" && { log "ERROR: state entry dir $p: bad path: $WHY; ignored"; errors=$((errors + 1)); continue; }
+    if symlink_on "$p"; then log "ERROR: state entry dir $p: $LINK is a symlink; not removing through it"; errors=$((errors + 1)); put "dir $p" "$2" || return 120; continue; fi
     [ -d "$HOST$p" ] || continue
     if [ -n "$(ls -A "$HOST$p" 2>/dev/null)" ]; then
       log "NOTICE: leaving directory $p: it holds files this writer does not manage"
@@ -511,7 +513,7 @@ read_state() {
     [ -n "${a:-}" ] || continue
     [ -n "${p:-}" ] || { p=$a; a=replace; } # a bare "<path>" from older writers means replace
     case "$a" in replace | static-pod | merge-yaml | containerd-config-path | dir) ;; *) log "ERROR: state entry $a $p: unknown kind; ignored"; errors=$((errors + 1)); continue ;; esac
-    if why=$(path_bad "$p"); then log "ERROR: state entry $p: bad path: $why; ignored"; errors=$((errors + 1)); continue; fi
+    if path_bad "$p"; then log "ERROR: state entry $p: bad path: $WHY; ignored"; errors=$((errors + 1)); continue; fi
     put "$a $p${c:+ $c}" "$WORK/state.old" || return 120
   done <"$WORK/state.raw"
 }
@@ -656,8 +658,8 @@ finish_state() {
       log "removed the state file $STATE: nothing of ours is left on this node"
     fi
     sed -n 's/^dir //p' "$WORK/state.new" | awk '{ print length($0), $0 }' | sort -rn | while read -r _n d; do
-      path_bad "$d" >/dev/null && continue
-      symlink_on "$d" >/dev/null && continue
+      path_bad "$d" && continue
+      symlink_on "$d" && continue
       [ -d "$HOST$d" ] && [ -z "$(ls -A "$HOST$d" 2>/dev/null)" ] && rmdir "$HOST$d" 2>/dev/null && log "removed directory $d (we created it)"
     done
     return
@@ -726,7 +728,7 @@ mirror_status_ok() {
 # container owns its cache directory and could plant one) and checked against its grammar.
 status_mirrors() {
   [ -n "${MIRROR_STATUS_DIR:-}" ] || return 0
-  symlink_on "$MIRROR_STATUS_DIR" >/dev/null && { status_add mirrors "unreadable: $MIRROR_STATUS_DIR has a symlink on its path"; return 0; }
+  symlink_on "$MIRROR_STATUS_DIR" && { status_add mirrors "unreadable: $MIRROR_STATUS_DIR has a symlink on its path"; return 0; }
   for c in "$HOST$MIRROR_STATUS_DIR"/*; do
     [ -e "$c" ] || [ -L "$c" ] || continue
     name=$(basename "$c")

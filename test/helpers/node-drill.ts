@@ -296,7 +296,7 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     writeSources(path.join(dir, "src-mirror"), files.filter((f) => f.role === "mirror"));
     writeSources(path.join(dir, "src-node"), files.filter((f) => f.role === "node"));
     const once = nsProcess("writer-mirror", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], { ...writerEnv("mirror"), RUN_ONCE: "1" });
-    await until("mirror-role writer run", 20_000, () => (once.child.exitCode !== null ? true : undefined));
+    await until("mirror-role writer run", 60_000, () => (once.child.exitCode !== null ? true : undefined));
     if (once.child.exitCode !== 0) throw new Error(`mirror-role writer failed: ${fs.readFileSync(once.logPath, "utf8")}`);
 
     const mirrorUrl = (u: "harbor" | "backup") => `https://${plan.endpoints.find((e) => e.upstream === u)!.address}`;
