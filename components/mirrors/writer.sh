@@ -570,6 +570,14 @@ save_state() {
 
 ahead_entries() { awk '{ print $4, $3, $5 }' "$WORK/plan" | sed 's/ $//'; cat "$WORK/state.old" "$WORK/dirs.new"; }
 
+# A round that stopped before touching the host: counted, reported, nothing removed.
+round_failed() {
+  errors=$((errors + 1))
+  status_add errors "$errors"
+  [ "$WORKING_MODE" = cleanup ] && status_add cleanup "pending: the round stopped early (see the ERROR above)"
+  rm -f "$CLEAN_MARKER"
+}
+
 # $1 = sync | cleanup. Returns the number of errors (0: everything applied / restored).
 round() {
   WORKING_MODE=$1
@@ -578,20 +586,19 @@ round() {
   crio_changed=0
   k3s_changed=""
   aborted=0
-  : >"$WORK/dirs.new" || return 1
-  read_state
-  case $? in 0) ;; 120) return 1 ;; *) status_add errors 1; return 1 ;; esac
-  plan_round || return 1
+  : >"$WORK/dirs.new" || { round_failed; return 1; }
+  read_state || { round_failed; return 1; }
+  plan_round || { round_failed; return 1; }
   # Nothing is removed when this round does not know every file the manifest lists.
-  if [ "$(grep -c . "$WORK/plan")" != "$PLANNED" ]; then log "ERROR: the round's plan is incomplete (scratch full?): round aborted"; return 1; fi
+  if [ "$(grep -c . "$WORK/plan")" != "$PLANNED" ]; then log "ERROR: the round's plan is incomplete (scratch full?): round aborted"; round_failed; return 1; fi
   # Write-ahead: the state holds every file this round may touch before it touches any.
   if [ "$WORKING_MODE" = sync ]; then
-    mkdir_host "$(dirname "$STATE")" || return 1
-    out "$WORK/state.ahead" ahead_entries || return 1
-    out "$WORK/state.ahead2" awk '!seen[$2]++' "$WORK/state.ahead" || return 1
-    if ! cmp -s "$WORK/state.ahead2" "$HOST$STATE" 2>/dev/null; then save_state "$WORK/state.ahead2" || return 1; fi
+    mkdir_host "${STATE%/*}" || { round_failed; return 1; }
+    out "$WORK/state.ahead" ahead_entries || { round_failed; return 1; }
+    out "$WORK/state.ahead2" awk '!seen[$2]++' "$WORK/state.ahead" || { round_failed; return 1; }
+    if ! cmp -s "$WORK/state.ahead2" "$HOST$STATE" 2>/dev/null; then save_state "$WORK/state.ahead2" || { round_failed; return 1; }; fi
   fi
-  : >"$WORK/state.final" || return 1
+  : >"$WORK/state.final" || { round_failed; return 1; }
   for pass in files static-pods; do
     while read -r key mode dest apply created; do
       if [ "$apply" = static-pod ]; then [ "$pass" = static-pods ] || continue; else [ "$pass" = files ] || continue; fi
@@ -610,7 +617,7 @@ round() {
   done
   if [ "$aborted" = 1 ]; then
     log "ERROR: round aborted before removing anything: the state on the host still lists every file"
-    status_add errors "$errors"
+    round_failed
     return "$errors"
   fi
   # Removals: static pods first (their mirrors stop before their configs go), then the rest.
@@ -637,9 +644,8 @@ round() {
     unmanage_dirs "$WORK/dirs.all" "$WORK/dirs.keep" || aborted=1
   fi
   if [ "$aborted" = 1 ]; then
-    errors=$((errors + 1))
     log "ERROR: round aborted (scratch full?): the state on the host still lists every file"
-    status_add errors "$errors"
+    round_failed
     return "$errors"
   fi
   finish_state

@@ -331,8 +331,9 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       await until(`node files ${want ? "listing" : "leaving out"} the ${u} mirror`, timeoutMs, () => (listed(u).every((x) => x === want) ? true : undefined));
       return performance.now() - t0;
     };
-    await until("node writer's first sync (config_path, hosts.toml, drop-in)", 20_000, () =>
-      fs.existsSync(hostsToml) && fs.existsSync(dropin) && /config_path = "\/etc\/containerd\/certs.d"/.test(fs.readFileSync(path.join(root, "etc/containerd/config.toml"), "utf8")) ? true : undefined,
+    // The round ends with its STATUS line (after the last file): wait for that too.
+    await until("node writer's first sync (config_path, hosts.toml, drop-in, STATUS)", 60_000, () =>
+      fs.existsSync(hostsToml) && fs.existsSync(dropin) && /config_path = "\/etc\/containerd\/certs.d"/.test(fs.readFileSync(path.join(root, "etc/containerd/config.toml"), "utf8")) && /STATUS node=/.test(fs.readFileSync(writer.logPath, "utf8")) ? true : undefined,
     );
     await waitListed("harbor", true);
     await waitListed("backup", true);
