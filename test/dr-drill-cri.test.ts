@@ -110,6 +110,9 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
 
   it("Harbor and its mirror down (refused): the backup mirror serves", async () => {
     await d.mirrors.harbor.stop();
+    // The writer notices (within its probe interval plus a round): the next test then sees it
+    // listed again only once the restarted mirror passes its probe, not from a stale listing.
+    await d.waitListed("harbor", false, 60_000);
     const s = await pullBoth("harbor-and-mirror-down");
     expect(s.containerd.backupMirror).toBeGreaterThan(0);
     expect(s.skopeo.backupMirror).toBeGreaterThan(0);

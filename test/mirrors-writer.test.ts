@@ -84,7 +84,11 @@ describe("writer.sh on a fake host", () => {
     expect(mode(secret.path)).toBe("600");
     expect(mode(hosts.path)).toBe("644");
     expect(fs.existsSync(path.join(host, k3s.path))).toBe(false);
-    expect(read("/var/lib/registry-topology/test.managed").trim().split("\n").sort()).toEqual([dropin.path, hosts.path, secret.path].map((p) => `replace ${p}`).sort());
+    const state = read("/var/lib/registry-topology/test.managed").trim().split("\n");
+    expect(state.filter((l) => !l.startsWith("dir ")).sort()).toEqual([dropin.path, hosts.path, secret.path].map((p) => `replace ${p}`).sort());
+    // The directories it had to create are recorded too (cleanup removes exactly those).
+    expect(state.filter((l) => l.startsWith("dir "))).toContain("dir /etc/containerd/certs.d/h");
+    expect(state.filter((l) => l.startsWith("dir "))).not.toContain("dir /etc/containerd");
     // No temp files are left behind.
     expect(fs.readdirSync(path.join(host, "etc/containerd/certs.d/h"))).toEqual(["hosts.toml"]);
   });

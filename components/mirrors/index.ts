@@ -9,7 +9,8 @@ import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
 import { createMirrorPki, publicTls, type CertificateExpiry } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
-import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
+import { NodeFilesCleanup } from "./cleanup-provider";
+import { cleanupPatch, publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
 /** An upstream a region mirrors: Harbor or a backup, with the read-only identity the mirror uses. */
 export interface MirrorUpstream {
@@ -125,12 +126,28 @@ export class RegionMirrors extends pulumi.ComponentResource {
     );
 
     if (some) {
+      const writers: pulumi.Resource[] = [];
       for (const role of ["node", "mirror"] as const) {
         const rolePublic = pub.apply((f) => f.filter((x) => x.role === role));
         // Secret files (credentials, keys) first: the files that use them come after (static pods last).
         const roleFiles = pulumi.all([rolePublic, secretFiles]).apply(([p, s]) => [...s.filter((x) => x.role === role), ...p]);
-        this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector);
+        writers.push(...this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector));
       }
+      // Destroy (or this region removed): deleted before the writers it depends on, it switches
+      // them to cleanup mode and waits until every node is restored (docs/node-files-lifecycle.md).
+      new NodeFilesCleanup(
+        `${name}-node-files-cleanup`,
+        {
+          namespace: WRITER_NAMESPACE,
+          // Node config first (nodes stop using the mirrors), then the mirrors.
+          daemonSets: [writerName(r.name, "node"), writerName(r.name, "mirror")],
+          context: new pulumi.Config("kubernetes").get("context") ?? "",
+          timeoutSeconds: 600,
+          pollSeconds: 5,
+          patch: JSON.stringify(cleanupPatch()),
+        },
+        { parent: this, dependsOn: writers },
+      );
     }
 
     this.registerOutputs({ region: this.region, mirrors: this.mirrors, nodeFiles: this.nodeFiles, certificates: this.certificates });
@@ -140,7 +157,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
    * ConfigMap (+ Secret when `all` has secret files) and the DaemonSet that writes them.
    * `publicFiles` never contains a secret; `all` (public + secret, in manifest order) is secret.
    */
-  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined): void {
+  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined): pulumi.Resource[] {
     const r = this.region;
     const name = writerName(r, role);
     const files = all ?? publicFiles;
@@ -166,7 +183,8 @@ export class RegionMirrors extends pulumi.ComponentResource {
         }) as unknown as k8sInput.apps.v1.DaemonSetSpec,
       ),
     );
-    new appsv1.DaemonSet(name, { metadata, spec }, { parent: this, dependsOn: secret ? [cm, secret] : [cm] });
+    const ds = new appsv1.DaemonSet(name, { metadata, spec }, { parent: this, dependsOn: secret ? [cm, secret] : [cm] });
+    return secret ? [ds, cm, secret] : [ds, cm];
   }
 }
 

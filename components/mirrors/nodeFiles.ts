@@ -16,6 +16,7 @@ import {
   SUPERVISOR_SCRIPT,
 } from "./staticPods";
 import { mirrorTlsFiles, nodeTlsFiles, type TlsRole } from "./tlsFiles";
+import { checkHostPath, HOST_ROOTS } from "./hostPaths";
 
 export const ROLES = ["mirror", "node"] as const;
 export type Role = (typeof ROLES)[number];
@@ -37,8 +38,7 @@ export interface NodeFile {
   tls?: TlsRole;
 }
 
-/** Host directories the node file writer may touch (mounted into its pod). */
-export const HOST_ROOTS = ["/etc", "/var/lib"] as const;
+export { HOST_ROOTS };
 
 const ANCHORS: [string, string][] = [
   ["/etc/containers/", "/etc/containers"],
@@ -51,10 +51,9 @@ const ANCHORS: [string, string][] = [
 ];
 
 function check(f: NodeFile): NodeFile {
-  if (!f.path.startsWith("/") || /\s/.test(f.path) || f.path.split("/").includes("..")) {
-    throw new Error(`node file path "${f.path}" must be absolute, without spaces or '..'`);
-  }
-  if (!HOST_ROOTS.some((r) => f.path.startsWith(`${r}/`))) throw new Error(`node file ${f.path} is outside ${HOST_ROOTS.join(" and ")}; the writer cannot reach it`);
+  // The writer applies the same rule (hostPaths.ts) and refuses the whole manifest otherwise.
+  const problem = checkHostPath(f.path);
+  if (problem) throw new Error(`node file: ${problem}; the writer would refuse it`);
   if (!f.path.startsWith(`${f.anchor}/`)) throw new Error(`node file ${f.path} is not under its anchor ${f.anchor}`);
   return f;
 }

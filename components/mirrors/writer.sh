@@ -21,10 +21,24 @@
 #
 # Fail-safe: an unreadable or invalid manifest, or a missing key, changes nothing on the host
 # (nothing is written or removed), is reported, and is retried; RUN_ONCE=1 then exits non-zero.
+# Full disk: every write into the scratch directory ($SCRATCH_DIR, a bounded emptyDir) is checked
+# and a failed one aborts the round before anything is removed; a host file is replaced only by
+# a temp file beside it whose content was verified (cmp) and synced, then renamed.
+# Paths: manifest lines and state entries must pass path_bad (the rule of hostPaths.ts) and no
+# existing component of a path may be a symlink (nothing is read, written or removed through one).
+# State ($STATE_FILE on the host): "<apply> <path> [created]" per managed file, "dir <path>" per
+# directory the writer created. It is written before a round touches the host (old entries plus
+# this round's), and again after it; a removal that fails stays in it and is retried.
+# WRITER_MODE=cleanup (destroy): every file in the state is restored (our blocks/lines removed,
+# our files and directories deleted, mirror caches purged once their pods stopped); each clean
+# round touches $CLEAN_MARKER (the pod's readiness) and reports cleanup="clean".
 # Status: a "STATUS ..." line (what is active on this node and why; on mirror nodes, each mirror's
 # mode and cache size from $MIRROR_STATUS_DIR) on every change and every $INTERVAL_SECONDS; read
 # it with kubectl logs (README "How to check a node's effective config").
 set -u
+# Every file the writer creates starts private (secrets are never readable, not even as a temp
+# file); a public file is widened to its mode just before its rename.
+umask 077
 HOST=${HOST_ROOT:-/host}
 SRC=${SRC_DIR:-/files}
 STATE=${STATE_FILE:?STATE_FILE is required (absolute path on the host)}
@@ -32,12 +46,111 @@ INTERVAL=${INTERVAL_SECONDS:-60}
 HEALTH_INTERVAL=${HEALTH_INTERVAL_SECONDS:-5}
 PROBE_TIMEOUT=${PROBE_TIMEOUT_SECONDS:-2}
 NODE=${NODE_NAME:-$(hostname)}
+ALLOWED_ROOTS=${ALLOWED_ROOTS:-/etc /var/lib}
+SCRATCH=${SCRATCH_DIR:-${TMPDIR:-/tmp}}
+WRITER_MODE=${WRITER_MODE:-sync}
+CLEAN_MARKER=${CLEAN_MARKER:-$SCRATCH/registry-topology-clean}
+# A mirror whose status file did not change for this long has stopped (supervisor: every 5 s).
+MIRROR_STOPPED_AFTER=${MIRROR_STOPPED_AFTER_SECONDS:-30}
 MARK=registry-topology
-WORK=$(mktemp -d) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+# Node files that existed before the writer first replaced them, kept to be put back.
+SAVED_DIR=$(dirname "$STATE")/saved
+WORK=$(mktemp -d "$SCRATCH/writer.XXXXXX") || { echo "ERROR: cannot create a scratch directory in $SCRATCH"; exit 1; }
+CUR_TMP=""
+trap 'rm -rf "$WORK"; [ -z "$CUR_TMP" ] || rm -f "$CUR_TMP"' EXIT
 trap 'exit 143' TERM INT
 
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*"; }
+
+# ---- checked scratch writes, the path rule, host writes -----------------------------------------
+# out FILE CMD [ARGS...]: CMD's stdout into FILE (scratch). busybox awk, sed, grep, sort and head
+# exit 0 when their write fails (a full disk gave empty files that were then written to the host),
+# so the output goes through cat, which does not. Returns CMD's own status when it failed, and
+# 120 (logged) when the write did.
+out() {
+  _of=$1
+  shift
+  _st=$({ { "$@"; echo "$?" >&3; } | cat >"$_of" || echo w >&3; } 3>&1)
+  case "$_st" in
+    0) return 0 ;;
+    *w* | "") log "ERROR: cannot write $_of (scratch full?): round aborted"; return 120 ;;
+    *) return "$_st" ;;
+  esac
+}
+
+# put LINE FILE: append one line to a scratch file (echo reports a failed write; logged).
+put() { echo "$1" >>"$2" || { log "ERROR: cannot write $2 (scratch full?): round aborted"; return 120; }; }
+
+# path_bad PATH: succeeds (with the reason in $WHY) when PATH may not be managed. The same rule
+# as hostPaths.ts checkHostPath (the tests hold both to HOST_PATH_CASES). No subshell: it runs
+# for every manifest line and state entry.
+path_bad() {
+  case "$1" in *[!A-Za-z0-9._:+/-]*) WHY="characters outside [A-Za-z0-9._:+/-]"; return 0 ;; esac
+  case "$1/" in *//* | */./* | */../*) WHY="an empty, '.' or '..' segment"; return 0 ;; esac
+  for _r in $ALLOWED_ROOTS; do case "$1" in "$_r"/?*) return 1 ;; esac; done
+  WHY="not under $ALLOWED_ROOTS"
+  return 0
+}
+
+# symlink_on PATH: succeeds (the symlink's host path in $LINK) when an existing component of
+# $HOST$PATH is a symlink; fails when there is none (a missing component ends the walk).
+symlink_on() {
+  _c=$HOST
+  _rest=${1#/}
+  while [ -n "$_rest" ]; do
+    _c="$_c/${_rest%%/*}"
+    case "$_rest" in */*) _rest=${_rest#*/} ;; *) _rest="" ;; esac
+    if [ -L "$_c" ]; then LINK=${_c#"$HOST"}; return 0; fi
+    [ -e "$_c" ] || return 1
+  done
+  return 1
+}
+
+# host_ok PATH: the path rule and no symlink on it; logs why not (prefix $2).
+host_ok() {
+  if path_bad "$1"; then log "ERROR: ${2:-}$1: bad path: $WHY"; return 1; fi
+  if symlink_on "$1"; then log "ERROR: ${2:-}$1: $LINK is a symlink; nothing is read, written or removed through one"; return 1; fi
+  return 0
+}
+
+# mkdir_host DIR (host path): creates missing directories one by one (0755), recording each in
+# $WORK/dirs.new so that cleanup can remove exactly what the writer created.
+mkdir_host() {
+  _c=""
+  _rest=${1#/}
+  while [ -n "$_rest" ]; do
+    _c="$_c/${_rest%%/*}"
+    case "$_rest" in */*) _rest=${_rest#*/} ;; *) _rest="" ;; esac
+    [ -L "$HOST$_c" ] && { log "ERROR: $_c is a symlink; not creating anything through it"; return 1; }
+    [ -d "$HOST$_c" ] && continue
+    (umask 022 && mkdir "$HOST$_c") || return 1
+    put "dir $_c" "$WORK/dirs.new" || return 120
+  done
+}
+
+# put_host_file CONTENT TARGET MODE: TARGET (host path) gets CONTENT (scratch) with MODE (octal or
+# "keep"). A temp file beside it, created 0600 (umask), is verified byte for byte against
+# CONTENT and synced before the rename, so a full disk leaves the old file, never a truncated one.
+put_host_file() {
+  host_ok "$2" || return 1
+  mkdir_host "${2%/*}" || return $?
+  _t="$HOST$2"
+  _tmp="${_t%/*}/.${_t##*/}.rt-tmp"
+  _m=$3
+  [ "$_m" = keep ] && { _m=$(stat -c %a "$_t" 2>/dev/null) || _m=644; }
+  CUR_TMP=$_tmp
+  rm -f "$_tmp"
+  # sync FILE: fsync before the rename, so after a crash the path holds the old or the new
+  # content, never an empty file (ext4 without auto_da_alloc, xfs).
+  if cp "$1" "$_tmp" 2>/dev/null && cmp -s "$1" "$_tmp" && chmod "$_m" "$_tmp" && sync "$_tmp" && mv -f "$_tmp" "$_t"; then
+    CUR_TMP=""
+    return 0
+  fi
+  rm -f "$_tmp"
+  CUR_TMP=""
+  log "ERROR: could not write $2 (disk full or read-only?): the file is as it was"
+  return 1
+}
 
 # ---- manifest: validated and copied in full before anything on the host is touched ----------
 load_sources() {
@@ -54,7 +167,7 @@ load_sources() {
     case "$key" in *[!a-z0-9]*) bad="bad key" ;; esac
     case "${mode:-}" in 0644 | 0600) ;; *) bad="bad mode" ;; esac
     case "${anchor:-}" in /*) ;; *) bad="bad anchor" ;; esac
-    case "${dest:-}" in /*/*) ;; *) bad="bad path" ;; esac
+    if path_bad "${dest:-}"; then bad="bad path: $WHY"; else case "$dest" in "$anchor"/?*) ;; *) bad="bad path: not under its anchor $anchor" ;; esac; fi
     case "${apply:-}" in replace | static-pod | merge-yaml | containerd-config-path) ;; *) bad="bad apply mode" ;; esac
     [ -z "${extra:-}" ] || bad="extra fields"
     if [ -z "$bad" ] && ! cp "$SRC/$key" "$WORK/src/$key" 2>/dev/null; then bad="content $SRC/$key unreadable"; fi
@@ -94,25 +207,32 @@ probe() {
   fi
 }
 
-# Writes $WORK/down (one URL per line); returns 0 when it differs from the previous result.
+# Writes $WORK/down (one URL per line); returns 0 when it differs from the previous result, 1 when
+# not, 2 when the scratch directory could not be written (nothing changes then).
+down_list() { cat "$WORK"/probe.* 2>/dev/null | sed -n 's/^down //p' | sort; }
+mirror_urls() { for f in "$WORK"/src/*; do sed -n 's/^#@mirror \([^ ]*\)$/\1/p' "$f"; done | sort -u; }
 probe_mirrors() {
-  : >"$WORK/urls.new"
-  for f in "$WORK"/src/*; do sed -n 's/^#@mirror \([^ ]*\)$/\1/p' "$f"; done | sort -u >"$WORK/urls.new"
+  out "$WORK/urls.new" mirror_urls || return 2
   rm -f "$WORK"/probe.*
   i=0
   while read -r u; do
     i=$((i + 1))
-    (probe "$u" || echo "$u" >"$WORK/probe.$i") &
+    (if probe "$u"; then echo "up $u"; else echo "down $u"; fi >"$WORK/probe.$i") &
   done <"$WORK/urls.new"
   wait
-  cat "$WORK"/probe.* 2>/dev/null | sort >"$WORK/down.new"
+  # Every probe must have left its answer (a failed write is a full scratch, not a dead mirror).
+  j=0
+  while [ "$j" -lt "$i" ]; do
+    j=$((j + 1))
+    [ -s "$WORK/probe.$j" ] || { log "ERROR: cannot write $WORK/probe.$j (scratch full?): round aborted"; return 2; }
+  done
+  out "$WORK/down.new" down_list || return 2
   total=$(grep -c . "$WORK/urls.new")
   MIRRORS_TOTAL=$total
   ndown=$(grep -c . "$WORK/down.new")
   if [ "$total" -gt 0 ] && [ "$ndown" = "$total" ]; then
     [ -f "$WORK/all-down" ] || log "WARNING: every mirror failed its probe; keeping all of them listed (the probe may be what is broken)"
-    : >"$WORK/all-down"
-    : >"$WORK/down.new"
+    : >"$WORK/all-down" && : >"$WORK/down.new" || return 2
   else
     rm -f "$WORK/all-down"
   fi
@@ -317,17 +437,6 @@ ctrd_runtime_state() {
 }
 
 # ---- one sync ------------------------------------------------------------------------------------
-write_atomic() { # $1 = content file, $2 = target, $3 = mode or "keep"
-  dir=$(dirname "$2")
-  tmp="$dir/.$(basename "$2").rt-tmp"
-  keep=$(stat -c %a "$2" 2>/dev/null || echo "")
-  m=$3
-  [ "$m" = keep ] && m=${keep:-644}
-  if mkdir -p "$dir" && cp "$1" "$tmp" && chmod "$m" "$tmp" && mv -f "$tmp" "$2"; then return 0; fi
-  rm -f "$tmp"
-  return 1
-}
-
 note_changed() {
   case "$1" in
     /etc/containers/*) crio_changed=1 ;;
@@ -335,38 +444,64 @@ note_changed() {
   esac
 }
 
-apply_line() { # key mode dest apply target
-  key=$1 mode=$2 dest=$3 apply=$4 target=$5
-  render "$WORK/src/$key" >"$WORK/want"
+# One `key="value"` pair of the STATUS line (value without double quotes).
+status_add() { STATUS_PARTS="$STATUS_PARTS $1=\"$(printf '%s' "$2" | tr -d '"\n')\""; }
+
+# apply_line KEY MODE DEST APPLY: 0 done, 1 this file failed (others go on), 120 scratch full
+# (the round is aborted).
+apply_line() {
+  key=$1 mode=$2 dest=$3 apply=$4
+  target="$HOST$dest"
+  host_ok "$dest" || return 1
+  out "$WORK/want" render "$WORK/src/$key" || return 120
   case "$apply" in
     replace | static-pod)
       current_mode=$(stat -c %a "$target" 2>/dev/null || echo none)
       if [ -f "$target" ] && cmp -s "$WORK/want" "$target" && [ "$current_mode" = "${mode#0}" ]; then return 0; fi
-      write_atomic "$WORK/want" "$target" "$mode" || return 1
+      put_host_file "$WORK/want" "$dest" "$mode" || return $?
       ;;
     merge-yaml)
-      if [ -f "$target" ]; then strip_blocks "$target" >"$WORK/base"; else : >"$WORK/base"; echo "$dest" >>"$WORK/created"; fi
-      if ! merge_yaml "$WORK/base" "$WORK/want" >"$WORK/merged" 2>"$WORK/why"; then
-        # A state of the node, not a failure of this run: reported, file untouched, no retry storm.
-        status_add "$dest" "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
-        log "NOTICE: not merging into $dest: $(cat "$WORK/why")"
-        return 0
-      fi
+      if [ -f "$target" ]; then out "$WORK/base" strip_blocks "$target" || return 120; else : >"$WORK/base" || return 120; fi
+      out "$WORK/merged" merge_yaml "$WORK/base" "$WORK/want" 2>"$WORK/why"
+      case $? in
+        0) ;;
+        120) return 120 ;;
+        *)
+          # A state of the node, not a failure of this run: reported, file untouched, no retry storm.
+          status_add "$dest" "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
+          log "NOTICE: not merging into $dest: $(cat "$WORK/why")"
+          return 0
+          ;;
+      esac
+      # Verified: the merged file minus our blocks is exactly the operator's part.
+      out "$WORK/check" strip_blocks "$WORK/merged" || return 120
+      cmp -s "$WORK/check" "$WORK/base" || { log "ERROR: merging into $dest would change the operator's part: not written"; return 1; }
       status_add "$dest" "merged"
       if [ -f "$target" ] && cmp -s "$WORK/merged" "$target"; then return 0; fi
-      if [ -f "$target" ]; then write_atomic "$WORK/merged" "$target" keep || return 1; else write_atomic "$WORK/merged" "$target" "$mode" || return 1; fi
+      if [ -f "$target" ]; then put_host_file "$WORK/merged" "$dest" keep || return $?; else put_host_file "$WORK/merged" "$dest" "$mode" || return $?; fi
       ;;
     containerd-config-path)
       dir=$(sed -n 's/^[ \t]*config_path[ \t]*=[ \t]*"\([^"]*\)".*/\1/p' "$WORK/want" | head -n 1)
       [ -n "$dir" ] || { log "ERROR: the content for $dest (manifest key $key) names no config_path"; return 1; }
-      [ -f "$target" ] || echo "$dest" >>"$WORK/created"
-      if ! ctrd_activate "$target" "$dir" >"$WORK/ctrd" 2>"$WORK/why"; then
-        status_add containerd "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
-        log "NOTICE: hosts.toml is not active: $(cat "$WORK/why")"
-        return 0
+      out "$WORK/ctrd" ctrd_activate "$target" "$dir" 2>"$WORK/why"
+      case $? in
+        0) ;;
+        120) return 120 ;;
+        *)
+          status_add containerd "inactive: $(tr '\n' ' ' <"$WORK/why" | sed 's/ $//')"
+          log "NOTICE: hosts.toml is not active: $(cat "$WORK/why")"
+          return 0
+          ;;
+      esac
+      # Verified: the new file minus our lines is the node's own file (unless that is blank).
+      if [ -f "$target" ]; then
+        out "$WORK/check" ctrd_strip "$WORK/ctrd" || return 120
+        out "$WORK/base" ctrd_strip "$target" || return 120
+        if grep -q '[^[:space:]]' "$WORK/base" && ! cmp -s "$WORK/check" "$WORK/base"; then log "ERROR: the config_path line for $dest would change the node's own lines: not written"; return 1; fi
       fi
+      grep -q "config_path = \"$dir\"" "$WORK/ctrd" || { log "ERROR: no config_path line in what would be written to $dest: not written"; return 1; }
       if ! { [ -f "$target" ] && cmp -s "$WORK/ctrd" "$target"; }; then
-        if [ -f "$target" ]; then write_atomic "$WORK/ctrd" "$target" keep || return 1; else write_atomic "$WORK/ctrd" "$target" "$mode" || return 1; fi
+        if [ -f "$target" ]; then put_host_file "$WORK/ctrd" "$dest" keep || return $?; else put_host_file "$WORK/ctrd" "$dest" "$mode" || return $?; fi
         log "wrote $dest (config_path only)"
       fi
       state=$(ctrd_runtime_state "$target")
@@ -382,63 +517,319 @@ apply_line() { # key mode dest apply target
   note_changed "$dest"
 }
 
-# One `key="value"` pair of the STATUS line (value without double quotes).
-status_add() { STATUS_PARTS="$STATUS_PARTS $1=\"$(printf '%s' "$2" | tr -d '"\n')\""; }
-
-# Remove what we managed before and no longer do; $1 = apply mode, $2 = path, $3 = "created" or "".
+# unmanage APPLY PATH [created]: restore what we managed before and no longer do. 0 done (or
+# nothing to do), 1 failed (the entry stays in the state and is retried), 120 scratch full.
 unmanage() {
   target="$HOST$2"
+  host_ok "$2" "state entry " || return 1
   [ -e "$target" ] || return 0
   case "$1" in
     merge-yaml | containerd-config-path)
-      if [ "$1" = merge-yaml ]; then strip_blocks "$target" >"$WORK/rest"; else ctrd_strip "$target" >"$WORK/rest"; fi
-      if [ "$3" = created ] && ! grep -q '[^[:space:]]' "$WORK/rest"; then
-        rm -f "$target" && log "removed $2 (we created it; nothing else in it)"
+      if [ "$1" = merge-yaml ]; then out "$WORK/rest" strip_blocks "$target" || return 120; else out "$WORK/rest" ctrd_strip "$target" || return 120; fi
+      if [ "${3:-}" = created ] && ! grep -q '[^[:space:]]' "$WORK/rest"; then
+        rm -f "$target" && [ ! -e "$target" ] || { log "ERROR: could not remove $2"; return 1; }
+        log "removed $2 (we created it; nothing else in it)"
       elif ! cmp -s "$WORK/rest" "$target"; then
-        write_atomic "$WORK/rest" "$target" keep && log "removed our entries from $2; the rest is as it was"
+        put_host_file "$WORK/rest" "$2" keep || return $?
+        log "removed our entries from $2; the rest is as it was"
       fi
       ;;
-    *) rm -f "$target" && log "removed $2 (no longer managed)" ;;
+    *)
+      if [ "${3:-}" = saved ]; then
+        _b=$(saved_path "$2")
+        if [ -f "$HOST$_b" ] && [ ! -L "$HOST$_b" ]; then
+          put_host_file "$HOST$_b" "$2" "$(stat -c %a "$HOST$_b")" || return $?
+          rm -f "$HOST$_b" || log "ERROR: could not remove the saved copy $_b"
+          log "put back the node's own $2 (no longer managed)"
+          note_changed "$2"
+          return 0
+        fi
+        log "NOTICE: the saved copy of $2 is gone; removing ours"
+      fi
+      rm -f "$target" 2>/dev/null && [ ! -e "$target" ] || { log "ERROR: could not remove $2 (read-only?): kept in the state, retried next round"; return 1; }
+      log "removed $2 (no longer managed)"
+      ;;
   esac
   note_changed "$2"
 }
 
-# Callers load the sources first (load_sources): one copy of the manifest and contents per round.
-sync_once() {
+dirs_deepest_first() { awk '$1 == "dir" { n = gsub("/", "/", $2); print n, $2 }' "$1" | sort -u | sort -rn -k1,1; }
+
+# Directories we created ("dir <path>" entries of $1): kept while a managed file or the state file
+# lies under them, else removed when empty (deepest first); one that holds files we do not manage
+# is left and forgotten. Kept entries go to $2.
+unmanage_dirs() {
+  out "$WORK/dirs.sorted" dirs_deepest_first "$1" || return 120
+  : >"$2" || return 120
+  while read -r _d p; do
+    [ -n "${p:-}" ] || continue
+    if awk -v p="$p/" '$1 != "dir" && index($2, p) == 1 { f = 1 } END { exit !f }' "$WORK/state.final"; then put "dir $p" "$2" || return 120; continue; fi
+    # Those of the state file and the saved originals: in cleanup mode finish_state removes them last.
+    own_dir "$p" && { put "dir $p" "$2" || return 120; continue; }
+    path_bad "$p" && { log "ERROR: state entry dir $p: bad path: $WHY; ignored"; errors=$((errors + 1)); continue; }
+    if symlink_on "$p"; then log "ERROR: state entry dir $p: $LINK is a symlink; not removing through it"; errors=$((errors + 1)); put "dir $p" "$2" || return 120; continue; fi
+    [ -d "$HOST$p" ] || continue
+    if [ -n "$(ls -A "$HOST$p" 2>/dev/null)" ]; then
+      log "NOTICE: leaving directory $p: it holds files this writer does not manage"
+    elif rmdir "$HOST$p" 2>/dev/null; then
+      log "removed directory $p (we created it)"
+    else
+      log "ERROR: could not remove directory $p (read-only?): kept in the state, retried next round"
+      errors=$((errors + 1))
+      put "dir $p" "$2" || return 120
+    fi
+  done <"$WORK/dirs.sorted"
+}
+
+# The state file, checked: entries with a bad path are dropped (an error), the rest go to
+# $WORK/state.old as "<apply> <path> [created]" / "dir <path>".
+read_state() {
+  : >"$WORK/state.old" || return 120
+  [ -e "$HOST$STATE" ] || return 0
+  host_ok "$STATE" "state file " || return 1
+  out "$WORK/state.raw" cat "$HOST$STATE" || return 120
+  while read -r a p c; do
+    [ -n "${a:-}" ] || continue
+    [ -n "${p:-}" ] || { p=$a; a=replace; } # a bare "<path>" from older writers means replace
+    case "$a" in replace | static-pod | merge-yaml | containerd-config-path | dir) ;; *) log "ERROR: state entry $a $p: unknown kind; ignored"; errors=$((errors + 1)); continue ;; esac
+    if path_bad "$p"; then log "ERROR: state entry $p: bad path: $WHY; ignored"; errors=$((errors + 1)); continue; fi
+    put "$a $p${c:+ $c}" "$WORK/state.old" || return 120
+  done <"$WORK/state.raw"
+}
+
+saved_path() { echo "$SAVED_DIR/$(printf '%s' "$1" | sha256sum | cut -c1-64)"; }
+
+# save_original PATH: a copy (content and mode) of the node's own file at PATH, synced, under
+# $SAVED_DIR; the state marks PATH "saved".
+save_original() {
+  _b=$(saved_path "$1")
+  host_ok "$_b" || return 1
+  mkdir_host "$SAVED_DIR" || return $?
+  if cp -p "$HOST$1" "$HOST$_b.tmp" && cmp -s "$HOST$1" "$HOST$_b.tmp" && sync "$HOST$_b.tmp" && mv -f "$HOST$_b.tmp" "$HOST$_b"; then
+    log "saved the node's own $1 (put back when no longer managed)"
+    return 0
+  fi
+  rm -f "$HOST$_b.tmp"
+  log "ERROR: could not save the node's own $1 before replacing it: not replacing it"
+  return 1
+}
+
+# own_dir DIR: DIR holds the state file or the saved originals (kept until cleanup ends).
+own_dir() { case "$STATE/" in "$1"/*) return 0 ;; esac; case "$SAVED_DIR/" in "$1"/*) return 0 ;; esac; return 1; }
+
+# This round's entries: "<key> <mode> <path> <apply> [created]" per manifest line whose anchor
+# exists ("created": we made the operator-owned file, so we may remove it again).
+plan_round() {
+  : >"$WORK/plan" || return 120
+  PLANNED=0
+  [ "$WORKING_MODE" = cleanup ] && return 0
+  while read -r key mode anchor dest apply; do
+    [ -n "${key:-}" ] || continue
+    [ -d "$HOST$anchor" ] && [ ! -L "$HOST$anchor" ] || continue
+    created=$(awk -v p="$dest" '$2 == p && ($3 == "created" || $3 == "saved") { print $3 }' "$WORK/state.old")
+    case "$apply" in
+      merge-yaml | containerd-config-path) [ -e "$HOST$dest" ] || created=created ;;
+      *)
+        # The node's own file at a path we are about to manage: saved first, put back when we leave.
+        if ! awk -v p="$dest" '$2 == p { f = 1 } END { exit !f }' "$WORK/state.old" && [ -f "$HOST$dest" ] && host_ok "$dest"; then
+          save_original "$dest" || return $?
+          created=saved
+        fi
+        ;;
+    esac
+    put "$key $mode $dest $apply${created:+ $created}" "$WORK/plan" || return 120
+    PLANNED=$((PLANNED + 1))
+  done <"$WORK/src/manifest"
+}
+
+# Write the state to the host ($1 = scratch file of entries).
+save_state() {
+  if ! put_host_file "$1" "$STATE" 0644; then log "ERROR: could not save the state file $STATE"; return 1; fi
+}
+
+ahead_entries() { awk '{ print $4, $3, $5 }' "$WORK/plan" | sed 's/ $//'; cat "$WORK/state.old" "$WORK/dirs.new"; }
+
+# A round that stopped before touching the host: counted, reported, nothing removed.
+round_failed() {
+  errors=$((errors + 1))
+  status_add errors "$errors"
+  [ "$WORKING_MODE" = cleanup ] && status_add cleanup "pending: the round stopped early (see the ERROR above)"
+  rm -f "$CLEAN_MARKER"
+}
+
+# $1 = sync | cleanup. Returns the number of errors (0: everything applied / restored).
+round() {
+  WORKING_MODE=$1
   STATUS_PARTS=""
   errors=0
   crio_changed=0
   k3s_changed=""
-  : >"$WORK/state.new"
-  : >"$WORK/created"
-  [ -f "$HOST$STATE" ] && cp "$HOST$STATE" "$WORK/state.old" || : >"$WORK/state.old"
+  aborted=0
+  : >"$WORK/dirs.new" || { round_failed; return 1; }
+  read_state || { round_failed; return 1; }
+  plan_round || { round_failed; return 1; }
+  # Nothing is removed when this round does not know every file the manifest lists.
+  if [ "$(grep -c . "$WORK/plan")" != "$PLANNED" ]; then log "ERROR: the round's plan is incomplete (scratch full?): round aborted"; round_failed; return 1; fi
+  # Write-ahead: the state holds every file this round may touch before it touches any.
+  if [ "$WORKING_MODE" = sync ]; then
+    mkdir_host "${STATE%/*}" || { round_failed; return 1; }
+    out "$WORK/state.ahead" ahead_entries || { round_failed; return 1; }
+    out "$WORK/state.ahead2" awk '!seen[$2]++' "$WORK/state.ahead" || { round_failed; return 1; }
+    if ! cmp -s "$WORK/state.ahead2" "$HOST$STATE" 2>/dev/null; then save_state "$WORK/state.ahead2" || { round_failed; return 1; }; fi
+  fi
+  : >"$WORK/state.final" || { round_failed; return 1; }
   for pass in files static-pods; do
-    while read -r key mode anchor dest apply; do
-      [ -n "${key:-}" ] || continue
-      [ -d "$HOST$anchor" ] || continue
+    while read -r key mode dest apply created; do
       if [ "$apply" = static-pod ]; then [ "$pass" = static-pods ] || continue; else [ "$pass" = files ] || continue; fi
-      created=$(awk -v p="$dest" '$2 == p && $3 == "created" { print "created" }' "$WORK/state.old")
       if [ "$pass" = static-pods ] && [ "$errors" -gt 0 ]; then
         log "ERROR: not writing static pod $dest: a file it may depend on failed above"
-      elif ! apply_line "$key" "$mode" "$dest" "$apply" "$HOST$dest" </dev/null; then
-        log "ERROR: could not apply $dest"
-        errors=$((errors + 1))
+      else
+        apply_line "$key" "$mode" "$dest" "$apply" </dev/null
+        case $? in
+          0) ;;
+          120) aborted=1; errors=$((errors + 1)); break 2 ;;
+          *) log "ERROR: could not apply $dest"; errors=$((errors + 1)) ;;
+        esac
       fi
-      grep -qxF "$dest" "$WORK/created" && created=created
-      echo "$apply $dest${created:+ $created}" >>"$WORK/state.new"
-    done <"$WORK/src/manifest"
+      put "$apply $dest${created:+ $created}" "$WORK/state.final" || { aborted=1; errors=$((errors + 1)); break 2; }
+    done <"$WORK/plan"
   done
+  if [ "$aborted" = 1 ]; then
+    log "ERROR: round aborted before removing anything: the state on the host still lists every file"
+    round_failed
+    return "$errors"
+  fi
+  # Removals: static pods first (their mirrors stop before their configs go), then the rest.
+  for pass in static-pods files; do
+    while read -r a p c; do
+      [ "$a" = dir ] && continue
+      if [ "$a" = static-pod ]; then [ "$pass" = static-pods ] || continue; else [ "$pass" = files ] || continue; fi
+      awk -v p="$p" '$2 == p { f = 1 } END { exit !f }' "$WORK/state.final" && continue
+      unmanage "$a" "$p" "${c:-}" </dev/null
+      case $? in
+        0) ;;
+        120) aborted=1; break 2 ;;
+        *) errors=$((errors + 1)); put "$a $p${c:+ $c}" "$WORK/state.final" || { aborted=1; break 2; } ;;
+      esac
+    done <"$WORK/state.old"
+  done
+  if [ "$aborted" = 0 ]; then
+    out "$WORK/dirs.all" cat "$WORK/state.old" "$WORK/dirs.new" || aborted=1
+  fi
+  if [ "$aborted" = 0 ] && [ "$WORKING_MODE" = cleanup ]; then
+    purge_mirror_caches || aborted=1
+  fi
+  if [ "$aborted" = 0 ]; then
+    unmanage_dirs "$WORK/dirs.all" "$WORK/dirs.keep" || aborted=1
+  fi
+  if [ "$aborted" = 1 ]; then
+    log "ERROR: round aborted (scratch full?): the state on the host still lists every file"
+    round_failed
+    return "$errors"
+  fi
+  finish_state
+  after_round
+  [ "$errors" = 0 ] || status_add errors "$errors"
+  return "$errors"
+}
 
-  # State lines: "<apply> <path> [created]" (a bare "<path>" from older writers means replace).
-  while read -r a p c; do
-    [ -n "${a:-}" ] || continue
-    [ -n "${p:-}" ] || { p=$a; a=replace; }
-    awk -v p="$p" '$2 == p { f = 1 } END { exit !f }' "$WORK/state.new" && continue
-    unmanage "$a" "$p" "${c:-}"
-  done <"$WORK/state.old"
-  mkdir -p "$(dirname "$HOST$STATE")"
-  cp "$WORK/state.new" "$HOST$STATE.rt-tmp" && mv -f "$HOST$STATE.rt-tmp" "$HOST$STATE"
+# The state after the round: entries kept + directories kept. In cleanup mode an empty state
+# removes the state file and then its directories, if we created them.
+finish_state() {
+  if ! out "$WORK/state.new" cat "$WORK/state.final" "$WORK/dirs.keep"; then errors=$((errors + 1)); return; fi
+  if [ "$WORKING_MODE" = cleanup ] && [ "$errors" = 0 ] && [ "$PENDING" = 0 ] && ! awk '$1 != "dir" { f = 1 } END { exit !f }' "$WORK/state.new"; then
+    if [ -e "$HOST$STATE" ]; then
+      rm -f "$HOST$STATE" 2>/dev/null && [ ! -e "$HOST$STATE" ] || { log "ERROR: could not remove the state file $STATE"; errors=$((errors + 1)); return; }
+      log "removed the state file $STATE: nothing of ours is left on this node"
+    fi
+    sed -n 's/^dir //p' "$WORK/state.new" | awk '{ print length($0), $0 }' | sort -rn | while read -r _n d; do
+      path_bad "$d" && continue
+      symlink_on "$d" && continue
+      [ -d "$HOST$d" ] && [ -z "$(ls -A "$HOST$d" 2>/dev/null)" ] && rmdir "$HOST$d" 2>/dev/null && log "removed directory $d (we created it)"
+    done
+    return
+  fi
+  if ! cmp -s "$WORK/state.new" "$HOST$STATE" 2>/dev/null; then save_state "$WORK/state.new" || errors=$((errors + 1)); fi
+}
 
+# Cleanup on mirror nodes: the caches of the mirror pods (hostPath DirectoryOrCreate, made by the
+# kubelet under $MIRROR_STATUS_DIR) go once their pods stopped: the static pod manifests are gone
+# and the supervisor's status file has not changed for $MIRROR_STOPPED_AFTER seconds.
+PENDING=0
+purge_mirror_caches() {
+  PENDING=0
+  [ -n "${MIRROR_STATUS_DIR:-}" ] || return 0
+  host_ok "$MIRROR_STATUS_DIR" "mirror status dir " || { errors=$((errors + 1)); return 0; }
+  d="$HOST$MIRROR_STATUS_DIR"
+  [ -d "$d" ] || return 0
+  now=$(date +%s)
+  for c in "$d"/* "$d"/.[!.]*; do
+    [ -e "$c" ] || [ -L "$c" ] || continue
+    if [ -d "$c" ] && [ ! -L "$c" ]; then
+      changed=$(stat -c %Y "$c/registry-topology-status" 2>/dev/null || echo 0)
+      if [ $((now - changed)) -lt "$MIRROR_STOPPED_AFTER" ]; then
+        PENDING=$((PENDING + 1))
+        log "cleanup: mirror cache $(basename "$c") still in use (its status changed ${MIRROR_STOPPED_AFTER}s ago or less); waiting"
+        continue
+      fi
+    fi
+    # rm -r does not follow symlinks inside the tree; a symlink here is removed, not followed.
+    rm -rf "$c" 2>/dev/null && [ ! -e "$c" ] && [ ! -L "$c" ] || { log "ERROR: could not remove the mirror cache $c"; errors=$((errors + 1)); continue; }
+    log "cleanup: removed the mirror cache ${c#"$HOST"}"
+  done
+  if [ "$PENDING" = 0 ] && [ -z "$(ls -A "$d" 2>/dev/null)" ]; then
+    # Only once empty; it is then removed with the directories we created, or here if the kubelet made it.
+    rmdir "$d" 2>/dev/null && log "cleanup: removed $MIRROR_STATUS_DIR"
+  fi
+  return 0
+}
+
+# Mirror status lines (supervisor.sh write_status; mirrorStatus.ts): known keys with their value
+# shapes; keys added later must be lower-case words with plain values. Anything else is refused.
+mirror_status_ok() {
+  [ "${#1}" -le 512 ] || return 1
+  _mo="" _up=""
+  set -f
+  # shellcheck disable=SC2086
+  set -- $1
+  set +f
+  [ "$#" -gt 0 ] || return 1
+  for _t; do
+    case "$_t" in
+      mode=proxy | mode=readonly) _mo=1 ;;
+      upstream=up | upstream=down | upstream=unknown) _up=1 ;;
+      cache_kib=* | max_kib=* | evictions=* | updated=*)
+        case "${_t#*=}" in -1) ;; "" | *[!0-9]*) return 1 ;; esac ;;
+      [a-z]*=*)
+        case "${_t%%=*}" in *[!a-z0-9_]*) return 1 ;; esac
+        case "${_t#*=}" in *[!A-Za-z0-9._:-]*) return 1 ;; esac ;;
+      *) return 1 ;;
+    esac
+  done
+  [ -n "$_mo" ] && [ -n "$_up" ]
+}
+
+# Mirror nodes: each mirror's own status line, read without following a symlink (a mirror
+# container owns its cache directory and could plant one) and checked against its grammar.
+status_mirrors() {
+  [ -n "${MIRROR_STATUS_DIR:-}" ] || return 0
+  symlink_on "$MIRROR_STATUS_DIR" && { status_add mirrors "unreadable: $MIRROR_STATUS_DIR has a symlink on its path"; return 0; }
+  for c in "$HOST$MIRROR_STATUS_DIR"/*; do
+    [ -e "$c" ] || [ -L "$c" ] || continue
+    name=$(basename "$c")
+    case "$name" in *[!a-z0-9-]*) continue ;; esac
+    f="$c/registry-topology-status"
+    if [ -L "$c" ] || [ ! -d "$c" ]; then status_add "mirror-$name" "unreadable: not a directory"; continue; fi
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    if [ -L "$f" ] || [ ! -f "$f" ]; then status_add "mirror-$name" "unreadable: not a regular file"; continue; fi
+    line=$(head -c 512 "$f" 2>/dev/null | head -n 1)
+    mirror_status_ok "$line" || line="unreadable: not a status line"
+    status_add "mirror-$name" "$line"
+  done
+}
+
+# Reloads and the STATUS parts of a finished round.
+after_round() {
   if [ "$crio_changed" = 1 ]; then
     pids=$(pidof crio 2>/dev/null || true)
     if [ -n "$pids" ]; then
@@ -451,20 +842,26 @@ sync_once() {
   if [ -n "$k3s_changed" ]; then
     log "NOTICE:$k3s_changed changed: k3s/RKE2 read registries.yaml at start only; restart the k3s/rke2 service on this node to apply it"
   fi
-  [ -d "$HOST/etc/containers" ] && grep -q 'containers/' "$WORK/state.new" && status_add crio "active (drop-in written)"
-  # Mirror nodes: each mirror's own status line (supervisor.sh; mirrorStatus.ts has the format).
-  if [ -n "${MIRROR_STATUS_DIR:-}" ]; then
-    for f in "$HOST$MIRROR_STATUS_DIR"/*/registry-topology-status; do
-      [ -f "$f" ] || continue
-      status_add "mirror-$(basename "$(dirname "$f")")" "$(head -n 1 "$f")"
-    done
+  if [ "$WORKING_MODE" = cleanup ]; then
+    if [ "$errors" = 0 ] && [ "$PENDING" = 0 ] && [ ! -e "$HOST$STATE" ]; then
+      status_add cleanup "clean"
+      : >"$CLEAN_MARKER" 2>/dev/null || log "ERROR: cannot write $CLEAN_MARKER (the pod's readiness)"
+    else
+      status_add cleanup "pending: $(grep -c . "$WORK/state.new" 2>/dev/null || echo '?') state entries, $PENDING mirror caches in use, $errors errors"
+      rm -f "$CLEAN_MARKER"
+    fi
+    return
   fi
+  [ -d "$HOST/etc/containers" ] && grep -q 'containers/' "$WORK/state.final" && status_add crio "active (drop-in written)"
+  status_mirrors
   status_add mirrors-probed "${MIRRORS_TOTAL:-0}"
   status_add mirrors-left-out "$(tr '\n' ' ' <"$WORK/down" | sed 's/ $//')"
   cert_status
-  [ "$errors" = 0 ] || status_add errors "$errors"
-  return "$errors"
 }
+
+# Callers load the sources first (load_sources): one copy of the manifest and contents per round.
+sync_once() { round sync; }
+cleanup_once() { rm -f "$CLEAN_MARKER"; round cleanup; }
 
 report_status() {
   line="STATUS node=$NODE$STATUS_PARTS"
@@ -472,11 +869,26 @@ report_status() {
   LAST_STATUS=$line
 }
 
+case "$WRITER_MODE" in sync | cleanup) ;; *) log "ERROR: WRITER_MODE=$WRITER_MODE (sync or cleanup)"; exit 2 ;; esac
+
+if [ "$WRITER_MODE" = cleanup ]; then
+  # Destroy: restore every file in the state; the manifest is not needed (and may be gone).
+  log "node file writer on $NODE in cleanup mode: restoring every file it manages"
+  while true; do
+    cleanup_once
+    rc=$?
+    if [ "${RUN_ONCE:-0}" = 1 ]; then report_status always; exit "$rc"; fi
+    report_status
+    sleep "$HEALTH_INTERVAL" &
+    wait $! || true
+  done
+fi
+
 if [ "${RUN_ONCE:-0}" = 1 ]; then
   if load_sources; then
-    probe_mirrors || true
-    sync_once
-    rc=$?
+    probe_mirrors
+    pr=$?
+    if [ "$pr" = 2 ]; then STATUS_PARTS=""; status_add errors 1; rc=1; else sync_once; rc=$?; fi
   else
     STATUS_PARTS=""
     rc=1
@@ -490,10 +902,15 @@ while true; do
   now=$(date +%s)
   if load_sources; then
     changed=0
-    probe_mirrors && changed=1
+    probe_mirrors
+    case $? in 0) changed=1 ;; 2) changed=2 ;; esac
     due=0
     [ $((now - last_full)) -ge "$INTERVAL" ] && due=1
-    if [ "$changed" = 1 ] || [ "$due" = 1 ]; then
+    if [ "$changed" = 2 ]; then
+      STATUS_PARTS=""
+      status_add errors "scratch full: round skipped, retrying"
+      report_status
+    elif [ "$changed" = 1 ] || [ "$due" = 1 ]; then
       if sync_once; then
         [ "$due" = 1 ] && last_full=$now
       else

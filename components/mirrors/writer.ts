@@ -4,15 +4,26 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HOST_ROOTS, inWriteOrder, type NodeFile, type Role } from "./nodeFiles";
-import { MIRROR_DATA_DIR, MIRROR_TLS_DIR, TLS_FILE_NAMES } from "./staticPods";
 import { CERT_MIN_DAYS } from "./certPolicy";
+import { HOST_ROOTS } from "./hostPaths";
+import { inWriteOrder, type NodeFile, type Role } from "./nodeFiles";
+import { MIRROR_DATA_DIR, MIRROR_TLS_DIR, TLS_FILE_NAMES } from "./staticPods";
 import type { ApplyMode } from "./runtimeConfig";
 import { WRITER_IMAGE } from "./plan";
 
 export const WRITER_NAMESPACE = "kube-system";
 export const WRITER_SCRIPT = fs.readFileSync(path.join(__dirname, "writer.sh"), "utf8");
 const PROJECTED = "/files";
+/**
+ * The writer's scratch space: its own memory-backed emptyDir. With `sizeLimit` the kubelet sizes
+ * the tmpfs to it (SizeMemoryBackedVolumes, on by default since Kubernetes 1.22, GA in 1.32), so
+ * a runaway write ends in ENOSPC there (which writer.sh checks and survives), never in a full
+ * node disk. It holds one copy of the ConfigMap and Secret (at most 1 MiB each) and a few
+ * temporary renderings; its pages count against the container's memory limit.
+ */
+export const SCRATCH = { mountPath: "/scratch", sizeLimit: "16Mi" } as const;
+/** Readiness in cleanup mode: writer.sh touches it after every round that left the node clean. */
+export const CLEAN_MARKER = `${SCRATCH.mountPath}/registry-topology-clean`;
 
 /** Kubernetes object name for a region's writer of a role (<= 57 characters for 40-character regions). */
 export const writerName = (region: string, role: Role): string => `regmirror-${region}-${role}`;
@@ -160,6 +171,13 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               { name: "HEALTH_INTERVAL_SECONDS", value: "5" },
               { name: "PROBE_TIMEOUT_SECONDS", value: "2" },
               { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+              // The one path rule (hostPaths.ts): the roots it mounts are the only ones it may touch.
+              { name: "ALLOWED_ROOTS", value: HOST_ROOTS.join(" ") },
+              { name: "SCRATCH_DIR", value: SCRATCH.mountPath },
+              { name: "TMPDIR", value: SCRATCH.mountPath },
+              { name: "CLEAN_MARKER", value: CLEAN_MARKER },
+              // "cleanup" only through cleanupPatch (destroy): restore every file, then report clean.
+              { name: "WRITER_MODE", value: "sync" },
               ...(a.role === "node" ? probeTlsEnv(a.files) : []),
               ...certExpiryEnv(a.role, a.files),
               // Mirror nodes: each mirror's status line (cache size, mode) goes into STATUS.
@@ -169,14 +187,43 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
             resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
             volumeMounts: [
               { name: "files", mountPath: PROJECTED, readOnly: true },
+              { name: "scratch", mountPath: SCRATCH.mountPath },
               ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, mountPath: `/host${r}` })),
             ],
           },
         ],
         volumes: [
           { name: "files", projected: { defaultMode: 0o400, sources } },
+          { name: "scratch", emptyDir: { medium: "Memory", sizeLimit: SCRATCH.sizeLimit } },
           ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, hostPath: { path: r, type: "Directory" } })),
         ],
+      },
+    },
+  };
+}
+
+/**
+ * Strategic merge patch that switches a writer DaemonSet to cleanup mode (destroy; see
+ * docs/node-files-lifecycle.md): every pod is replaced at once (maxUnavailable 100%) by one that
+ * restores the files the node's state lists and is Ready only once its node is clean. Containers
+ * and env entries merge by name (Kubernetes strategic merge patch keys of PodSpec.containers and
+ * Container.env), so nothing else of the spec changes.
+ */
+export function cleanupPatch(): Record<string, unknown> {
+  return {
+    spec: {
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } },
+      template: {
+        metadata: { annotations: { "registry-topology/mode": "cleanup" } },
+        spec: {
+          containers: [
+            {
+              name: "writer",
+              env: [{ name: "WRITER_MODE", value: "cleanup" }],
+              readinessProbe: { exec: { command: ["/bin/sh", "-c", `test -f ${CLEAN_MARKER}`] }, periodSeconds: 5, failureThreshold: 1, successThreshold: 1 },
+            },
+          ],
+        },
       },
     },
   };

@@ -275,8 +275,15 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       };
       return Object.fromEntries(spec.template.spec.containers[0]!.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
     };
+    // The pod's scratch emptyDir (writer.ts SCRATCH): a directory per role here.
+    const scratchDir = (role: "mirror" | "node") => {
+      const d = path.join(dir, `scratch-${role}`);
+      fs.mkdirSync(d, { recursive: true });
+      return { SCRATCH_DIR: d, TMPDIR: d, CLEAN_MARKER: path.join(d, "registry-topology-clean") };
+    };
     const writerEnv = (role: "mirror" | "node") => ({
       ...specEnv(role),
+      ...scratchDir(role),
       PATH: BUSYBOX ? bb : `${bb}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       HOST_ROOT: root,
       SRC_DIR: path.join(dir, `src-${role}`),
@@ -290,7 +297,7 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
     writeSources(path.join(dir, "src-mirror"), files.filter((f) => f.role === "mirror"));
     writeSources(path.join(dir, "src-node"), files.filter((f) => f.role === "node"));
     const once = nsProcess("writer-mirror", path.join(BUSYBOX ? bb : "/bin", "sh"), [script], { ...writerEnv("mirror"), RUN_ONCE: "1" });
-    await until("mirror-role writer run", 20_000, () => (once.child.exitCode !== null ? true : undefined));
+    await until("mirror-role writer run", 60_000, () => (once.child.exitCode !== null ? true : undefined));
     if (once.child.exitCode !== 0) throw new Error(`mirror-role writer failed: ${fs.readFileSync(once.logPath, "utf8")}`);
 
     const mirrorUrl = (u: "harbor" | "backup") => `https://${plan.endpoints.find((e) => e.upstream === u)!.address}`;
@@ -325,8 +332,9 @@ export async function startNodeDrill(opts: NodeDrillOptions): Promise<NodeDrill>
       await until(`node files ${want ? "listing" : "leaving out"} the ${u} mirror`, timeoutMs, () => (listed(u).every((x) => x === want) ? true : undefined));
       return performance.now() - t0;
     };
-    await until("node writer's first sync (config_path, hosts.toml, drop-in)", 20_000, () =>
-      fs.existsSync(hostsToml) && fs.existsSync(dropin) && /config_path = "\/etc\/containerd\/certs.d"/.test(fs.readFileSync(path.join(root, "etc/containerd/config.toml"), "utf8")) ? true : undefined,
+    // The round ends with its STATUS line (after the last file): wait for that too.
+    await until("node writer's first sync (config_path, hosts.toml, drop-in, STATUS)", 60_000, () =>
+      fs.existsSync(hostsToml) && fs.existsSync(dropin) && /config_path = "\/etc\/containerd\/certs.d"/.test(fs.readFileSync(path.join(root, "etc/containerd/config.toml"), "utf8")) && /STATUS node=/.test(fs.readFileSync(writer.logPath, "utf8")) ? true : undefined,
     );
     await waitListed("harbor", true);
     await waitListed("backup", true);
