@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { RegionConfig } from "../../infra/config";
 import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
-import { createMirrorPki, publicTls } from "./pki";
+import { createMirrorPki, publicTls, type MirrorTlsPublic } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
@@ -29,6 +29,8 @@ export interface RegionMirrorsSummary {
   region: string;
   /** host:port nodes dial, per upstream, in the order runtimes try them. */
   mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
+  /** The region's certificates (public PEM only; empty strings without mirrors), for the exporter's expiry metrics. */
+  certificates: pulumi.Output<MirrorTlsPublic>;
 }
 
 export interface RegionMirrorsArgs {
@@ -36,6 +38,8 @@ export interface RegionMirrorsArgs {
   /** Harbor first, then backups with a pull identity (config order); `region.upstreamOrder` reorders. */
   upstreams: readonly MirrorUpstream[];
   harbor: HarborMirrorTarget;
+  /** node-exporter's textfile directory for the writers' metrics (observability.nodeTextfileDirectory). */
+  metricsTextfileDir?: string;
 }
 
 /** Public description of a delivered file (stack output): secret files carry no digest. */
@@ -70,6 +74,8 @@ export class RegionMirrors extends pulumi.ComponentResource {
   /** host:port per upstream, in the order nodes try them. */
   declare readonly mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
   declare readonly nodeFiles: pulumi.Output<NodeFileSummary[]>;
+  /** Public certificates of the region (no key). */
+  declare readonly certificates: pulumi.Output<MirrorTlsPublic>;
 
   constructor(name: string, args: RegionMirrorsArgs, opts?: pulumi.ComponentResourceOptions) {
     const r = args.region;
@@ -110,6 +116,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
     const secretFiles = pulumi.secret(pulumi.all([plan, passwords, tls]).apply(([p, pw, t]) => secretNodeFiles(p, pw, t)));
 
     this.region = r.name;
+    this.certificates = pulumi.unsecret(publicTls(tls));
     this.mirrors = plan.apply((p) => p.endpoints.map((e) => ({ upstream: e.upstream, address: e.address })));
     // Paths and public digests only: the list is not secret, the secret files' content is.
     this.nodeFiles = pulumi.unsecret(
@@ -124,7 +131,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
         const rolePublic = pub.apply((f) => f.filter((x) => x.role === role));
         // Secret files (credentials, keys) first: the files that use them come after (static pods last).
         const roleFiles = pulumi.all([rolePublic, secretFiles]).apply(([p, s]) => [...s.filter((x) => x.role === role), ...p]);
-        this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector);
+        this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector, args.metricsTextfileDir);
       }
     }
 
@@ -135,7 +142,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
    * ConfigMap (+ Secret when `all` has secret files) and the DaemonSet that writes them.
    * `publicFiles` never contains a secret; `all` (public + secret, in manifest order) is secret.
    */
-  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined): void {
+  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined, metricsTextfileDir?: string): void {
     const r = this.region;
     const name = writerName(r, role);
     const files = all ?? publicFiles;
@@ -158,6 +165,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
           configMapName: name,
           secretName: secret ? name : undefined,
           signalCrio: role === "node" && f.some((x) => x.path.startsWith("/etc/containers/")),
+          metricsTextfileDir,
         }) as unknown as k8sInput.apps.v1.DaemonSetSpec,
       ),
     );
@@ -171,9 +179,10 @@ export function createRegionMirrors(
   upstreams: readonly MirrorUpstream[],
   parent: pulumi.Resource,
   harbor: HarborMirrorTarget,
+  metricsTextfileDir?: string,
 ): RegionMirrorsSummary[] {
   return regions.map((region) => {
-    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor }, { parent });
-    return { region: region.name, mirrors: c.mirrors };
+    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor, metricsTextfileDir }, { parent });
+    return { region: region.name, mirrors: c.mirrors, certificates: c.certificates };
   });
 }
