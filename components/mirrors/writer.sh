@@ -434,8 +434,9 @@ metrics_text() {
         s = l ",upstream=\"" up "\""
         print "registry_topology_mirror_read_only{" s "} " (v["mode"] == "readonly" ? 1 : 0)
         if (v["upstream"] == "up" || v["upstream"] == "down") print "registry_topology_mirror_upstream_up{" s "} " (v["upstream"] == "up" ? 1 : 0)
-        if (v["cache_kib"] ~ /^[0-9]+$/) print "registry_topology_mirror_cache_bytes{" s "} " v["cache_kib"] * 1024
-        if (v["max_kib"] ~ /^[1-9][0-9]*$/) print "registry_topology_mirror_cache_max_bytes{" s "} " v["max_kib"] * 1024
+        # %.0f: awk prints large numbers as 2.14748e+10 otherwise (6 significant digits).
+        if (v["cache_kib"] ~ /^[0-9]+$/) printf "registry_topology_mirror_cache_bytes{%s} %.0f\n", s, v["cache_kib"] * 1024
+        if (v["max_kib"] ~ /^[1-9][0-9]*$/) printf "registry_topology_mirror_cache_max_bytes{%s} %.0f\n", s, v["max_kib"] * 1024
         if (v["evictions"] ~ /^[0-9]+$/) print "registry_topology_mirror_evictions_total{" s "} " v["evictions"]
         if (v["updated"] ~ /^[0-9]+$/) print "registry_topology_mirror_status_timestamp_seconds{" s "} " v["updated"]
       }'

@@ -127,14 +127,18 @@ export async function collectOnce(ctx: CollectContext): Promise<RunOutcome> {
       ? (signal?: AbortSignal) =>
           harborRepositories({ name: s.source.name, apiUrl: s.source.apiUrl ?? s.source.baseUrl, username: creds.source?.username ?? "", password: creds.source?.password ?? "", projects: s.source.projects, stats: listingStats }, signal)
       : undefined;
-  const report = await verifyTopology(input, { concurrency: s.concurrency, deadlineMs: s.deadlineSeconds * 1000, client: ctx.client, sourceRepositories, maxDated: 0 });
+  // Registries and archives side by side, each bounded by the run's deadline: neither can use up the other's time.
+  const [report, archives] = await Promise.all([
+    verifyTopology(input, { concurrency: s.concurrency, deadlineMs: s.deadlineSeconds * 1000, client: ctx.client, sourceRepositories, maxDated: 0 }),
+    archiveFamilies(ctx, deadlineAt),
+  ]);
 
   // Dating the unreplicated images: a client of our own, bounded by what is left of the deadline.
   const left = Math.max(1, deadlineAt - now());
   const src = new RegistryClient({ ...ctx.client, name: s.source.name, baseUrl: s.source.baseUrl, username: creds.source?.username, password: creds.source?.password, signal: AbortSignal.timeout(left) });
   const sourceUp = report.source.status === "checked";
   const projects = s.source.projects;
-  const perProject = (backup: string, refs: ImageRef[]) => Object.fromEntries(projects.map((p) => [p, refs.filter((r) => projectOf(r.repository, projects) === p).length]));
+  const perProject = (refs: ImageRef[]) => Object.fromEntries(projects.map((p) => [p, refs.filter((r) => projectOf(r.repository, projects) === p).length]));
 
   const up: Sample[] = [];
   const status: Sample[] = [];
@@ -151,8 +155,8 @@ export async function collectOnce(ctx: CollectContext): Promise<RunOutcome> {
     const behind = [...b.missing, ...b.different];
     await dateImages(ctx, src, b.name, behind);
     const lag = ctx.lag.observe(b.name, started, now(), behind.map((r) => ({ ...r, createdMs: ctx.created.get(r.digest) })), projects);
-    const m = perProject(b.name, b.missing);
-    const d = perProject(b.name, b.different);
+    const m = perProject(b.missing);
+    const d = perProject(b.different);
     for (const p of projects) {
       const labels = { backup: b.name, project: p };
       missing.push({ labels, value: m[p]! });
@@ -161,7 +165,6 @@ export async function collectOnce(ctx: CollectContext): Promise<RunOutcome> {
       lagSamples.push({ labels, value: lag[p]! });
     }
   }
-  const archives = await archiveFamilies(ctx, deadlineAt);
   const families: MetricFamily[] = [
     gauge("registry_topology_source_up", "1 when the primary's registry API answered and its projects were listed with the exporter's pull-only robot.", [{ labels: { source: s.source.name }, value: sourceUp ? 1 : 0 }]),
     gauge("registry_topology_source_tags", "Tags in each replicated project of the primary.", sourceUp ? projects.map((p) => ({ labels: { project: p }, value: report.source.projectTags?.[p] ?? 0 })) : []),

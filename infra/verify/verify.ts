@@ -160,8 +160,9 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
     };
   }
   const sourceMs = Date.now() - started;
-  const backups: BackupReport[] = [];
-  for (const b of input.backups) backups.push(await checkBackup(b, { src, source, projects: s.projects, o }));
+  // Every backup at once (each is another registry, with its own `concurrency`): a backup that
+  // hangs until the deadline must not use up the time of the ones after it.
+  const backups: BackupReport[] = await Promise.all(input.backups.map((b) => checkBackup(b, { src, source, projects: s.projects, o })));
   const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
   const exitCode = backups.some((b) => b.status !== "checked") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
   return {
