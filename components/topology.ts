@@ -4,6 +4,7 @@ import { archiveCredentials, createArchives, type ArchiveSummary } from "./archi
 import { createBackups } from "./backups";
 import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/harbor";
 import { Replication } from "./harbor/replication";
+import { Observability } from "./observability";
 import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
 import { TOKENS, type RegistryEndpoint, type RegistryRef } from "./types";
 
@@ -98,7 +99,8 @@ export class RegistryTopology extends pulumi.ComponentResource {
     // Harbor first (through its pull-only robot), then every backup that has a pull identity.
     const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
     for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
-    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
+    const obs = cfg.observability;
+    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects }, obs.enabled ? obs.nodeTextfileDirectory : undefined);
 
     const archives = createArchives(cfg.archives, {
       projects: harbor.projects,
@@ -108,6 +110,17 @@ export class RegistryTopology extends pulumi.ComponentResource {
       harborPassword: harbor.adminPassword,
       harborRelease: harbor.release,
     }, this);
+
+    // Metrics, alerts and dashboard (docs/observability.md); off unless observability.enabled.
+    if (obs.enabled) {
+      new Observability("observability", {
+        config: obs,
+        harbor: { url: harbor.url, namespace: harbor.namespace, adminUsername: harbor.adminUsername, adminPassword: harbor.adminPassword, release: harbor.release, projects: harbor.projects },
+        backups,
+        archives: archives.stores.map((st) => ({ name: st.name, schedule: cfg.archives.find((a) => a.name === st.name)!.schedule, path: st.path, env: st.env })),
+        regions,
+      }, { parent: this });
+    }
 
     this.harbor = harbor;
     this.backups = backups;

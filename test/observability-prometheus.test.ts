@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { parseMirrorStatus } from "../components/mirrors/mirrorStatus";
 import { WRITER_SCRIPT } from "../components/mirrors/writer";
+import { dashboardQueries, DASHBOARD_ROWS, grafanaDashboard } from "../components/observability/dashboard";
 import { ruleGroups } from "../components/observability/rules";
 import { THRESHOLD_DEFAULTS } from "../infra/config/observability";
 import { bundleExporter, EXPORTER_ENTRY, flatName } from "../infra/exporter/bundle";
@@ -314,6 +315,17 @@ describe("a real Prometheus scrapes the exporter, the writer's textfile and a mi
     const stale = await prom.waitFor('ALERTS{alertname="RegistryArchiveStale",alertstate="firing"}', (v) => v.length > 0);
     expect(stale.map((s) => s.metric.archive)).toEqual(["old"]);
   });
+
+  it("every dashboard panel's query returns data from this Prometheus", async () => {
+    const queries = dashboardQueries(grafanaDashboard());
+    expect(queries.length).toBe(DASHBOARD_ROWS.flatMap((r) => r.panels).length);
+    const empty: string[] = [];
+    for (const q of queries) {
+      const v = await prom.waitFor(q.expr, (r) => r.length > 0, 10_000);
+      if (v.length === 0) empty.push(`${q.title}: ${q.expr}`);
+    }
+    expect(empty).toEqual([]);
+  }, 120_000);
 
   it("replication lag against real registries: a push to the primary only makes it grow; copying it brings it back to 0", async () => {
     const img = buildOciImage(path.join(dir, "img-new"), { tag: "v2", files: { "n.txt": `new ${Date.now()}\n` }, created: new Date().toISOString() });
