@@ -70,7 +70,7 @@ export class Observability extends pulumi.ComponentResource {
 
     const secret = (key: string, mount: string, data: pulumi.Input<Record<string, pulumi.Input<string>>>): [string, string, k8s.core.v1.Secret] => {
       const secretName = `${EXPORTER_NAME}-${key}`.slice(0, 253);
-      const s = new k8s.core.v1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace, labels: { ...labels, ...exporterLabels } }, type: "Opaque", stringData: pulumi.secret(data) }, { ...parent, additionalSecretOutputs: ["data", "stringData"] });
+      const s = new k8s.core.v1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace, labels: { ...labels, ...exporterLabels } }, type: "Opaque", stringData: pulumi.secret(data) }, parent);
       return [mount, secretName, s];
     };
     const secrets: [string, string, k8s.core.v1.Secret][] = [secret("source", "source", { username: robot.robotName, password: robot.secret })];
