@@ -8,6 +8,7 @@ interface BenchModule {
 const modules: [string, () => Promise<BenchModule>][] = [
   ["render", () => import("./render")],
   ["verify", () => import("./verify")],
+  ["exporter", () => import("./exporter")],
   ["mirrors", () => import("./mirrors")],
   ["harbor-provider", () => import("./harbor-provider")],
   ["archive", () => import("./archive")],

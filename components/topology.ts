@@ -6,6 +6,8 @@ import type { BackupSettings } from "./backups/args";
 import type { HarborArgs, ReplicationSettings } from "./harbor/args";
 import { Harbor, HARBOR_FAILURE_DOMAIN } from "./harbor/chart/harbor";
 import { Replication } from "./harbor/replication/replication";
+import { Observability } from "./observability";
+import type { ExporterCode, ObservabilitySettings } from "./observability/args";
 import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
 import type { RegionSettings } from "./mirrors/args";
 import { TOKENS, type RegistryEndpoint, type RegistryRef } from "./types";
@@ -20,6 +22,10 @@ export interface RegistryTopologyArgs {
   replication: ReplicationSettings;
   regions: RegionSettings[];
   archives: ArchiveSettings[];
+  /** Metrics, alerts and dashboard; off unless `enabled`. */
+  observability: ObservabilitySettings;
+  /** The exporter's code, bundled by the program (needed when observability is enabled). */
+  exporterCode?: () => ExporterCode;
 }
 
 /** Public, non-secret description of one registry in the topology. */
@@ -109,7 +115,8 @@ export class RegistryTopology extends pulumi.ComponentResource {
     // Harbor first (through its pull-only robot), then every backup that has a pull identity.
     const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
     for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
-    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
+    const obs = cfg.observability;
+    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects }, obs.enabled ? obs.nodeTextfileDirectory : undefined);
 
     const archives = createArchives(cfg.archives, {
       projects: harbor.projects,
@@ -119,6 +126,20 @@ export class RegistryTopology extends pulumi.ComponentResource {
       harborPassword: harbor.adminPassword,
       harborRelease: harbor.release,
     }, this);
+
+    // Metrics, alerts and dashboard (docs/observability.md); off unless observability.enabled.
+    if (obs.enabled) {
+      const exporterCode = args.exporterCode;
+      if (!exporterCode) throw new Error("observability.enabled needs the exporter's code: pass exporterCode to RegistryTopology");
+      new Observability("observability", {
+        config: obs,
+        exporterCode,
+        harbor: { url: harbor.url, namespace: harbor.namespace, adminUsername: harbor.adminUsername, adminPassword: harbor.adminPassword, release: harbor.release, projects: harbor.projects },
+        backups,
+        archives: archives.stores.map((st) => ({ name: st.name, schedule: cfg.archives.find((a) => a.name === st.name)!.schedule, path: st.path, env: st.env })),
+        regions,
+      }, { parent: this });
+    }
 
     this.harbor = harbor;
     this.backups = backups;

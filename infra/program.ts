@@ -2,13 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryTopology } from "../components/topology";
 import { PROJECT, type TopologyConfig } from "./config";
 import { loadTopologyConfig } from "./config/load";
+import { bundleExporter, EXPORTER_ENTRY, flatName } from "./exporter/bundle";
 
 /**
  * The stack program: validate config (throwing before any resource is registered), build the
  * topology, and return the stack outputs. Used by infra/index.ts and by the offline renderer.
  */
 export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
-  const topology = new RegistryTopology(PROJECT, config);
+  // The compiler checks the validated config against the component's args here.
+  const topology = new RegistryTopology(PROJECT, {
+    ...config,
+    // The exporter runs the program's own verify logic in the cluster: bundled only when enabled.
+    exporterCode: () => ({ files: bundleExporter(), entry: flatName(EXPORTER_ENTRY) }),
+  });
   const h = topology.harbor;
   return {
     environment: pulumi.output(config.environment),

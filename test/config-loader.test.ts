@@ -33,7 +33,7 @@ describe("loadTopologyConfig (stack config as the engine passes it)", () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).problems).toEqual([
-        'harbr: unknown key; did you mean "harbor"? expected one of environment, allowInsecureUpstreams, harbor, backups, replication, regions, archives',
+        'harbr: unknown key; did you mean "harbor"? expected one of environment, allowInsecureUpstreams, harbor, backups, replication, regions, archives, observability',
         'environment: expected one of "local" | "dev" | "staging" | "prod", found string "qa"',
       ]);
     }

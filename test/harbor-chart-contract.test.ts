@@ -62,6 +62,7 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ["ingress, internal database and Redis", { expose: { type: "ingress", className: "nginx", tlsSecretName: "tls", annotations: { a: "b" } }, caBundleSecretName: "ca" }],
   ["nodePort", { expose: { type: "nodePort", tlsSecretName: "tls" } }],
   ["clusterIP", { expose: { type: "clusterIP" } }],
+  ["metrics with the chart's ServiceMonitor", { expose: { type: "clusterIP" }, metrics: { enabled: true, serviceMonitor: { enabled: true, additionalLabels: { release: "kube-prometheus-stack" }, interval: "30s" } } }],
   ["HA: loadBalancer, external database and Redis by Secret, Redis TLS, RWX", {
     expose: { type: "loadBalancer", ip: "10.0.0.5", sourceRanges: ["10.0.0.0/8"], annotations: { x: "y" } },
     storage: { registryAccessMode: "ReadWriteMany", storageClass: "files" },
@@ -87,9 +88,17 @@ describe(`chart ${HARBOR_CHART_VERSION} values.yaml knows every key path we set`
   });
 
   it("Redis TLS lands where _helpers.tpl reads it: redis.external.tlsOptions.enable", () => {
-    const v = harborChartValues(harbor(CONFIGS[3]![1]), refs);
+    const v = harborChartValues(harbor(CONFIGS[4]![1]), refs);
     expect(get(v, "redis.external.tlsOptions.enable")).toBe(true);
     expect(get(v, "redis.tlsOptions")).toBeUndefined();
+  });
+
+  it("harbor.metrics.serviceMonitor lands where templates/metrics/metrics-svcmon.yaml reads it", () => {
+    const v = harborChartValues(harbor(CONFIGS[3]![1]), refs);
+    expect(get(v, "metrics.serviceMonitor.enabled")).toBe(true);
+    expect(get(v, "metrics.serviceMonitor.additionalLabels")).toEqual({ release: "kube-prometheus-stack" });
+    expect(get(v, "metrics.serviceMonitor.interval")).toBe("30s");
+    expect(() => harbor({ metrics: { enabled: false, serviceMonitor: { enabled: true } } })).toThrow(/harbor\.metrics\.serviceMonitor\.enabled.*harbor\.metrics\.enabled: true/s);
   });
 
   it("the check catches a misplaced key", () => {
@@ -115,7 +124,7 @@ const SECRET_READS: { secretPath: string; keys: (string | { keyPath: string })[]
 ];
 
 describe("every Secret we hand to the chart carries the keys its templates read", () => {
-  const v = harborChartValues(harbor(CONFIGS[3]![1]), refs);
+  const v = harborChartValues(harbor(CONFIGS[4]![1]), refs);
   const internal = new Set<string>(Object.values(INTERNAL_SECRET_KEYS));
 
   it.each(SECRET_READS)("$secretPath ($where)", ({ secretPath, keys }) => {

@@ -67,7 +67,8 @@ export interface HarborArgs {
   redis: HarborRedisArgs;
   replicas: { core: number; portal: number; registry: number; jobservice: number; nginx: number; trivy: number; exporter: number };
   trivy: { enabled: boolean };
-  metrics: { enabled: boolean };
+  /** Harbor's own Prometheus metrics; `serviceMonitor` needs the Prometheus Operator CRDs. */
+  metrics: { enabled: boolean; serviceMonitor: { enabled: boolean; additionalLabels: Record<string, string>; interval?: string } };
   /** Secret with `ca.crt` that Harbor trusts toward backup targets. */
   caBundleSecretName?: string;
   dockerHubProxyCache?: {

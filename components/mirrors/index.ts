@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { RegionSettings } from "./args";
 import { TOKENS, type Credential, type RegistryRef } from "../types";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, type Role } from "./nodeFiles";
-import { createMirrorPki, publicTls, type CertificateExpiry } from "./pki";
+import { createMirrorPki, publicTls, type CertificateExpiry, type MirrorTlsPublic } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { NodeFilesCleanup } from "./cleanup-provider";
 import { cleanupPatch, publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
@@ -32,6 +32,8 @@ export interface RegionMirrorsSummary {
   mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
   /** When the region's mirror CA, server and client certificates end (none without mirrors). */
   certificates: pulumi.Output<CertificateExpiry[]>;
+  /** The region's certificates (public PEM only; empty strings without mirrors), for the exporter's expiry metrics. */
+  publicCertificates: pulumi.Output<MirrorTlsPublic>;
 }
 
 export interface RegionMirrorsArgs {
@@ -39,6 +41,8 @@ export interface RegionMirrorsArgs {
   /** Harbor first, then backups with a pull identity (config order); `region.upstreamOrder` reorders. */
   upstreams: readonly MirrorUpstream[];
   harbor: HarborMirrorTarget;
+  /** node-exporter's textfile directory for the writers' metrics (observability.nodeTextfileDirectory). */
+  metricsTextfileDir?: string;
 }
 
 /** Public description of a delivered file (stack output): secret files carry no digest. */
@@ -74,6 +78,8 @@ export class RegionMirrors extends pulumi.ComponentResource {
   declare readonly mirrors: pulumi.Output<{ upstream: string; address: string }[]>;
   declare readonly nodeFiles: pulumi.Output<NodeFileSummary[]>;
   declare readonly certificates: pulumi.Output<CertificateExpiry[]>;
+  /** Public certificates of the region (no key). */
+  declare readonly publicCertificates: pulumi.Output<MirrorTlsPublic>;
 
   constructor(name: string, args: RegionMirrorsArgs, opts?: pulumi.ComponentResourceOptions) {
     const r = args.region;
@@ -116,6 +122,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
     const secretFiles = pulumi.secret(pulumi.all([plan, passwords, tls]).apply(([p, pw, t]) => secretNodeFiles(p, pw, t)));
 
     this.region = r.name;
+    this.publicCertificates = pulumi.unsecret(publicTls(tls));
     this.mirrors = plan.apply((p) => p.endpoints.map((e) => ({ upstream: e.upstream, address: e.address })));
     // Paths and public digests only: the list is not secret, the secret files' content is.
     this.nodeFiles = pulumi.unsecret(
@@ -131,7 +138,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
         const rolePublic = pub.apply((f) => f.filter((x) => x.role === role));
         // Secret files (credentials, keys) first: the files that use them come after (static pods last).
         const roleFiles = pulumi.all([rolePublic, secretFiles]).apply(([p, s]) => [...s.filter((x) => x.role === role), ...p]);
-        writers.push(...this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector));
+        writers.push(...this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector, args.metricsTextfileDir));
       }
       // Destroy (or this region removed): deleted before the writers it depends on, it switches
       // them to cleanup mode and waits until every node is restored (docs/node-files-lifecycle.md).
@@ -157,7 +164,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
    * ConfigMap (+ Secret when `all` has secret files) and the DaemonSet that writes them.
    * `publicFiles` never contains a secret; `all` (public + secret, in manifest order) is secret.
    */
-  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined): pulumi.Resource[] {
+  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined, metricsTextfileDir?: string): pulumi.Resource[] {
     const r = this.region;
     const name = writerName(r, role);
     const files = all ?? publicFiles;
@@ -180,6 +187,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
           configMapName: name,
           secretName: secret ? name : undefined,
           signalCrio: role === "node" && f.some((x) => x.path.startsWith("/etc/containers/")),
+          metricsTextfileDir,
         }) as unknown as k8sInput.apps.v1.DaemonSetSpec,
       ),
     );
@@ -194,9 +202,10 @@ export function createRegionMirrors(
   upstreams: readonly MirrorUpstream[],
   parent: pulumi.Resource,
   harbor: HarborMirrorTarget,
+  metricsTextfileDir?: string,
 ): RegionMirrorsSummary[] {
   return regions.map((region) => {
-    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor }, { parent });
-    return { region: region.name, mirrors: c.mirrors, certificates: c.certificates };
+    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor, metricsTextfileDir }, { parent });
+    return { region: region.name, mirrors: c.mirrors, certificates: c.certificates, publicCertificates: c.publicCertificates };
   });
 }

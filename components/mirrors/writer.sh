@@ -863,6 +863,87 @@ after_round() {
 sync_once() { round sync; }
 cleanup_once() { rm -f "$CLEAN_MARKER"; round cleanup; }
 
+# ---- metrics for node-exporter's textfile collector (docs/observability.md) -------------------
+# With METRICS_TEXTFILE_DIR set (the host's textfile-collector directory, mounted), each pass
+# writes registry-topology-<region>-<role>.prom there when its content changed: written to a
+# dot-file in the same directory, then renamed, so the collector (which reads only *.prom) never
+# sees half a file. A file, not a listener: the writer opens no port, and mirrors stay reachable
+# by node certificates only. Labels: node, region, role (+ mirror URL or upstream name).
+load_sources_tracked() {
+  if load_sources; then SOURCES_OK=1; else SOURCES_OK=0; return 1; fi
+}
+
+metrics_text() {
+  l="node=\"$(printf '%s' "$NODE" | tr -d '"\\')\",region=\"${REGION_NAME:-}\",role=\"${WRITER_ROLE:-}\""
+  printf '# HELP registry_topology_writer_manifest_ok 1 when the writer read its manifest and every file it names.\n# TYPE registry_topology_writer_manifest_ok gauge\n'
+  echo "registry_topology_writer_manifest_ok{$l} ${SOURCES_OK:-0}"
+  printf '# HELP registry_topology_writer_sync_errors Files the last sync could not apply.\n# TYPE registry_topology_writer_sync_errors gauge\n'
+  echo "registry_topology_writer_sync_errors{$l} ${errors:-0}"
+  t=$(stat -c %Y "$HOST$STATE" 2>/dev/null) && {
+    printf '# HELP registry_topology_writer_last_sync_timestamp_seconds When the writer last synced this node (its state file), unix seconds.\n# TYPE registry_topology_writer_last_sync_timestamp_seconds gauge\n'
+    echo "registry_topology_writer_last_sync_timestamp_seconds{$l} $t"
+  }
+  if [ -s "$WORK/urls.new" ]; then
+    all=0
+    [ -f "$WORK/all-down" ] && all=1
+    printf '# HELP registry_topology_node_mirror_probe_ok 1 when the mirror answered the probe (GET /v2/ below 500 with the node certificate).\n# TYPE registry_topology_node_mirror_probe_ok gauge\n'
+    while read -r u; do
+      ok=1
+      { [ "$all" = 1 ] || grep -qxF "$u" "$WORK/down" 2>/dev/null; } && ok=0
+      echo "registry_topology_node_mirror_probe_ok{$l,mirror=\"$u\"} $ok"
+    done <"$WORK/urls.new"
+    printf '# HELP registry_topology_node_mirror_listed 1 when the mirror is listed in the node runtime config, 0 when left out for failing its probe.\n# TYPE registry_topology_node_mirror_listed gauge\n'
+    while read -r u; do
+      ok=1
+      grep -qxF "$u" "$WORK/down" 2>/dev/null && ok=0
+      echo "registry_topology_node_mirror_listed{$l,mirror=\"$u\"} $ok"
+    done <"$WORK/urls.new"
+    printf '# HELP registry_topology_node_mirrors_all_failed 1 when every mirror failed its probe (all are then kept listed).\n# TYPE registry_topology_node_mirrors_all_failed gauge\n'
+    echo "registry_topology_node_mirrors_all_failed{$l} $all"
+  fi
+  [ -n "${MIRROR_STATUS_DIR:-}" ] || return 0
+  for f in "$HOST$MIRROR_STATUS_DIR"/*/registry-topology-status; do
+    [ -f "$f" ] || continue
+    head -n 1 "$f" | awk -v l="$l" -v up="$(basename "$(dirname "$f")")" '
+      { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+      END {
+        if (v["mode"] != "proxy" && v["mode"] != "readonly") exit
+        s = l ",upstream=\"" up "\""
+        print "registry_topology_mirror_read_only{" s "} " (v["mode"] == "readonly" ? 1 : 0)
+        if (v["upstream"] == "up" || v["upstream"] == "down") print "registry_topology_mirror_upstream_up{" s "} " (v["upstream"] == "up" ? 1 : 0)
+        # %.0f: awk prints large numbers as 2.14748e+10 otherwise (6 significant digits).
+        if (v["cache_kib"] ~ /^[0-9]+$/) printf "registry_topology_mirror_cache_bytes{%s} %.0f\n", s, v["cache_kib"] * 1024
+        if (v["max_kib"] ~ /^[1-9][0-9]*$/) printf "registry_topology_mirror_cache_max_bytes{%s} %.0f\n", s, v["max_kib"] * 1024
+        if (v["evictions"] ~ /^[0-9]+$/) print "registry_topology_mirror_evictions_total{" s "} " v["evictions"]
+        if (v["updated"] ~ /^[0-9]+$/) print "registry_topology_mirror_status_timestamp_seconds{" s "} " v["updated"]
+      }'
+  done >"$WORK/mirror-metrics"
+  # One HELP/TYPE per family, then its samples (the exposition format wants a family's lines together).
+  for m in read_only:gauge:'1 when the mirror serves read-only from its cache (its upstream is down).' \
+    upstream_up:gauge:'1 when the mirror'"'"'s upstream answers, 0 when it does not (absent: unknown yet).' \
+    cache_bytes:gauge:'Size of the mirror'"'"'s cache, bytes.' cache_max_bytes:gauge:'Bound of the mirror'"'"'s cache, bytes.' \
+    evictions_total:counter:'Times the size bound emptied the cache since the mirror started.' \
+    status_timestamp_seconds:gauge:'When the mirror'"'"'s supervisor last wrote its status, unix seconds.'; do
+    n=registry_topology_mirror_${m%%:*}
+    grep -q "^$n{" "$WORK/mirror-metrics" || continue
+    rest=${m#*:}
+    printf '# HELP %s %s\n# TYPE %s %s\n' "$n" "${rest#*:}" "$n" "${rest%%:*}"
+    grep "^$n{" "$WORK/mirror-metrics"
+  done
+}
+
+write_metrics() {
+  [ -n "${METRICS_TEXTFILE_DIR:-}" ] || return 0
+  dst="$METRICS_TEXTFILE_DIR/registry-topology-${REGION_NAME:-region}-${WRITER_ROLE:-node}.prom"
+  metrics_text >"$WORK/metrics.prom" 2>/dev/null || return 0
+  cmp -s "$WORK/metrics.prom" "$dst" 2>/dev/null && return 0
+  if ! { cp "$WORK/metrics.prom" "$dst.tmp-$$" && mv -f "$dst.tmp-$$" "$dst"; } 2>/dev/null; then
+    rm -f "$dst.tmp-$$"
+    [ -n "${METRICS_WARNED:-}" ] || log "WARNING: cannot write metrics to $METRICS_TEXTFILE_DIR (mounted? writable?)"
+    METRICS_WARNED=1
+  fi
+}
+
 report_status() {
   line="STATUS node=$NODE$STATUS_PARTS"
   if [ "${1:-}" = always ] || [ "$line" != "${LAST_STATUS:-}" ]; then log "$line"; fi
@@ -885,7 +966,7 @@ if [ "$WRITER_MODE" = cleanup ]; then
 fi
 
 if [ "${RUN_ONCE:-0}" = 1 ]; then
-  if load_sources; then
+  if load_sources_tracked; then
     probe_mirrors
     pr=$?
     if [ "$pr" = 2 ]; then STATUS_PARTS=""; status_add errors 1; rc=1; else sync_once; rc=$?; fi
@@ -894,13 +975,14 @@ if [ "${RUN_ONCE:-0}" = 1 ]; then
     rc=1
   fi
   report_status always
+  write_metrics
   exit "$rc"
 fi
 log "node file writer started on $NODE: full sync every ${INTERVAL}s, mirror probes every ${HEALTH_INTERVAL}s"
 last_full=0
 while true; do
   now=$(date +%s)
-  if load_sources; then
+  if load_sources_tracked; then
     changed=0
     probe_mirrors
     case $? in 0) changed=1 ;; 2) changed=2 ;; esac
@@ -924,6 +1006,7 @@ while true; do
     status_add error "manifest unreadable: kept every file, retrying"
     report_status
   fi
+  write_metrics
   # In the background and waited for: a TERM then ends the writer at once (a foreground sleep
   # would hold the trap until it returns, racing the pod's grace period).
   sleep "$HEALTH_INTERVAL" &

@@ -87,6 +87,21 @@ export interface WriterSpecArgs {
   configMapName: string;
   /** CRI-O needs a SIGHUP after a drop-in change. */
   signalCrio: boolean;
+  /** node-exporter's textfile-collector directory on the host: the writer drops its metrics there (docs/observability.md). */
+  metricsTextfileDir?: string;
+}
+
+/** Where the textfile-collector directory is mounted in the writer container. */
+const METRICS_MOUNT = "/metrics-textfile";
+
+/** Env and volume for the writer's metrics file (none without a directory). */
+function metricsParts(dir: string | undefined): { env: { name: string; value: string }[]; mounts: Record<string, unknown>[]; volumes: Record<string, unknown>[] } {
+  if (!dir) return { env: [], mounts: [], volumes: [] };
+  return {
+    env: [{ name: "METRICS_TEXTFILE_DIR", value: METRICS_MOUNT }],
+    mounts: [{ name: "metrics-textfile", mountPath: METRICS_MOUNT }],
+    volumes: [{ name: "metrics-textfile", hostPath: { path: dir, type: "DirectoryOrCreate" } }],
+  };
 }
 
 /**
@@ -136,6 +151,7 @@ export function certExpiryEnv(role: Role, files: readonly Pick<NodeFile, "role" 
 /** The DaemonSet `spec` (without metadata). */
 export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> {
   const labels = { "app.kubernetes.io/name": "registry-node-files", "app.kubernetes.io/part-of": "registry-topology", "registry-topology/region": a.region, "registry-topology/role": a.role };
+  const metrics = metricsParts(a.metricsTextfileDir);
   const sources: Record<string, unknown>[] = [{ configMap: { name: a.configMapName } }];
   if (a.secretName) sources.push({ secret: { name: a.secretName } });
   return {
@@ -182,6 +198,10 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               ...certExpiryEnv(a.role, a.files),
               // Mirror nodes: each mirror's status line (cache size, mode) goes into STATUS.
               ...(a.role === "mirror" ? [{ name: "MIRROR_STATUS_DIR", value: MIRROR_DATA_DIR }] : []),
+              // Labels of the writer's metrics (writer.sh write_metrics).
+              { name: "REGION_NAME", value: a.region },
+              { name: "WRITER_ROLE", value: a.role },
+              ...metrics.env,
             ],
             securityContext: { privileged: true, runAsUser: 0 },
             resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
@@ -189,6 +209,7 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
               { name: "files", mountPath: PROJECTED, readOnly: true },
               { name: "scratch", mountPath: SCRATCH.mountPath },
               ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, mountPath: `/host${r}` })),
+              ...metrics.mounts,
             ],
           },
         ],
@@ -196,6 +217,7 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
           { name: "files", projected: { defaultMode: 0o400, sources } },
           { name: "scratch", emptyDir: { medium: "Memory", sizeLimit: SCRATCH.sizeLimit } },
           ...HOST_ROOTS.map((r) => ({ name: `host${r.replace(/\//g, "-")}`, hostPath: { path: r, type: "Directory" } })),
+          ...metrics.volumes,
         ],
       },
     },

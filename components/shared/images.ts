@@ -20,3 +20,12 @@ export const WRITER_IMAGE = "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34
  */
 export const SKOPEO_IMAGE = "quay.io/skopeo/stable:v1.22.2@sha256:0b98d4296bfd35680c09fd40a5bff17b8569715258a4bee0a7ae3ca500eaaece";
 export const RCLONE_IMAGE = "docker.io/rclone/rclone:1.69.3@sha256:1f497a86a6466395e62a5886613a14b7b18809543566ef9fa35fa1371a7ecc0f";
+
+/**
+ * The metrics exporter (components/observability): Node 24 on Alpine runs the exporter's
+ * transpiled files from a ConfigMap (it needs no package). The digest is one that public code pins
+ * for this tag (several repositories agree); not checked against Docker Hub from here (no network):
+ * run `skopeo inspect --raw docker://<image>` before relying on it. The archive checks use the
+ * static rclone binary of RCLONE_IMAGE (built with CGO_ENABLED=0), copied in by an init container.
+ */
+export const NODE_IMAGE = "docker.io/library/node:24-alpine@sha256:a0b9bf06e4e6193cf7a0f58816cc935ff8c2a908f81e6f1a95432d679c54fbfd";

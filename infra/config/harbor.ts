@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
-import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, nodePortNumber, quantity, secretString } from "./primitives";
+import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, labels, nodePortNumber, quantity, secretString } from "./primitives";
 
 /** Harbor's official chart 1.19.1 installs Harbor 2.15.1. */
 export const HARBOR_CHART_VERSION = "1.19.1";
@@ -154,7 +154,29 @@ export const harborSchema = z.strictObject({
   redis: redis.default({ type: "internal" }),
   replicas,
   trivy: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
-  metrics: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  /**
+   * Harbor's own Prometheus metrics (chart `metrics.*`): `enabled` exposes core, registry,
+   * jobservice and exporter metrics on port 8001; `serviceMonitor` makes the chart create its
+   * ServiceMonitor (needs the Prometheus Operator CRDs), with `additionalLabels` for your
+   * Prometheus's selector and an optional scrape `interval` ("30s").
+   */
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      serviceMonitor: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          additionalLabels: labels.default({}),
+          interval: z.string().regex(/^([0-9]+(ms|s|m|h))+$/, "expected a Prometheus duration such as 30s or 1m").optional(),
+        })
+        .default({ enabled: false, additionalLabels: {} }),
+    })
+    .default({ enabled: false, serviceMonitor: { enabled: false, additionalLabels: {} } })
+    .superRefine((m, ctx) => {
+      if (m.serviceMonitor.enabled && !m.enabled) {
+        ctx.addIssue({ code: "custom", path: ["serviceMonitor", "enabled"], message: "Harbor's ServiceMonitor scrapes its metrics endpoints: set harbor.metrics.enabled: true too" });
+      }
+    }),
   /** Existing Secret with `ca.crt` trusted by core/jobservice/registry (private CAs on backup targets). */
   caBundleSecretName: k8sName.optional(),
   /**

@@ -3,6 +3,7 @@ import { archiveSchema, checkArchives } from "./archives";
 import { backupSchema } from "./backups";
 import { checkCollisions } from "./collisions";
 import { harborSchema } from "./harbor";
+import { observabilitySchema } from "./observability";
 import { REPLICATION_DEFAULTS, replicationSchema } from "./replication";
 import { regionSchema } from "./regions";
 
@@ -23,6 +24,8 @@ export const topologySchema = z
     replication: replicationSchema.default(REPLICATION_DEFAULTS),
     regions: z.array(regionSchema).default([]),
     archives: z.array(archiveSchema).default([]),
+    /** Metrics, alerts and dashboard (infra/config/observability.ts, docs/observability.md). */
+    observability: observabilitySchema,
   })
   .superRefine((cfg, ctx) => {
     checkCollisions(cfg, ctx);
@@ -110,4 +113,4 @@ export const topologySchema = z
 
 export type TopologyConfig = z.infer<typeof topologySchema>;
 /** Top-level Pulumi config keys (namespaced as `registry-topology:<key>`). */
-export const CONFIG_KEYS = ["environment", "allowInsecureUpstreams", "harbor", "backups", "replication", "regions", "archives"] as const;
+export const CONFIG_KEYS = ["environment", "allowInsecureUpstreams", "harbor", "backups", "replication", "regions", "archives", "observability"] as const;

@@ -63,7 +63,8 @@ export interface BackupReport {
 }
 
 export interface VerifyReport {
-  source: { name: string; status: CheckStatus; reason?: string; repositories: number; tags: number; requests: number; ms: number };
+  /** `projectTags`: tags per replicated project (when the source was read). */
+  source: { name: string; status: CheckStatus; reason?: string; repositories: number; tags: number; projectTags?: Record<string, number>; requests: number; ms: number };
   backups: BackupReport[];
   /** 0 all in sync, 1 something missing or different, 2 a registry could not be checked. */
   exitCode: 0 | 1 | 2;

@@ -17,6 +17,12 @@ export interface VerifyOptions {
   maxDated?: number;
   /** Overall deadline for the whole run; every request and retry stops when it passes. */
   deadlineMs?: number;
+  /**
+   * How the source's repositories are listed; default its catalog (`/v2/_catalog`, which Harbor
+   * answers to system admins only). The exporter lists Harbor's projects with a pull-only robot
+   * instead (infra/exporter/harbor-repositories.ts). Gets the run's deadline signal.
+   */
+  sourceRepositories?: (signal?: AbortSignal) => Promise<string[]>;
 }
 
 function reason(e: unknown): string {
@@ -38,8 +44,8 @@ async function digests(client: RegistryClient, repoTags: [string, string[]][], c
 }
 
 /** Every repository and tag in the replicated projects, with manifest digests. */
-async function sourceInventory(client: RegistryClient, projects: string[], concurrency: number): Promise<Inventory> {
-  const all = await client.repositories();
+async function sourceInventory(client: RegistryClient, projects: string[], concurrency: number, list?: () => Promise<string[]>): Promise<Inventory> {
+  const all = list ? await list() : await client.repositories();
   const repos = all.filter((r) => projects.some((p) => r.startsWith(`${p}/`))).sort();
   const repoTags = await mapLimit(repos, concurrency, async (r) => [r, (await client.tags(r)).sort()] as [string, string[]]);
   return digests(client, repoTags, concurrency, (r) => r);
@@ -128,6 +134,15 @@ export async function verifyTopology(input: VerifyInput, options: VerifyOptions 
   }
 }
 
+function tagsPerProject(source: Inventory, projects: string[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(projects.map((p) => [p, 0]));
+  for (const [repo, tags] of source) {
+    const p = projects.find((x) => repo.startsWith(`${x}/`));
+    if (p !== undefined) out[p]! += tags.size;
+  }
+  return out;
+}
+
 async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyReport> {
   const o = { concurrency: 8, repair: false, maxDated: 200, ...options };
   const s = input.source;
@@ -135,7 +150,8 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
   let source: Inventory;
   const started = Date.now();
   try {
-    source = await sourceInventory(src, s.projects, o.concurrency);
+    const list = o.sourceRepositories;
+    source = await sourceInventory(src, s.projects, o.concurrency, list && (() => list(o.client?.signal)));
   } catch (e) {
     return {
       source: { name: s.name, status: statusOf(e), reason: reason(e), repositories: 0, tags: 0, requests: src.requests, ms: Date.now() - started },
@@ -144,12 +160,13 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
     };
   }
   const sourceMs = Date.now() - started;
-  const backups: BackupReport[] = [];
-  for (const b of input.backups) backups.push(await checkBackup(b, { src, source, projects: s.projects, o }));
+  // Every backup at once (each is another registry, with its own `concurrency`): a backup that
+  // hangs until the deadline must not use up the time of the ones after it.
+  const backups: BackupReport[] = await Promise.all(input.backups.map((b) => checkBackup(b, { src, source, projects: s.projects, o })));
   const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
   const exitCode = backups.some((b) => b.status !== "checked") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
   return {
-    source: { name: s.name, status: "checked", repositories: source.size, tags, requests: src.requests, ms: sourceMs },
+    source: { name: s.name, status: "checked", repositories: source.size, tags, projectTags: tagsPerProject(source, s.projects), requests: src.requests, ms: sourceMs },
     backups,
     exitCode,
   };

@@ -27,6 +27,11 @@ export interface HarborRepositoriesOptions {
   projects: string[];
   /** The robot: its credential and the projects where it holds repository:list. */
   robot: { username: string; password: string; listProjects: string[] };
+  /**
+   * How the registry's repositories are read (Harbor's database knows them); default its catalog
+   * without credentials. A registry that requires auth for its catalog needs this.
+   */
+  listRegistry?: () => Promise<string[]>;
 }
 
 export interface HarborRepositories {
@@ -67,7 +72,7 @@ export async function startHarborRepositories(o: HarborRepositoriesOptions): Pro
       if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) {
         return send(res, 422, error("UNPROCESSABLE_ENTITY", "page must be >= 1, page_size in 1..100"));
       }
-      const repos = (await catalog(o.registryUrl)).filter((r) => r.startsWith(`${project}/`)).sort();
+      const repos = (await (o.listRegistry ?? (() => catalog(o.registryUrl)))()).filter((r) => r.startsWith(`${project}/`)).sort();
       const slice = repos.slice((page - 1) * size, page * size);
       send(res, 200, slice.map((name, i) => ({ id: i + 1, name, project_id: o.projects.indexOf(project) + 1, artifact_count: 1, pull_count: 0 })), {
         "X-Total-Count": String(repos.length),

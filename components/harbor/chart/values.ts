@@ -172,7 +172,15 @@ export function harborChartValues<S>(h: HarborArgs, refs: ChartSecretRefs<S>): V
     },
     trivy: { enabled: h.trivy.enabled, replicas: r.trivy },
     exporter: { replicas: r.exporter },
-    metrics: { enabled: h.metrics.enabled },
+    metrics: {
+      enabled: h.metrics.enabled,
+      serviceMonitor: {
+        enabled: h.metrics.serviceMonitor.enabled,
+        additionalLabels: h.metrics.serviceMonitor.additionalLabels,
+        // templates/metrics/metrics-svcmon.yaml: an empty interval means Prometheus's default.
+        interval: h.metrics.serviceMonitor.interval ?? "",
+      },
+    },
     database: databaseValues(h, refs),
     redis: redisValues(h, refs),
     ...(h.caBundleSecretName ? { caBundleSecretName: h.caBundleSecretName } : {}),

@@ -1,0 +1,54 @@
+/**
+ * The exporter as it ships: its TypeScript modules (and the verify/restore modules it reuses)
+ * transpiled to CommonJS with the project's own TypeScript, flattened into one directory
+ * (`verify/registry-client.ts` -> `verify__registry-client.js`, requires rewritten), for a
+ * ConfigMap mounted into a pinned Node image. The exporter imports only Node's own modules, so
+ * nothing else is needed in the image; a relative import that leaves infra/ or a package import is
+ * refused here. Deterministic: the same sources give the same files (and the same ConfigMap).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as TS from "typescript";
+
+export const EXPORTER_ROOT = path.join(__dirname, "..");
+export const EXPORTER_ENTRY = "exporter/main.ts";
+
+const flat = (rel: string): string => `${rel.replace(/\.ts$/, "").split("/").join("__")}.js`;
+
+/** The ConfigMap data: flattened file name -> JavaScript. The entry is `flatName(EXPORTER_ENTRY)`. */
+export function bundleExporter(root = EXPORTER_ROOT, entry = EXPORTER_ENTRY): Record<string, string> {
+  // Loaded here only: the program renders without the compiler otherwise.
+  const ts = require("typescript") as typeof TS;
+  const out: Record<string, string> = {};
+  const todo = [entry];
+  const seen = new Set<string>();
+  while (todo.length > 0) {
+    const rel = todo.pop()!;
+    if (seen.has(rel)) continue;
+    seen.add(rel);
+    const file = path.join(root, rel);
+    const source = fs.readFileSync(file, "utf8");
+    const resolve = (spec: string): string => {
+      if (!spec.startsWith(".")) {
+        if (spec.startsWith("node:") || spec === "typescript") return spec;
+        throw new Error(`${rel}: imports package "${spec}"; the exporter image has Node's own modules only`);
+      }
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+      if (target.startsWith("..")) throw new Error(`${rel}: import "${spec}" leaves ${root}`);
+      return `${target}.ts`;
+    };
+    for (const imp of ts.preProcessFile(source, true, true).importedFiles) {
+      const r = resolve(imp.fileName);
+      if (r.endsWith(".ts")) todo.push(r);
+    }
+    const js = ts.transpileModule(source, {
+      fileName: rel,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false, sourceMap: false },
+    }).outputText;
+    out[flat(rel)] = js.replace(/require\("(\.{1,2}\/[^"]+)"\)/g, (_m, spec: string) => `require("./${flat(resolve(spec)).replace(/\.js$/, "")}")`);
+  }
+  // `import type * as TS from "typescript"` above is the only package named, and only by this file.
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export const flatName = flat;
