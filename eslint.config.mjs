@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "out/**", "vitest.config.mts", "eslint.config.mjs"] },
+  { ignores: ["node_modules/**", "bin/**", "out/**", "dist/**", ".policy-base/**", "vitest.config.mts", "eslint.config.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
