@@ -220,3 +220,25 @@ describe("the policy that judges a pull request comes from the base branch", () 
     }
   });
 });
+
+// Issue 21 part 7: Node.js 24 (the current LTS) in every workflow, both package.json files and CI.
+describe("Node.js: the current LTS everywhere", () => {
+  const pkg = (p: string) => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, p), "utf8")) as { engines?: { node?: string }; devDependencies: Record<string, string> };
+
+  it.each(files)("%s sets up Node 24 in every job", (f) => {
+    const setups = Object.values(jobs(f)).flatMap((j) => steps(j)).filter((s) => String(s.uses ?? "").startsWith("actions/setup-node@"));
+    for (const s of setups) expect((s.with as Obj)["node-version"]).toBe(24);
+  });
+
+  it("engines and @types/node in both package.json files; .ci/run pins a 24.x binary from npm", () => {
+    for (const p of ["package.json", "policy/package.json"]) {
+      expect(pkg(p).engines?.node, p).toBe(">=22.13");
+      expect(pkg(p).devDependencies["@types/node"], p).toMatch(/^24\.\d+\.\d+$/);
+    }
+    const ci = fs.readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8");
+    expect(ci).toMatch(/^NODE_VERSION=24\.\d+\.\d+$/m);
+    expect(ci).toContain('npm install --no-audit --no-fund --no-save --prefix "$NODE_DIR" "$NODE_PKG@$NODE_VERSION"');
+    // The version check comes before the README's test command.
+    expect(ci.indexOf('= "v$NODE_VERSION" ] ||')).toBeLessThan(ci.indexOf("\nnpm test"));
+  });
+});
