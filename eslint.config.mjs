@@ -13,4 +13,9 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // scripts/ is plain CommonJS run by node before anything is compiled (scripts/build.js).
+    files: ["scripts/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly" } },
+  },
 );

@@ -37,6 +37,8 @@ export interface RestoreOptions {
   onProgress?: (line: string) => void;
   /** Scratch directory (default: a new one under the OS temp dir, removed afterwards). */
   workDir?: string;
+  /** Epoch ms after which no skopeo push starts and a running one is stopped (--deadline). */
+  deadlineAt?: number;
 }
 
 export interface RestoreSummary {
@@ -169,7 +171,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
       try {
         const image = path.join(dir, "images", String(i));
         dirImage(dir, image, r.digest);
-        await skopeo(["copy", "--quiet", "--all", "--preserve-digests", "--retry-times", "2", `--dest-tls-verify=${dest.tls}`, "--dest-authfile", auth, `dir:${image}`, `docker://${dest.host}/${ref}`]);
+        const left = o.deadlineAt === undefined ? 600_000 : Math.min(600_000, o.deadlineAt - Date.now());
+        if (left <= 0) throw new Error("not pushed: the deadline has passed");
+        await skopeo(["copy", "--quiet", "--all", "--preserve-digests", "--retry-times", "2", `--dest-tls-verify=${dest.tls}`, "--dest-authfile", auth, `dir:${image}`, `docker://${dest.host}/${ref}`], left);
         fs.rmSync(image, { recursive: true, force: true });
         say(`[${++done}/${refs.length}] ${ref} ${r.digest} pushed (${Math.round(performance.now() - started)} ms)`);
         return { ref, digest: r.digest, status: "pushed" as const };

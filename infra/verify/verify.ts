@@ -17,6 +17,8 @@ export interface VerifyOptions {
   maxDated?: number;
   /** Overall deadline for the whole run; every request and retry stops when it passes. */
   deadlineMs?: number;
+  /** Called as each phase starts and ends (the CLI shows it on a terminal). */
+  onProgress?: (line: string) => void;
 }
 
 function reason(e: unknown): string {
@@ -134,6 +136,8 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
   const src = new RegistryClient({ ...o.client, name: s.name, baseUrl: s.baseUrl, username: s.username, password: s.password });
   let source: Inventory;
   const started = Date.now();
+  const progress = o.onProgress ?? (() => undefined);
+  progress(`${s.name}: listing the repositories and tags of ${s.projects.join(", ")}`);
   try {
     source = await sourceInventory(src, s.projects, o.concurrency);
   } catch (e) {
@@ -145,8 +149,14 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
   }
   const sourceMs = Date.now() - started;
   const backups: BackupReport[] = [];
-  for (const b of input.backups) backups.push(await checkBackup(b, { src, source, projects: s.projects, o }));
   const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
+  progress(`${s.name}: ${tags} tags in ${source.size} repositories`);
+  for (const [i, b] of input.backups.entries()) {
+    progress(`backup ${i + 1}/${input.backups.length} ${b.name}: reading ${tags} tags and digests${o.repair ? " (and repairing)" : ""}`);
+    const r = await checkBackup(b, { src, source, projects: s.projects, o });
+    progress(`backup ${i + 1}/${input.backups.length} ${b.name}: ${r.status === "checked" ? `${r.inSync} in sync, ${r.missing.length} missing, ${r.different.length} different` : r.status}`);
+    backups.push(r);
+  }
   const exitCode = backups.some((b) => b.status !== "checked") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
   return {
     source: { name: s.name, status: "checked", repositories: source.size, tags, requests: src.requests, ms: sourceMs },
