@@ -224,10 +224,10 @@ describe("command line", () => {
     expect(() => parseVerifyArgs(argv, true)).toThrow(expected);
   });
 
-  const cli = path.join(__dirname, "..", "infra", "verify", "cli.ts");
   const run = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", cli, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+      // As `npm run verify` runs it: compiled JavaScript (scripts/run.js builds dist/ when stale).
+      const child = execFile(process.execPath, [path.join(__dirname, "..", "scripts", "run.js"), "infra/verify/cli", ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
       );
       child.stdin?.end();

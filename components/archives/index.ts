@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ArchiveConfig } from "../../infra/config/archives";
+import { AzureArchive } from "./azure";
+import { GcsArchive } from "./gcs";
 import { ArchiveJob, type HarborForArchives } from "./job";
+import { OssArchive } from "./oss";
+import { S3Archive } from "./s3";
 import type { ArchiveStore } from "./types";
 
 export { ARCHIVE_TOKENS, ARCHIVE_STORE_TYPES } from "./types";
@@ -17,25 +21,17 @@ export interface ArchiveSummary {
   retentionDays: number;
 }
 
-// Each store kind's module (and its cloud SDK) is loaded only when a stack has an archive of that kind.
-const load = {
-  azure: () => require("./azure") as typeof import("./azure"),
-  gcs: () => require("./gcs") as typeof import("./gcs"),
-  oss: () => require("./oss") as typeof import("./oss"),
-  s3: () => require("./s3") as typeof import("./s3"),
-};
-
 function createStore(c: ArchiveConfig, parent: pulumi.Resource): ArchiveStore {
   const name = `archive-${c.name}`;
   switch (c.kind) {
     case "azure":
-      return new (load.azure().AzureArchive)(name, { config: c }, { parent }).store;
+      return new AzureArchive(name, { config: c }, { parent }).store;
     case "gcs":
-      return new (load.gcs().GcsArchive)(name, { config: c }, { parent }).store;
+      return new GcsArchive(name, { config: c }, { parent }).store;
     case "oss":
-      return new (load.oss().OssArchive)(name, { config: c }, { parent }).store;
+      return new OssArchive(name, { config: c }, { parent }).store;
     case "s3":
-      return new (load.s3().S3Archive)(name, { config: c }, { parent }).store;
+      return new S3Archive(name, { config: c }, { parent }).store;
   }
 }
 

@@ -1,15 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../../infra/config";
 import type { RegistryEndpoint } from "../types";
-// Each kind's module (and with it its cloud SDK: @pulumi/azure-native, azuread, gcp, alicloud) is
-// loaded only when a stack has a backup of that kind: a stack with none pays nothing for it.
-const load = {
-  acr: () => require("./acr") as typeof import("./acr"),
-  alibaba: () => require("./alibaba") as typeof import("./alibaba"),
-  gar: () => require("./gar") as typeof import("./gar"),
-  icr: () => require("./icr") as typeof import("./icr"),
-  oci: () => require("./oci") as typeof import("./oci"),
-};
+import { AcrBackup } from "./acr";
+import { AlibabaBackup } from "./alibaba";
+import { GarBackup } from "./gar";
+import { IcrBackup } from "./icr";
+import { OciBackup } from "./oci";
 
 /** What a backup registry may need to know about the rest of the topology. */
 export interface BackupContext {
@@ -27,15 +23,15 @@ function createBackup(config: BackupConfig, ctx: BackupContext, parent: pulumi.R
   const opts = { parent };
   switch (config.kind) {
     case "acr":
-      return new (load.acr().AcrBackup)(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
+      return new AcrBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "gar":
-      return new (load.gar().GarBackup)(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
+      return new GarBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "icr":
-      return new (load.icr().IcrBackup)(config.name, { config }, opts).endpoint;
+      return new IcrBackup(config.name, { config }, opts).endpoint;
     case "alibaba":
-      return new (load.alibaba().AlibabaBackup)(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
+      return new AlibabaBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "oci":
-      return new (load.oci().OciBackup)(config.name, { config, harborFailureDomain: ctx.harborFailureDomain }, opts).endpoint;
+      return new OciBackup(config.name, { config, harborFailureDomain: ctx.harborFailureDomain }, opts).endpoint;
   }
 }
 
