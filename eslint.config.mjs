@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "out/**", "vitest.config.mts", "eslint.config.mjs"] },
+  { ignores: ["node_modules/**", "bin/**", "out/**", "dist/**", ".policy-base/**", "vitest.config.mts", "eslint.config.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,5 +12,10 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
       "no-console": "off",
     },
+  },
+  {
+    // scripts/ is plain CommonJS run by node before anything is compiled (scripts/build.js).
+    files: ["scripts/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly" } },
   },
 );

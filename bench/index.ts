@@ -1,8 +1,10 @@
-// npm run bench: runs every benchmark in sequence; each prints what it measured.
+// npm run bench [-- NAME...] [--runs N]: runs every benchmark (or the named ones) in sequence; each
+// prints what it measured.
 import * as os from "node:os";
+import { helpRequested, HELP, parseCommandArgs, runCommand, SHARED, UsageError, wholeNumber } from "../infra/cli/command";
 
 interface BenchModule {
-  run(): Promise<void>;
+  run(options: { runs: number }): Promise<void>;
 }
 
 const modules: [string, () => Promise<BenchModule>][] = [
@@ -14,19 +16,24 @@ const modules: [string, () => Promise<BenchModule>][] = [
   ["archive", () => import("./archive")],
 ];
 
-async function main() {
-  const only = process.argv.slice(2);
-  const unknown = only.filter((n) => !modules.some(([m]) => m === n));
-  // mirror-restart (restart during an outage) is part of `mirrors` since it measures both runtimes on the node drill.
-  if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(", ")}; names: ${modules.map(([m]) => m).join(", ")} (restart during an outage is in "mirrors")`);
+const USAGE = `usage: npm run bench [-- NAME... [--runs N]]
+  NAME      ${modules.map(([m]) => m).join(", ")} (default: all; restart during an outage is in "mirrors")
+  --runs N  fresh processes per measurement where a benchmark repeats them, 1-20 (default 5)
+${HELP.help}`;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv, USAGE)) return 0;
+  const { values, positionals } = parseCommandArgs(argv, { help: SHARED.help, runs: { type: "string" } } as const, true);
+  const unknown = positionals.filter((n) => !modules.some(([m]) => m === n));
+  if (unknown.length > 0) throw new UsageError(`unknown bench ${unknown.join(", ")}`);
+  const runs = values.runs === undefined ? 5 : wholeNumber("--runs", values.runs, 1, 20);
   console.log(`# registry-topology benchmarks (${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()})`);
   for (const [name, load] of modules) {
-    if (only.length > 0 && !only.includes(name)) continue;
-    await (await load()).run();
+    if (positionals.length > 0 && !positionals.includes(name)) continue;
+    await (await load()).run({ runs });
   }
+  return 0;
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runCommand({ name: "bench", usage: USAGE, errorExit: 1 }, main);

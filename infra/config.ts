@@ -49,7 +49,7 @@ export function parseTopologyConfig(
     const key = formatPath(path);
     if (!isSecretPath(key)) {
       problems.push(
-        `${key}: expected a Pulumi secret, found plain text; run: pulumi config set --secret --path '${key}' <value>`,
+        `${key}: expected a Pulumi secret, found plain text; run: npx pulumi config set --secret --path '${key}' <value>`,
       );
     }
   }

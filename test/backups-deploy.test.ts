@@ -100,7 +100,7 @@ describe("3. example IDs are refused before any resource, outside the mock runti
       prod: ["backups[0].resourceGroupName", "backups[1].project", "archives[0].resourceGroupName"],
     });
     const staging = findExampleValues(readStackConfig("staging").config, "staging");
-    expect(staging[1]!.fix).toBe("set your 32-character IBM Cloud account id: pulumi config set --path 'backups[1].accountId' <value> --stack staging");
+    expect(staging[1]!.fix).toBe("set your 32-character IBM Cloud account id: npx pulumi config set --path 'backups[1].accountId' <value> --stack staging");
   });
 
   it("ships no provider-level IDs (the environment, ARM_* and GOOGLE_*, is their source) and flags one if set", () => {
@@ -108,7 +108,7 @@ describe("3. example IDs are refused before any resource, outside the mock runti
       expect(Object.keys(readStackConfig(s).config).filter((k) => /^(azuread|azure-native|gcp|alicloud):(tenantId|subscriptionId|clientId|project|accountId)$/.test(k))).toEqual([]);
     }
     const e = findExampleValues({ "azuread:tenantId": "00000000-0000-0000-0000-000000000000" }, "dev");
-    expect(e).toEqual([{ key: "azuread:tenantId", value: "00000000-0000-0000-0000-000000000000", fix: expect.stringContaining("pulumi config rm azuread:tenantId --stack dev, and set ARM_TENANT_ID") }]);
+    expect(e).toEqual([{ key: "azuread:tenantId", value: "00000000-0000-0000-0000-000000000000", fix: expect.stringContaining("npx pulumi config rm azuread:tenantId --stack dev, and set ARM_TENANT_ID") }]);
     expect(() => assertNoExampleValues({ "azuread:tenantId": "00000000-0000-0000-0000-000000000000" }, "dev")).toThrow(ExampleValueError);
   });
 
@@ -122,7 +122,7 @@ describe("3. example IDs are refused before any resource, outside the mock runti
     const failed = await run.then(() => undefined, (e: { stderr: string }) => e);
     expect(failed?.stderr).toMatch(/ExampleValueError: Stack \S+ still holds 2 example values/);
     expect(failed?.stderr).toContain("azuread:tenantId = 00000000-0000-0000-0000-000000000000");
-    expect(failed?.stderr).toContain("pulumi config set --path 'backups[0].accountId' <value>");
+    expect(failed?.stderr).toContain("npx pulumi config set --path 'backups[0].accountId' <value>");
   });
 
   it("npm run up stops before the Pulumi CLI with each example key; render still renders", async () => {
@@ -132,7 +132,7 @@ describe("3. example IDs are refused before any resource, outside the mock runti
     const failed = await run.then(() => undefined, (e: { code: number; stderr: string; stdout: string }) => e);
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toContain("backups[0].project = regtopo-example-staging");
-    expect(failed?.stderr).toContain("pulumi config set --path 'backups[1].accountId' <value> --stack staging");
+    expect(failed?.stderr).toContain("npx pulumi config set --path 'backups[1].accountId' <value> --stack staging");
     expect(failed?.stdout).not.toMatch(/Using the local file backend/); // stopped before anything else
     expect(fs.existsSync(path.join(dir, "state"))).toBe(false);
     expect(fs.existsSync(bin)).toBe(true);

@@ -139,7 +139,7 @@ describe("invalid config: one message per problem, naming the full key path", ()
     raw.backups[1] = { name: "nas", kind: "oci", url: "https://nas.example.com", failureDomain: "dc2", push: { username: "u", password: "hunter22" } };
     const found = problems(raw, () => false);
     expect(found).toEqual([
-      "backups[1].push.password: expected a Pulumi secret, found plain text; run: pulumi config set --secret --path 'backups[1].push.password' <value>",
+      "backups[1].push.password: expected a Pulumi secret, found plain text; run: npx pulumi config set --secret --path 'backups[1].push.password' <value>",
     ]);
   });
 

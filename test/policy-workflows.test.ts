@@ -100,7 +100,7 @@ describe("pulumi-stack.yml (the reusable preview/up job)", () => {
   });
 
   it("installs the policy pack's own dependencies and authenticates clouds with OIDC", () => {
-    expect(steps(job).map((s) => s.run).join("\n")).toContain("npm ci --no-audit --no-fund --prefix policy");
+    expect(steps(job).map((s) => s.run).join("\n")).toContain("npm ci --no-audit --no-fund --prefix .policy-base/policy");
     expect(byUses("azure/login@")?.with).toMatchObject({ "client-id": expect.any(String), "tenant-id": expect.any(String) });
     expect((byUses("azure/login@")?.with as Obj)["creds"]).toBeUndefined(); // no client secret
     expect(byUses("google-github-actions/auth@")?.with).toMatchObject({ workload_identity_provider: expect.any(String), service_account: expect.any(String) });
@@ -115,8 +115,8 @@ describe("pulumi-stack.yml (the reusable preview/up job)", () => {
       command: "${{ inputs.command }}",
       "stack-name": "${{ vars.PULUMI_ORG }}/${{ inputs.stack }}",
       refresh: true,
-      policyPacks: "policy",
-      policyPackConfigs: "policy/config/${{ inputs.stack }}.json",
+      policyPacks: ".policy-base/policy",
+      policyPackConfigs: ".policy-base/policy/config/${{ inputs.stack }}.json",
       "comment-on-pr": "${{ inputs.command == 'preview' }}",
     });
     for (const stack of DEPLOYED) expect(fs.existsSync(path.join(REPO_ROOT, "policy", "config", `${stack}.json`))).toBe(true);
@@ -128,5 +128,117 @@ describe("pulumi-stack.yml (the reusable preview/up job)", () => {
     expect(env.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
     const kube = steps(job).find((s) => s.name === "Kubeconfig for the stack's cluster")!;
     expect(kube.env).toEqual({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG }}" });
+  });
+});
+
+// Issue 20 part 6: the pull request a policy judges cannot weaken it. The pack and its config run
+// as they are on the base branch (a second checkout of the base ref), never from the PR's checkout.
+describe("the policy that judges a pull request comes from the base branch", () => {
+  const BASE_REF = /^\$\{\{ github\.event\.pull_request\.base\.sha( \|\| github\.sha)? \}\}$/;
+
+  /** Where each checkout step puts its tree, and at which ref ("" = the PR's own checkout). */
+  function checkouts(job: Obj): { path: string; ref: string }[] {
+    return steps(job)
+      .filter((s) => typeof s.uses === "string" && s.uses.startsWith("actions/checkout@"))
+      .map((s) => ({ path: String((s.with as Obj | undefined)?.path ?? "."), ref: String((s.with as Obj | undefined)?.ref ?? "") }));
+  }
+  /** The directory of a checkout of the base ref in this job, or fail. */
+  function baseDir(job: Obj): string {
+    const base = checkouts(job).filter((c) => BASE_REF.test(c.ref));
+    expect(base, "a checkout of the base ref").toHaveLength(1);
+    expect(base[0]!.path).not.toBe(".");
+    return base[0]!.path.replace(/\/+$/, "");
+  }
+  /** A path (relative to the workspace) that is the PR's own copy of policy/. */
+  const isPrCopy = (p: string, base: string) => !p.startsWith(`${base}/`) && /(^|\/)policy(\/|$)/.test(p);
+
+  it("pulumi-stack.yml: --policy-pack and its config are the base checkout's, installed from its lockfile", () => {
+    const job = jobs("pulumi-stack.yml").pulumi!;
+    const base = baseDir(job);
+    const policySteps = steps(job).filter((s) => (s.with as Obj | undefined)?.policyPacks !== undefined);
+    expect(policySteps).toHaveLength(1);
+    const w = policySteps[0]!.with as Record<string, string>;
+    for (const key of ["policyPacks", "policyPackConfigs"]) {
+      for (const p of String(w[key]).split(/[\n,]+/).map((x) => x.trim()).filter(Boolean)) {
+        expect(p.startsWith(`${base}/policy`), `${key}: ${p}`).toBe(true);
+        expect(isPrCopy(p, base), `${key}: ${p} is the PR's copy`).toBe(false);
+      }
+    }
+    // The base pack's dependencies come from the base's lockfile; nothing installs the PR's pack.
+    const runs = steps(job).map((s) => String(s.run ?? "")).join("\n");
+    expect(runs).toContain(`--prefix ${base}/policy`);
+    expect(runs).not.toMatch(/--prefix policy\b/);
+    // The base checkout comes before the step that runs the pack.
+    const idx = (pred: (s: Obj) => boolean) => steps(job).findIndex(pred);
+    expect(idx((s) => (s.with as Obj | undefined)?.path === base)).toBeLessThan(idx((s) => (s.with as Obj | undefined)?.policyPacks !== undefined));
+  });
+
+  it("pull-request.yml: the offline check also runs the base branch's pack on the PR's stack files", () => {
+    const job = jobs("pull-request.yml").test!;
+    const base = baseDir(job);
+    const withBase = steps(job).filter((s) => typeof s.run === "string" && s.run.includes("policy") && s.run.includes(`--prefix ${base}`));
+    expect(withBase).toHaveLength(1);
+    expect(withBase[0]!.run).toMatch(/npm run --prefix \.policy-base policy -- /);
+    expect(withBase[0]!.run).toContain('"$GITHUB_WORKSPACE"/stacks/Pulumi.*.yaml');
+    // Checked out after the test run, so vitest/eslint never see a second copy of the project.
+    const names = steps(job).map((s) => String(s.run ?? (s.with as Obj | undefined)?.path ?? ""));
+    expect(names.indexOf(base)).toBeGreaterThan(names.indexOf("bash .ci/run"));
+  });
+
+  it("the check fails on a workflow that runs the PR's copy", () => {
+    // The same predicate as above, shown to catch the old workflow's paths.
+    expect(isPrCopy("policy", ".policy-base")).toBe(true);
+    expect(isPrCopy("policy/config/prod.json", ".policy-base")).toBe(true);
+    expect(isPrCopy("./policy", ".policy-base")).toBe(true);
+    expect(isPrCopy(".policy-base/policy", ".policy-base")).toBe(false);
+    const old = parse(text("pulumi-stack.yml").replace(/\.policy-base\/policy/g, "policy")) as Obj;
+    const w = steps((old.jobs as Record<string, Obj>).pulumi!).find((s) => (s.with as Obj | undefined)?.policyPacks)!.with as Record<string, string>;
+    expect(isPrCopy(w.policyPacks!, ".policy-base")).toBe(true);
+  });
+
+  it("pull-request.yml: says on the PR when it changes policy/, with the PR's token only", () => {
+    const job = jobs("pull-request.yml")["policy-changes"]!;
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const step = steps(job)[0]!;
+    expect(step.run).toContain("select(.filename | startswith(\"policy/\"))");
+    expect(step.run).toContain("as they are on the base branch");
+    expect(step.run).toContain("gh pr comment");
+    expect(JSON.stringify(job)).not.toContain("secrets.");
+  });
+
+  it("CODEOWNERS gives policy/, its config, the workflows and .ci/ to the platform owners, last", () => {
+    const lines = fs.readFileSync(path.join(REPO_ROOT, ".github", "CODEOWNERS"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const rules = lines.map((l) => l.split(/\s+/)).map(([pattern, ...owners]) => ({ pattern: pattern!, owners }));
+    const owners = (file: string) => {
+      // Last matching pattern wins (GitHub's CODEOWNERS rule); these are anchored directory patterns.
+      let found: string[] = [];
+      for (const r of rules) if (r.pattern === "*" || (r.pattern.endsWith("/") ? `/${file}`.startsWith(r.pattern) : `/${file}` === r.pattern)) found = r.owners;
+      return found;
+    };
+    for (const f of ["policy/index.ts", "policy/config/prod.json", ".github/workflows/pull-request.yml", ".github/CODEOWNERS", ".ci/run"]) {
+      expect(owners(f), f).toEqual(["@registry-topology/platform-owners"]);
+    }
+  });
+});
+
+// Issue 21 part 7: Node.js 24 (the current LTS) in every workflow, both package.json files and CI.
+describe("Node.js: the current LTS everywhere", () => {
+  const pkg = (p: string) => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, p), "utf8")) as { engines?: { node?: string }; devDependencies: Record<string, string> };
+
+  it.each(files)("%s sets up Node 24 in every job", (f) => {
+    const setups = Object.values(jobs(f)).flatMap((j) => steps(j)).filter((s) => String(s.uses ?? "").startsWith("actions/setup-node@"));
+    for (const s of setups) expect((s.with as Obj)["node-version"]).toBe(24);
+  });
+
+  it("engines and @types/node in both package.json files; .ci/run pins a 24.x binary from npm", () => {
+    for (const p of ["package.json", "policy/package.json"]) {
+      expect(pkg(p).engines?.node, p).toBe(">=22.13");
+      expect(pkg(p).devDependencies["@types/node"], p).toMatch(/^24\.\d+\.\d+$/);
+    }
+    const ci = fs.readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8");
+    expect(ci).toMatch(/^NODE_VERSION=24\.\d+\.\d+$/m);
+    expect(ci).toContain('npm install --no-audit --no-fund --no-save --prefix "$NODE_DIR" "$NODE_PKG@$NODE_VERSION"');
+    // The version check comes before the README's test command.
+    expect(ci.indexOf('= "v$NODE_VERSION" ] ||')).toBeLessThan(ci.indexOf("\nnpm test"));
   });
 });

@@ -35,7 +35,7 @@ export class AlibabaBackup extends pulumi.ComponentResource {
       pulumi.log.warn(
         `backup ${c.name}: no pullCredential, so no region mirror serves this backup yet. Alibaba has no API to create a registry ` +
           `password: after this deploy, set a fixed password for RAM user ${identityName(pulumi.getStack(), c.name, "pull")} in the ` +
-          `Container Registry console, store it with \`pulumi config set --secret --path 'backups[<i>].pullCredential.password'\` ` +
+          `Container Registry console, store it with \`npx pulumi config set --secret --path 'backups[<i>].pullCredential.password'\` ` +
           `(and pullCredential.username), and deploy again (see docs/backups-alibaba.md).`,
         this,
       );

@@ -70,8 +70,8 @@ export function findExampleValues(config: Record<string, string>, stack: string,
   for (const [key, envVar] of Object.entries(PROVIDER_KEYS)) {
     const value = config[key];
     if (value === undefined || !isExampleValue(value)) continue;
-    const viaEnv = envVar ? `pulumi config rm ${key} --stack ${stack}, and set ${envVar} in the environment (as CI does); or ` : "";
-    found.push({ key, value, fix: `${viaEnv}pulumi config set ${key} <real value> --stack ${stack}` });
+    const viaEnv = envVar ? `npx pulumi config rm ${key} --stack ${stack}, and set ${envVar} in the environment (as CI does); or ` : "";
+    found.push({ key, value, fix: `${viaEnv}npx pulumi config set ${key} <real value> --stack ${stack}` });
   }
   for (const [list, fields] of [["backups", BACKUP_FIELDS], ["archives", ARCHIVE_FIELDS]] as const) {
     const entries = parse(config[`${project}:${list}`]);
@@ -83,7 +83,7 @@ export function findExampleValues(config: Record<string, string>, stack: string,
         const value = rec[field];
         if (typeof value !== "string" || !isExampleValue(value)) continue;
         const key = `${list}[${i}].${field}`;
-        found.push({ key, value, fix: `set ${what}: pulumi config set --path '${key}' <value> --stack ${stack}` });
+        found.push({ key, value, fix: `set ${what}: npx pulumi config set --path '${key}' <value> --stack ${stack}` });
       }
     });
   }

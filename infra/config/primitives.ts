@@ -38,7 +38,7 @@ export const quantity = z
 
 /** A registry URL whose path is where images land; a password in it is refused (see `{parent}` in format.ts). */
 export const httpsUrl = z.string().superRefine(
-  checked((v: string) => urlProblem(v, { path: true, secretHint: "store it as a secret: pulumi config set --secret --path '{parent}.push.password' <value>" })),
+  checked((v: string) => urlProblem(v, { path: true, secretHint: "store it as a secret: npx pulumi config set --secret --path '{parent}.push.password' <value>" })),
 );
 
 /** Label keys and values as the API server checks them (k8sNames.ts). */

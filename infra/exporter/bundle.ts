@@ -10,8 +10,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as TS from "typescript";
 
-export const EXPORTER_ROOT = path.join(__dirname, "..");
 export const EXPORTER_ENTRY = "exporter/main.ts";
+/**
+ * infra/ in the source tree. The bundle is built from the TypeScript sources, also when the
+ * program itself runs from its compiled copy (dist/infra/exporter/bundle.js, scripts/build.js).
+ */
+export const EXPORTER_ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..", "..", "infra")].find((d) =>
+  fs.existsSync(path.join(d, EXPORTER_ENTRY)),
+) ?? path.join(__dirname, "..");
 
 const flat = (rel: string): string => `${rel.replace(/\.ts$/, "").split("/").join("__")}.js`;
 

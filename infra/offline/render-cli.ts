@@ -1,37 +1,34 @@
-// npm run render -- --stack NAME [--out DIR] [--with-secrets]
+// npm run render -- --stack NAME [--out DIR] [--with-secrets] [--json]
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { RegistrySummary } from "../../components/topology";
-import { ConfigError } from "../config";
-import { topologyMarkdown } from "./diagram";
-import { nodeFilesFromResources, writeNodeFiles } from "./nodeFiles";
-import { buildPlan } from "./plan";
-import { renderStack } from "./render";
-import { listStacks, REPO_ROOT, StackFileError } from "./stackFiles";
+import { helpRequested, HELP, parseCommandArgs, runCommand, SHARED, UsageError } from "../cli/command";
 
-const USAGE = "usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets]\n  --with-secrets  write the mock runtime's values instead of placeholders (templates for review: not real credentials or X.509; real material comes from a real `up`)";
+const USAGE = `usage: npm run render -- --stack NAME|path/to/Pulumi.NAME.yaml [--out DIR] [--with-secrets] [--json]
+  --stack NAME|FILE  the stack to render offline (under mocks: no cloud, no credentials, no CLI)
+  --out DIR          where to write plan.json, topology.md and nodes/ (default out/NAME)
+  --with-secrets     write the mock runtime's values instead of placeholders: offline node
+                     files are templates for layout and review (not real credentials or X.509;
+                     real node material comes from a real up)
+${HELP.json}
+${HELP.help}`;
 
-function parse() {
-  return parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" }, "with-secrets": { type: "boolean" }, help: { type: "boolean" } },
-  });
-}
+const OPTIONS = { stack: SHARED.stack, out: { type: "string" }, "with-secrets": { type: "boolean", default: false }, json: SHARED.json, help: SHARED.help } as const;
 
 async function main(): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse().values;
-  } catch (e) {
-    console.error(`render: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help || !values.stack) {
-    const text = `${USAGE}\nstacks: ${listStacks().join(", ")}`;
-    if (values.help) console.log(text);
-    else console.error(text);
-    return values.help ? 0 : 2;
-  }
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv, USAGE)) return 0;
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  // The program and the SDK load only now: --help and usage mistakes answer at once.
+  const { listStacks, REPO_ROOT, StackFileError } = await import("./stackFiles");
+  if (!values.stack) throw new UsageError(`--stack is required (stacks: ${listStacks().join(", ")})`);
+  const [{ ConfigError }, { topologyMarkdown }, { nodeFilesFromResources, writeNodeFiles }, { buildPlan }, { renderStack }] = await Promise.all([
+    import("../config"),
+    import("./diagram"),
+    import("./nodeFiles"),
+    import("./plan"),
+    import("./render"),
+  ]);
   try {
     const result = await renderStack(values.stack);
     const out = path.resolve(values.out ?? path.join(REPO_ROOT, "out", result.stack));
@@ -44,6 +41,10 @@ async function main(): Promise<number> {
     const nodesDir = path.join(out, "nodes");
     fs.rmSync(nodesDir, { recursive: true, force: true });
     const nodeFiles = writeNodeFiles(nodesDir, nodeFilesFromResources(result.resources, { withSecrets: values["with-secrets"] === true }));
+    if (values.json) {
+      console.log(JSON.stringify({ stack: result.stack, resourceCount: plan.resourceCount, out, plan: path.join(out, "plan.json"), topology: path.join(out, "topology.md"), nodeFiles: nodeFiles.length, withSecrets: values["with-secrets"] }, null, 2));
+      return 0;
+    }
     console.log(`Rendered stack ${result.stack}: ${plan.resourceCount} resources -> ${path.relative(process.cwd(), out) || "."}/{plan.json,topology.md}`);
     console.log(`Node files: ${nodeFiles.length} under ${path.relative(process.cwd(), nodesDir) || "."}/<region>/<role>/${values["with-secrets"] ? " (WITH real secrets: keep them safe)" : " (secrets as placeholders; --with-secrets for real values)"}`);
     return 0;
@@ -56,10 +57,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  },
-);
+runCommand({ name: "render", usage: USAGE, errorExit: 1 }, main);

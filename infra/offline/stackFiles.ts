@@ -8,7 +8,8 @@ import { STACK_NAME } from "./stackName";
 /** Placeholder that stands for an encrypted (`secure:`) value when rendering offline. */
 export const SECRET_PLACEHOLDER = "offline-secret-placeholder";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT } from "../repo-root";
+import { REPO_ROOT } from "../repo-root";
 
 export interface StackConfig {
   stack: string;

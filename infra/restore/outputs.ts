@@ -26,7 +26,7 @@ export type ArchiveOutputs = z.infer<typeof outputsSchema>;
 /** The outputs text for --stack / --outputs, read as `npm run verify` reads them. */
 export function readOutputsText(stack: string | undefined, file: string | undefined): string {
   const source = outputsSource(stack, file, Boolean(process.stdin.isTTY));
-  if (!source) throw new OutputsError("give --stack NAME, --outputs FILE, or pipe `pulumi stack output --json --show-secrets` in");
+  if (!source) throw new OutputsError("give --stack NAME, --outputs FILE, or pipe `npx pulumi stack output --json --show-secrets` in");
   return readOutputs(source, "restore");
 }
 
@@ -36,7 +36,7 @@ export function parseArchiveOutputs(text: string): ArchiveOutputs {
     json = JSON.parse(text);
   } catch {
     // JSON.parse errors quote the input, which holds secrets: say only what is wrong.
-    throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
+    throw new OutputsError("the stack outputs are not valid JSON; pass `npx pulumi stack output --json --show-secrets`");
   }
   return archiveOutputsFrom(json);
 }
@@ -44,7 +44,7 @@ export function parseArchiveOutputs(text: string): ArchiveOutputs {
 /** The archive part of already-parsed stack outputs (absent keys: no archives). */
 export function archiveOutputsFrom(json: unknown): ArchiveOutputs {
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>).archiveCredentials === "[secret]") {
-    throw new OutputsError("the stack outputs hold [secret] placeholders: run `pulumi stack output --json --show-secrets`");
+    throw new OutputsError("the stack outputs hold [secret] placeholders: run `npx pulumi stack output --json --show-secrets`");
   }
   const parsed = outputsSchema.safeParse(json);
   if (!parsed.success) {

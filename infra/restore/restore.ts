@@ -43,6 +43,8 @@ export interface RestoreOptions {
   onProgress?: (line: string) => void;
   /** Scratch directory (default: a new one under the OS temp dir, removed afterwards). */
   workDir?: string;
+  /** Epoch ms after which no skopeo push starts and a running one is stopped (--deadline). */
+  deadlineAt?: number;
 }
 
 export interface RestoreSummary {
@@ -157,7 +159,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
         if (c.problems.length > 0) throw new Error(`not pushed: ${c.problems.slice(0, 3).join("; ")}${c.problems.length > 3 ? `; and ${c.problems.length - 3} more` : ""}`);
         const image = path.join(dir, "images", String(i));
         dirImage(dir, image, r.digest, c);
-        await skopeo(["copy", "--quiet", "--all", "--preserve-digests", "--retry-times", "2", `--dest-tls-verify=${dest.tls}`, "--dest-authfile", auth, `dir:${image}`, `docker://${dest.host}/${ref}`]);
+        const left = o.deadlineAt === undefined ? 600_000 : Math.min(600_000, o.deadlineAt - Date.now());
+        if (left <= 0) throw new Error("not pushed: the deadline has passed");
+        await skopeo(["copy", "--quiet", "--all", "--preserve-digests", "--retry-times", "2", `--dest-tls-verify=${dest.tls}`, "--dest-authfile", auth, `dir:${image}`, `docker://${dest.host}/${ref}`], left);
         fs.rmSync(image, { recursive: true, force: true });
         // What the target now serves under the tag must be the archived image, byte for byte.
         const served = await targetDigest(dest.host, dest.tls, auth, ref);

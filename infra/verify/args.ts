@@ -1,26 +1,26 @@
 // Command-line arguments of `npm run verify`: pure, so every usage mistake is tested in-process.
-import { parseArgs } from "node:util";
-import { isStackName } from "../offline/stackName";
+// Flags, defaults and ranges from the shared parser (infra/cli/command.ts).
+import { concurrencyOf, deadlineMsOf, HELP, parseCommandArgs, SHARED, stackNameOf, UsageError } from "../cli/command";
 import { outputsSource, type OutputsSource } from "./read-outputs";
+
+export { UsageError };
 
 export const USAGE = `usage: npm run verify -- [--stack NAME] [--outputs FILE|-] [--json] [--repair] [--read-with-push]
                           [--concurrency N] [--deadline SECONDS]
   --stack NAME       the stack to verify. Without --outputs its outputs come from
-                     \`pulumi stack output --json --show-secrets --stack NAME\` (stdin is not read);
+                     \`npx pulumi stack output --json --show-secrets --stack NAME\`, with the backend
+                     and passphrase \`npm run up\` uses (PULUMI_BACKEND_URL, else .pulumi-state/);
                      with --outputs they must be that stack's (checked against stacks/Pulumi.NAME.yaml)
-  --outputs FILE|-   the JSON of \`pulumi stack output --json --show-secrets\`; - reads stdin
+${HELP.outputs}
                      (stdin is also read when neither --stack nor --outputs is given)
-  --json             print the report as JSON
+${HELP.json}
   --repair           copy what is missing or different with the push identity, then check again
   --read-with-push   read a backup that has no pull identity with its push identity (default: not checked)
-  --concurrency N    requests in flight per registry, 1-64 (default 8)
-  --deadline S       stop everything after S seconds, 1-86400 (default 900)
-  --help             this text
+${HELP.concurrency} per registry
+${HELP.deadline}
+${HELP.help}
+Progress goes to stderr when it is a terminal (not with --json, not when CI is set).
 Exit 0: every backup in sync; 1: something missing or different; 2: a registry could not be checked, or bad input.`;
-
-/** A usage mistake: the CLI prints it with the usage and exits 2. */
-export class UsageError extends Error {}
-
 
 export interface VerifyArgs {
   help: boolean;
@@ -33,40 +33,20 @@ export interface VerifyArgs {
   deadlineMs: number;
 }
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, found ${JSON.stringify(text)}`);
-  return n;
-}
+const OPTIONS = {
+  ...SHARED,
+  repair: { type: "boolean", default: false },
+  "read-with-push": { type: "boolean", default: false },
+} as const;
 
 /** Parse argv (without node and script). `stdinIsTTY`: whether stdin is a terminal (nothing piped). */
 export function parseVerifyArgs(argv: string[], stdinIsTTY: boolean): VerifyArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        outputs: { type: "string" },
-        json: { type: "boolean", default: false },
-        repair: { type: "boolean", default: false },
-        "read-with-push": { type: "boolean", default: false },
-        concurrency: { type: "string", default: "8" },
-        deadline: { type: "string", default: "900" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values } = parseCommandArgs(argv, OPTIONS);
   const base = { json: values.json, repair: values.repair, readWithPush: values["read-with-push"] };
-  if (values.help) return { help: true, source: { kind: "stdin" }, ...base, concurrency: 8, deadlineMs: 900_000 };
-  const concurrency = wholeNumber("--concurrency", values.concurrency, 1, 64);
-  const deadlineMs = wholeNumber("--deadline", values.deadline, 1, 86_400) * 1000;
-  const stack = values.stack;
-  if (stack !== undefined && !isStackName(stack)) throw new UsageError(`--stack takes a stack name (letters, digits, '-', '_', '.'), found ${JSON.stringify(stack)}`);
+  if (values.help) return { help: true, source: { kind: "stdin" }, ...base, concurrency: concurrencyOf(undefined), deadlineMs: deadlineMsOf(undefined) };
+  const concurrency = concurrencyOf(values.concurrency);
+  const deadlineMs = deadlineMsOf(values.deadline);
+  const stack = values.stack === undefined ? undefined : stackNameOf(values.stack);
   if (values.outputs === "") throw new UsageError("--outputs takes a file name, or - for stdin");
   const source: OutputsSource | undefined = outputsSource(stack, values.outputs, stdinIsTTY);
   if (!source) throw new UsageError("give --stack NAME, --outputs FILE, or pipe the outputs in");

@@ -5,8 +5,10 @@
 import * as fs from "node:fs";
 import { archiveOutputsFrom } from "../restore/outputs";
 import { formatArchiveReports, verifyArchives } from "./archives";
+import { helpRequested, runCommand } from "../cli/command";
+import { createProgress, progressEnabled } from "../cli/progress";
 import { checkCertificates, formatCertificateReport } from "./certificates";
-import { parseVerifyArgs, USAGE, UsageError } from "./args";
+import { parseVerifyArgs, USAGE } from "./args";
 import { readOutputs } from "./read-outputs";
 import { formatReport } from "./report";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
@@ -28,35 +30,29 @@ async function checkStack(stack: string, json: unknown): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseVerifyArgs(process.argv.slice(2), process.stdin.isTTY === true);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`verify: ${e.message}\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv, USAGE)) return 0;
+  const args = parseVerifyArgs(argv, process.stdin.isTTY === true);
   let json: unknown;
   const text = readOutputs(args.source, "verify");
   try {
     json = JSON.parse(text);
   } catch {
     // JSON.parse errors quote the input, which holds secrets: say only what is wrong.
-    throw new OutputsError("the stack outputs are not valid JSON; pass `pulumi stack output --json --show-secrets`");
+    throw new OutputsError("the stack outputs are not valid JSON; pass `npx pulumi stack output --json --show-secrets`");
   }
   if (args.stack) await checkStack(args.stack, json);
   const deadlineAt = Date.now() + args.deadlineMs;
   const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
   // Checked before any registry is read: a malformed archives section must not cost the report.
   archiveOutputsFrom(json);
-  const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
+  const progress = createProgress(progressEnabled({ json: args.json }));
+  const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs, onProgress: progress });
   // Point-in-time archives (infra/verify/archives.ts): newest snapshot age and sampled blob digests.
   // The same --deadline bounds them: what is left of it after the registries.
+  progress("archives: newest snapshots and sampled blobs");
   const archives = await verifyArchives(json, { deadlineAt });
+  progress.done();
   // Mirror certificates: days left from the stack outputs (no network).
   const certificates = checkCertificates(json, new Date());
   console.log(
@@ -67,10 +63,5 @@ async function main(): Promise<number> {
   return Math.max(report.exitCode, archives.exitCode, certificates.exitCode);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`verify: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
-  },
-);
+// Usage mistakes exit 2 with the usage; bad input and unreachable registries exit 2 with the message.
+runCommand({ name: "verify", usage: USAGE, errorExit: 2 }, main);

@@ -2,7 +2,8 @@
 // from a file, stdin, or the Pulumi CLI. One reader, so both tools fail the same clear way.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
+import { LOCAL_STATE_DIR, pulumiCliProblem, pulumiEnv, pulumiLauncher } from "../cli/pulumi";
+import { REPO_ROOT } from "../repo-root";
 import { OutputsError } from "./stack-outputs";
 
 export type OutputsSource = { kind: "file"; file: string } | { kind: "stdin" } | { kind: "pulumi"; stack: string };
@@ -24,10 +25,18 @@ export function outputsSource(stack: string | undefined, outputs: string | undef
 /** The outputs text; every failure is an OutputsError that says what to do and quotes no content. */
 export function readOutputs(source: OutputsSource, tool: string): string {
   if (source.kind === "pulumi") {
+    // The backend and passphrase `npm run up` used (infra/cli/pulumi.ts), so the stack it made is found.
+    const { env, notes, problem } = pulumiEnv(source.stack);
+    if (problem) throw new OutputsError(problem);
+    if (env.PULUMI_BACKEND_URL === `file://${LOCAL_STATE_DIR}` && !fs.existsSync(LOCAL_STATE_DIR)) {
+      throw new OutputsError(`no local state (${LOCAL_STATE_DIR}): deploy the stack first with \`npm run up -- --stack ${source.stack}\`, or set PULUMI_BACKEND_URL to the backend that holds it`);
+    }
+    const cli = pulumiCliProblem(env);
+    if (cli) throw new OutputsError(cli);
+    for (const n of notes) console.error(`${tool}: ${n}`);
     if (!process.stdin.isTTY) console.error(`${tool}: reading stack ${source.stack}'s outputs with \`pulumi stack output\` (stdin is not read; --outputs - reads it)`);
-    // Ask the Pulumi CLI for the stack's outputs (needs a logged-in backend).
-    const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "pulumi");
-    const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], { encoding: "utf8" });
+    const bin = pulumiLauncher().bin;
+    const res = spawnSync(bin, ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], { encoding: "utf8", env, cwd: REPO_ROOT });
     if (res.error) throw new OutputsError(`cannot run the Pulumi CLI (${bin}): ${(res.error as NodeJS.ErrnoException).code ?? res.error.message}`);
     if (res.status !== 0) throw new OutputsError(`pulumi stack output failed for ${source.stack}: ${(res.stderr ?? "").trim().split("\n").pop() ?? ""}`);
     return res.stdout;
@@ -40,6 +49,6 @@ export function readOutputs(source: OutputsSource, tool: string): string {
     const code = (e as NodeJS.ErrnoException).code ?? "";
     throw new OutputsError(`cannot read ${what}: ${REASONS[code] ?? (code || (e as Error).message)}`);
   }
-  if (text.trim() === "") throw new OutputsError(`${what} is empty; expected the JSON of \`pulumi stack output --json --show-secrets\``);
+  if (text.trim() === "") throw new OutputsError(`${what} is empty; expected the JSON of \`npx pulumi stack output --json --show-secrets\``);
   return text;
 }

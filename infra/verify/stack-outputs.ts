@@ -37,12 +37,12 @@ export interface OutputsOptions {
  */
 export function verifyInputFromOutputs(json: unknown, options: OutputsOptions = {}): VerifyInput {
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>).harborAdminPassword === "[secret]") {
-    throw new OutputsError("the stack outputs hold [secret] placeholders: run `pulumi stack output --json --show-secrets`");
+    throw new OutputsError("the stack outputs hold [secret] placeholders: run `npx pulumi stack output --json --show-secrets`");
   }
   const parsed = outputsSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(outputs)"}: ${i.message}`);
-    throw new OutputsError(`the stack outputs are not what verification expects:\n  - ${problems.join("\n  - ")}\nPass the JSON of \`pulumi stack output --json --show-secrets\`.`);
+    throw new OutputsError(`the stack outputs are not what verification expects:\n  - ${problems.join("\n  - ")}\nPass the JSON of \`npx pulumi stack output --json --show-secrets\`.`);
   }
   const o = parsed.data;
   const scheme = (url: string) => (url.startsWith("http://") ? "http" : "https");

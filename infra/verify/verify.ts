@@ -23,6 +23,8 @@ export interface VerifyOptions {
    * instead (infra/exporter/harbor-repositories.ts). Gets the run's deadline signal.
    */
   sourceRepositories?: (signal?: AbortSignal) => Promise<string[]>;
+  /** Called as each phase starts and ends (the CLI shows it on a terminal). */
+  onProgress?: (line: string) => void;
 }
 
 function reason(e: unknown): string {
@@ -149,6 +151,8 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
   const src = new RegistryClient({ ...o.client, name: s.name, baseUrl: s.baseUrl, username: s.username, password: s.password });
   let source: Inventory;
   const started = Date.now();
+  const progress = o.onProgress ?? (() => undefined);
+  progress(`${s.name}: listing the repositories and tags of ${s.projects.join(", ")}`);
   try {
     const list = o.sourceRepositories;
     source = await sourceInventory(src, s.projects, o.concurrency, list && (() => list(o.client?.signal)));
@@ -160,10 +164,18 @@ async function run(input: VerifyInput, options: VerifyOptions): Promise<VerifyRe
     };
   }
   const sourceMs = Date.now() - started;
+  const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
+  progress(`${s.name}: ${tags} tags in ${source.size} repositories`);
   // Every backup at once (each is another registry, with its own `concurrency`): a backup that
   // hangs until the deadline must not use up the time of the ones after it.
-  const backups: BackupReport[] = await Promise.all(input.backups.map((b) => checkBackup(b, { src, source, projects: s.projects, o })));
-  const tags = [...source.values()].reduce((n, t) => n + t.size, 0);
+  const backups: BackupReport[] = await Promise.all(
+    input.backups.map(async (b, i) => {
+      progress(`backup ${i + 1}/${input.backups.length} ${b.name}: reading ${tags} tags and digests${o.repair ? " (and repairing)" : ""}`);
+      const r = await checkBackup(b, { src, source, projects: s.projects, o });
+      progress(`backup ${i + 1}/${input.backups.length} ${b.name}: ${r.status === "checked" ? `${r.inSync} in sync, ${r.missing.length} missing, ${r.different.length} different` : r.status}`);
+      return r;
+    }),
+  );
   const exitCode = backups.some((b) => b.status !== "checked") ? 2 : backups.some((b) => b.missing.length + b.different.length > 0) ? 1 : 0;
   return {
     source: { name: s.name, status: "checked", repositories: source.size, tags, projectTags: tagsPerProject(source, s.projects), requests: src.requests, ms: sourceMs },
