@@ -34,7 +34,7 @@
 # round touches $CLEAN_MARKER (the pod's readiness) and reports cleanup="clean".
 # Status: a "STATUS ..." line (what is active on this node and why; on mirror nodes, each mirror's
 # mode and cache size from $MIRROR_STATUS_DIR) on every change and every $INTERVAL_SECONDS; read
-# it with kubectl logs (README "How to check a node's effective config").
+# it with kubectl logs (docs/operations.md, "How to check a node's effective config").
 set -u
 # Every file the writer creates starts private (secrets are never readable, not even as a temp
 # file); a public file is widened to its mode just before its rename.

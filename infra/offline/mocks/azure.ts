@@ -89,7 +89,7 @@ defineMockCheck("azure-native:containerregistry:Replication", (a) => [
 ]);
 
 /**
- * With Graph `Application.ReadWrite.OwnedBy` (the least the README asks of the deployer) the
+ * With Graph `Application.ReadWrite.OwnedBy` (the least docs/backups-acr.md asks of the deployer) the
  * deploying principal can manage only applications and service principals it owns: azuread 6.9.1
  * docs, Application ("ensure that the principal being used to run Terraform is included in the
  * owners property") and ServicePrincipal ("must be an owner of both the linked application
