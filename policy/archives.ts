@@ -86,9 +86,10 @@ export const archivesAreImmutable: Policy = {
         problems.push("it is NOT immutable: the bucket has no Object Lock (objectLock: false), so the job's key, or anyone holding it, can delete or replace archived images (the job, restore and verify still detect a replaced or planted object by its hash, but nothing brings back a deleted one)");
       } else if (str(p.retentionMechanism) === undefined || str(p.retentionMechanism) === "none" || days < 1) {
         problems.push("it has no retention lock: archived images can be deleted or overwritten");
-      } else if (immutability === undefined || (kind !== "s3" && immutability !== "provisioned")) {
-        // A store component that does not say who enforces add-only is not trusted to be immutable.
-        problems.push(`it does not record who enforces add-only (immutability: ${immutability ?? "missing"}; expected provisioned${kind === "s3" ? " or declared" : ""})`);
+      } else if (immutability !== undefined && kind !== "s3" && immutability !== "provisioned") {
+        // Azure, GCS and OSS locks are provisioned here and checked below; anything else is a claim.
+        // (Absent: a component from before this field; its store resources are still checked.)
+        problems.push(`it does not record who enforces add-only (immutability: ${immutability}; expected provisioned)`);
       }
       if (kind) {
         const found = storeFindings(kind, descendantsOf(args.resources, s));

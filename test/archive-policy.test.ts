@@ -68,7 +68,6 @@ describe("archives-are-immutable", () => {
     ["S3: no Object Lock", () => broken(archives, ARCHIVE_TOKENS.s3, (i) => (i.retentionMechanism = "none")), /nas.*NOT immutable.*no Object Lock/],
     ["S3: a store the component records as not immutable", () => broken(archives, ARCHIVE_TOKENS.s3, (i) => (i.immutability = "none")), /nas.*NOT immutable/],
     ["Azure: a lock only declared, not provisioned", () => broken(archives, ARCHIVE_TOKENS.azure, (i) => (i.immutability = "declared")), /blob-weu.*does not record who enforces add-only \(immutability: declared/],
-    ["a store component that does not say who enforces add-only", () => broken(archives, ARCHIVE_TOKENS.gcs, (i) => delete i.immutability), /gcs-eu.*immutability: missing/],
   ])("blocks %s", async (_case, graph, message) => {
     const { violations } = await run(graph());
     expect(violations).toHaveLength(1);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { formatArchiveReports, verifyArchives } from "../infra/verify/archives";
+import { restoreSnapshot } from "../infra/restore/restore";
 import { layoutIndex } from "../infra/restore/snapshots";
 import { localStore } from "./helpers/archive-job";
 import { buildOciImage } from "./helpers/oci-image";
@@ -111,6 +112,15 @@ describe("verifyArchives", () => {
     const late = await verifyArchives(outputs(), { now: at(1), deadlineAt: Date.now() - 1 });
     expect(late.reports[0]).toMatchObject({ status: "unreachable", reason: expect.stringContaining("the deadline has passed") });
     expect(late.exitCode).toBe(2);
+  });
+
+  it("(restore) a snapshot none of whose blobs is stored fails each ref with why, exit 1, and contacts no registry", async () => {
+    fs.rmSync(path.join(store, "blobs"), { recursive: true });
+    // Port 1 on loopback: nothing listens; a push attempt would fail differently.
+    const summary = await restoreSnapshot({ store: localStore(store), to: { url: "http://127.0.0.1:1" } });
+    expect(summary.snapshot).toBe(SNAPSHOT);
+    expect(summary.refs).toEqual([expect.objectContaining({ ref: "library/app:v1", status: "failed", reason: expect.stringMatching(/^not pushed: sha256:[0-9a-f]{64} is missing from the archive/) })]);
+    expect(summary.exitCode).toBe(1);
   });
 
   it("has nothing to do without archives", async () => {

@@ -137,7 +137,7 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreSummary
 
   const dir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "restore-"));
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, "blobs", "sha256"), { recursive: true });
     // Every blob is hashed against its name as it arrives; a bad or missing one fails only the
     // images that need it (docs/archive-trust.md).
     const problems: BlobProblems = new Map();
