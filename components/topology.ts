@@ -56,6 +56,17 @@ function collectCredentials(backups: readonly RegistryEndpoint[]): pulumi.Output
 }
 
 /**
+ * A backup whose docker credential is a short-lived token (ECR) is mirrored only through the
+ * token refresher (docs/token-refresher.md); until that is wired into the mirrors, say so.
+ */
+function warnTokenBackups(backups: readonly RegistryEndpoint[], hasRegions: boolean, parent: pulumi.Resource): void {
+  if (!hasRegions) return;
+  for (const b of backups.filter((x) => x.tokenMint)) {
+    void pulumi.log.warn(`backup ${b.name}: its docker credential is a ${b.tokenMint!.kind} token minted by the token refresher; region mirrors do not serve it yet (docs/token-refresher.md)`, parent);
+  }
+}
+
+/**
  * The whole registry topology of one environment: Harbor, its backups in other clouds,
  * replication from Harbor to each backup, and pull-through mirrors in every region.
  */
@@ -79,7 +90,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
     super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
 
     const harbor = new Harbor("harbor", { config: cfg.harbor }, { parent: this });
-    const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
+    const backups = createBackups(cfg.backups, { harborFailureDomain: cfg.harbor.failureDomain ?? HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
     const replication = new Replication(
       "replication",
       {
@@ -97,7 +108,8 @@ export class RegistryTopology extends pulumi.ComponentResource {
 
     // Harbor first (through its pull-only robot), then every backup that has a pull identity.
     const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
-    for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
+    for (const b of backups) if (b.pull && !b.tokenMint) upstreams.push({ endpoint: b, pull: b.pull });
+    warnTokenBackups(backups, cfg.regions.length > 0, this);
     const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects });
 
     const archives = createArchives(cfg.archives, {

@@ -31,7 +31,7 @@ export { assessBackups, type BackupAssessment } from "./backups";
 import { assessBackups } from "./backups";
 
 const HOW_TO_ADD_BACKUP =
-  "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, " +
+  "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, ecr, " +
   "or oci with a `url` outside Harbor's cluster and host), keep `registry-topology:replication` " +
   "enabled with trigger event_based or scheduled, then preview again.";
 
