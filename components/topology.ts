@@ -22,10 +22,12 @@ export interface RegistrySummary {
   failureDomain: string;
   /** false: Harbor's project level is dropped on this registry (see RegistryEndpoint). */
   keepsProjectPath: boolean;
+  /** Docker credentials are minted tokens (ECR): where to mint them (no secret). */
+  tokenMint?: { kind: "ecr"; region: string; registryId: string };
 }
 
 
-function summarize(e: RegistryRef): pulumi.Output<RegistrySummary> {
+function summarize(e: RegistryRef & { tokenMint?: RegistryEndpoint["tokenMint"] }): pulumi.Output<RegistrySummary> {
   return pulumi.all([e.host, e.pathPrefix, e.url]).apply(([host, pathPrefix, url]) => ({
     name: e.name,
     kind: e.kind,
@@ -35,6 +37,7 @@ function summarize(e: RegistryRef): pulumi.Output<RegistrySummary> {
     harborAdapter: e.harborAdapter,
     failureDomain: e.failureDomain,
     keepsProjectPath: e.keepsProjectPath,
+    ...(e.tokenMint ? { tokenMint: { kind: e.tokenMint.kind, region: e.tokenMint.region, registryId: e.tokenMint.registryId } } : {}),
   }));
 }
 

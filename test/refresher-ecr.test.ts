@@ -14,6 +14,9 @@ import { mintEcr } from "../components/refresher/mint";
 import { DirectoryTokenStore, refreshOnce } from "../components/refresher/run";
 import { NodeSha256, startEcrStandIn, type EcrStandIn } from "./ecr-emulator/server";
 import { buildOciImage, run } from "./helpers/oci-image";
+import { exchangeEcrTokens } from "../infra/verify/ecr-token";
+import { RegistryClient } from "../infra/verify/registry-client";
+import { verifyInputFromOutputs } from "../infra/verify/stack-outputs";
 
 const ACCOUNT = "493817264501";
 const REGION = "eu-central-1";
@@ -94,6 +97,34 @@ describe("ECR stand-in (as strict as ECR)", () => {
     const late = await inspect(`${t.username}:${t.password}`);
     expect(late.code).not.toBe(0);
     expect(late.stderr).toMatch(/denied: Your authorization token has expired/);
+  }, 60_000);
+});
+
+describe("npm run verify reads ECR with its pull identity, minting a token itself", () => {
+  it("exchanges the pull access key for a docker token and reads the backup; the push key is not used to read", async () => {
+    const t = await mintEcr(target());
+    const img = buildOciImage(path.join(dir, "img2"), { tag: "v2" });
+    const push = await skopeo(["copy", "--dest-tls-verify=false", `--dest-creds=AWS:${t.password}`, img.ref, `docker://${ecr.registryAddress}/harbor-backup/library/verify:v2`]);
+    expect([push.code, push.stderr]).toEqual([0, ""]);
+    const input = verifyInputFromOutputs({
+      harborUrl: "https://harbor.test.example.com",
+      harborAdminUsername: "admin",
+      harborAdminPassword: "x",
+      harborProjects: ["library"],
+      registries: [{ name: "ecr-fra", kind: "ecr", host: ecr.registryAddress, pathPrefix: "harbor-backup", url: ecr.registryUrl, keepsProjectPath: true, tokenMint: { kind: "ecr", region: REGION, registryId: ACCOUNT } }],
+      registryCredentials: { "ecr-fra": { push: { username: "AKIAPUSHKEY000000003", password: "push-secret" }, pull: { username: PULL.accessKeyId, password: PULL.secretAccessKey } } },
+    });
+    // Without the exchange the access key is no docker password: the registry refuses it.
+    const raw = new RegistryClient({ name: "ecr-fra", baseUrl: ecr.registryUrl, username: input.backups[0]!.username, password: input.backups[0]!.password });
+    await expect(raw.tags("harbor-backup/library/verify")).rejects.toThrow();
+    const before = ecr.minted.length;
+    const ready = await exchangeEcrTokens(input, { endpoint: ecr.apiUrl });
+    expect(ecr.minted.length).toBe(before + 1);
+    expect(ecr.minted.at(-1)!.accessKeyId).toBe(PULL.accessKeyId);
+    const b = ready.backups[0]!;
+    expect([b.readIdentity, b.username, b.pushUsername]).toEqual(["pull", "AWS", undefined]);
+    const client = new RegistryClient({ name: "ecr-fra", baseUrl: b.baseUrl, username: b.username, password: b.password });
+    expect(await client.tags("harbor-backup/library/verify")).toEqual(["v2"]);
   }, 60_000);
 });
 

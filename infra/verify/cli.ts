@@ -7,6 +7,7 @@ import { formatArchiveReports, verifyArchives } from "./archives";
 import { parseVerifyArgs, USAGE, UsageError } from "./args";
 import { readOutputs } from "./read-outputs";
 import { formatReport } from "./report";
+import { exchangeEcrTokens } from "./ecr-token";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
 import { identityFromStackConfig, outputsStackProblem } from "./stack-match";
 import { verifyTopology } from "./verify";
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
   }
   if (args.stack) await checkStack(args.stack, json);
   const deadlineAt = Date.now() + args.deadlineMs;
-  const input = verifyInputFromOutputs(json, { readWithPush: args.readWithPush });
+  // ECR backups: their pull (and push) identities are access keys; mint docker tokens with them.
+  const input = await exchangeEcrTokens(verifyInputFromOutputs(json, { readWithPush: args.readWithPush }), { endpoint: process.env.VERIFY_ECR_ENDPOINT, repair: args.repair });
   // Checked before any registry is read: a malformed archives section must not cost the report.
   archiveOutputsFrom(json);
   const report = await verifyTopology(input, { concurrency: args.concurrency, repair: args.repair, deadlineMs: args.deadlineMs });
