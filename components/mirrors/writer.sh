@@ -256,9 +256,30 @@ note_changed() {
   esac
 }
 
+# ---- node-side restart digest (docs/token-refresher.md) ---------------------------------------
+# A static pod whose content holds "@node-digest@" gets in its place a digest of the host files
+# named on its "# registry-topology node-digest-of: <path> ..." line, as written earlier in this
+# run (static pods come last), keyed with $SRC/restartkey when the Secret has one (the files hold
+# credentials: without the key the digest tells nothing about them). A credential that reaches
+# the node between two `pulumi up`s (the token refresher writes it through the writer's Secret)
+# then still changes the manifest, and the kubelet restarts that mirror. Other pods: unchanged.
+node_digest() { # $1 = rendered static-pod content (edited in place)
+  grep -q '@node-digest@' "$1" || return 0
+  nd_paths=$(sed -n 's/^# registry-topology node-digest-of: //p' "$1" | head -n 1)
+  {
+    if [ -r "$SRC/restartkey" ]; then cat "$SRC/restartkey"; fi
+    for nd_p in $nd_paths; do
+      printf '\n%s\n' "$nd_p"
+      if [ -f "$HOST$nd_p" ]; then sha256sum <"$HOST$nd_p" | cut -d' ' -f1; else echo missing; fi
+    done
+  } | sha256sum | cut -c1-32 >"$WORK/node-digest" || return 1
+  sed -i "s/@node-digest@/$(cat "$WORK/node-digest")/" "$1"
+}
+
 apply_line() { # key mode dest apply target
   key=$1 mode=$2 dest=$3 apply=$4 target=$5
   render "$WORK/src/$key" >"$WORK/want"
+  if [ "$apply" = static-pod ]; then node_digest "$WORK/want" || return 1; fi
   case "$apply" in
     replace | static-pod)
       current_mode=$(stat -c %a "$target" 2>/dev/null || echo none)
