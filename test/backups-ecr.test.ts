@@ -242,3 +242,15 @@ describe("ecr render and policy", () => {
     expect(sameFailureDomain("aws:eu-central-1", "azure:eu-central-1")).toBe(false);
   });
 });
+
+describe("no-registry-admin-credentials knows AWS", () => {
+  it("flags *, ecr:*, iam:* and ECR actions on every repository, and admin managed policies; passes the stack's own policies", async () => {
+    const { awsAdminStatements } = await import("../policy/policies");
+    const scope = { accountId: "493817264501", regions: ["eu-central-1"], repositoryPrefix: "harbor-backup" };
+    for (const role of ["push", "pull"] as const) expect(awsAdminStatements(JSON.stringify(ecrPolicyDocument(scope, role, { replicateDeletions: true })))).toEqual([]);
+    const doc = (Action: unknown, Resource: unknown) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] });
+    expect(awsAdminStatements(doc("*", "*"))).toEqual(["* on *"]);
+    expect(awsAdminStatements(doc(["ecr:*"], ["arn:aws:ecr:eu-central-1:493817264501:repository/x/*"]))).toHaveLength(1);
+    expect(awsAdminStatements(doc(["ecr:PutImage"], "*"))).toEqual(["ecr:PutImage on every repository (*)"]);
+  });
+});
