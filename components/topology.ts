@@ -39,10 +39,12 @@ export interface RegistrySummary {
   failureDomain: string;
   /** false: Harbor's project level is dropped on this registry (see RegistryEndpoint). */
   keepsProjectPath: boolean;
+  /** Docker credentials are minted tokens (ECR): where to mint them (no secret). */
+  tokenMint?: { kind: "ecr"; region: string; registryId: string };
 }
 
 
-function summarize(e: RegistryRef): pulumi.Output<RegistrySummary> {
+function summarize(e: RegistryRef & { tokenMint?: RegistryEndpoint["tokenMint"] }): pulumi.Output<RegistrySummary> {
   return pulumi.all([e.host, e.pathPrefix, e.url]).apply(([host, pathPrefix, url]) => ({
     name: e.name,
     kind: e.kind,
@@ -52,6 +54,7 @@ function summarize(e: RegistryRef): pulumi.Output<RegistrySummary> {
     harborAdapter: e.harborAdapter,
     failureDomain: e.failureDomain,
     keepsProjectPath: e.keepsProjectPath,
+    ...(e.tokenMint ? { tokenMint: { kind: e.tokenMint.kind, region: e.tokenMint.region, registryId: e.tokenMint.registryId } } : {}),
   }));
 }
 
@@ -70,6 +73,17 @@ function collectCredentials(backups: readonly RegistryEndpoint[]): pulumi.Output
       .apply(([push, pull]) => [b.name, pull ? { push, pull } : { push }] as const),
   );
   return pulumi.all(entries).apply((list) => Object.fromEntries(list) as RegistryCredentials);
+}
+
+/**
+ * A backup whose docker credential is a short-lived token (ECR) is mirrored only through the
+ * token refresher (docs/token-refresher.md); until that is wired into the mirrors, say so.
+ */
+function warnTokenBackups(backups: readonly RegistryEndpoint[], hasRegions: boolean, parent: pulumi.Resource): void {
+  if (!hasRegions) return;
+  for (const b of backups.filter((x) => x.tokenMint)) {
+    void pulumi.log.warn(`backup ${b.name}: its docker credential is a ${b.tokenMint!.kind} token minted by the token refresher; region mirrors do not serve it yet (docs/token-refresher.md)`, parent);
+  }
 }
 
 /**
@@ -96,7 +110,7 @@ export class RegistryTopology extends pulumi.ComponentResource {
     super(TOKENS.topology, name, { environment: cfg.environment, allowInsecureUpstreams: cfg.allowInsecureUpstreams }, opts);
 
     const harbor = new Harbor("harbor", cfg.harbor, { parent: this });
-    const backups = createBackups(cfg.backups, { harborFailureDomain: HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
+    const backups = createBackups(cfg.backups, { harborFailureDomain: cfg.harbor.failureDomain ?? HARBOR_FAILURE_DOMAIN, replicateDeletions: cfg.replication.deletion }, this);
     const replication = new Replication(
       "replication",
       {
@@ -114,7 +128,8 @@ export class RegistryTopology extends pulumi.ComponentResource {
 
     // Harbor first (through its pull-only robot), then every backup that has a pull identity.
     const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
-    for (const b of backups) if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
+    for (const b of backups) if (b.pull && !b.tokenMint) upstreams.push({ endpoint: b, pull: b.pull });
+    warnTokenBackups(backups, cfg.regions.length > 0, this);
     const obs = cfg.observability;
     const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects }, obs.enabled ? obs.nodeTextfileDirectory : undefined);
 

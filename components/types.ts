@@ -6,10 +6,10 @@ export interface Credential {
   password: pulumi.Output<string>;
 }
 
-export type RegistryKind = "harbor" | "acr" | "gar" | "icr" | "alibaba" | "oci";
+export type RegistryKind = "harbor" | "acr" | "gar" | "icr" | "alibaba" | "oci" | "ecr";
 
 /** Harbor replication adapter type for a backup's endpoint. */
-export type HarborAdapter = "azure-acr" | "google-gcr" | "docker-registry" | "ali-acr" | "harbor";
+export type HarborAdapter = "azure-acr" | "google-gcr" | "docker-registry" | "ali-acr" | "harbor" | "aws-ecr";
 
 /**
  * Where a registry is and how images are laid out on it, without credentials: Harbor itself
@@ -47,6 +47,22 @@ export interface RegistryEndpoint extends RegistryRef {
   push: Credential;
   /** Region mirrors: read-only. */
   pull?: Credential;
+  /**
+   * Set when `pull` is not a docker password but a cloud identity the registry's docker tokens
+   * are minted from (ECR: an IAM access key, docker user "AWS" + GetAuthorizationToken). Mirrors
+   * take such a backup only through the token refresher (docs/token-refresher.md).
+   */
+  tokenMint?: TokenMint;
+}
+
+/** How a short-lived docker credential is minted for a backup (no secret in it). */
+export interface TokenMint {
+  kind: "ecr";
+  region: string;
+  /** The registry's AWS account (GetAuthorizationToken registryIds). */
+  registryId: string;
+  /** IRSA/Pod Identity role the refresher runs as (no access key then). */
+  roleArn?: pulumi.Output<string>;
 }
 
 /**
@@ -62,6 +78,7 @@ export const TOKENS = {
   icrBackup: "registry-topology:backups:IcrBackup",
   alibabaBackup: "registry-topology:backups:AlibabaBackup",
   ociBackup: "registry-topology:backups:OciBackup",
+  ecrBackup: "registry-topology:backups:EcrBackup",
   regionMirrors: "registry-topology:mirrors:RegionMirrors",
   harborProject: "pulumi-nodejs:dynamic/harbor:Project",
   harborRegistryEndpoint: "pulumi-nodejs:dynamic/harbor:RegistryEndpoint",

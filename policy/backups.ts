@@ -4,6 +4,7 @@
 //   copies Harbor's projects to it): blocked in every environment, `local` included;
 // - `domain` problems mean it is a backup that fails together with Harbor (same cluster, same
 //   machine): the only thing `local` may relax.
+import { parseCloudDomain, sameFailureDomain } from "../infra/config/cloud-regions/domains";
 import type { PolicyResource } from "@pulumi/policy";
 import { cronNeverRuns } from "./cron";
 import { BACKUP_TYPES, ofType, plainProps, record, str, strings, TOKENS } from "./graph";
@@ -131,7 +132,10 @@ export function assessBackups(resources: readonly PolicyResource[], harbor: Poli
     const hard: string[] = [];
     const domain: string[] = [];
     const fd = str(p.failureDomain);
-    if (fd !== undefined && fd === harborDomain) domain.push(`it is in Harbor's failure domain "${fd}" (same cluster), so it fails together with Harbor`);
+    if (fd !== undefined && harborDomain !== undefined && sameFailureDomain(fd, harborDomain)) {
+      const how = fd === harborDomain && !parseCloudDomain(fd) ? "same cluster" : "same cloud region";
+      domain.push(`it is in Harbor's failure domain "${harborDomain}" (${how}${fd === harborDomain ? "" : `: "${fd}"`}), so it fails together with Harbor`);
+    }
     for (const ep of endpoints.filter((e) => str(e.name) === name)) {
       const url = str(ep.url);
       if (url === undefined) continue; // unknown during preview

@@ -10,7 +10,7 @@ import { TOKENS } from "../components/types";
 export { TOKENS };
 export { isSecretMarker, SECRET_SIG, SIG_KEY, unwrapSecrets, UNKNOWN } from "../components/shared/wire";
 
-export const BACKUP_TYPES: readonly string[] = [TOKENS.acrBackup, TOKENS.garBackup, TOKENS.icrBackup, TOKENS.alibabaBackup, TOKENS.ociBackup];
+export const BACKUP_TYPES: readonly string[] = [TOKENS.acrBackup, TOKENS.garBackup, TOKENS.icrBackup, TOKENS.alibabaBackup, TOKENS.ociBackup, TOKENS.ecrBackup];
 
 /**
  * Set (true) on PolicyResources whose props still carry secret markers (the offline check). The

@@ -31,7 +31,7 @@ export { assessBackups, type BackupAssessment } from "./backups";
 import { assessBackups } from "./backups";
 
 const HOW_TO_ADD_BACKUP =
-  "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, " +
+  "Add a backup under `registry-topology:backups` in the stack file (kind acr, gar, icr, alibaba, ecr, " +
   "or oci with a `url` outside Harbor's cluster and host), keep `registry-topology:replication` " +
   "enabled with trigger event_based or scheduled, then preview again.";
 
@@ -154,6 +154,29 @@ export function alicloudAdminStatements(policyDocument: string): string[] {
 
 const ALICLOUD_ADMIN_POLICIES = ["AdministratorAccess", "AliyunContainerRegistryFullAccess", "AliyunRAMFullAccess"];
 
+/** AWS managed policies broader than one backup's repositories (AWS managed policy names). */
+const AWS_ADMIN_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess|AmazonEC2ContainerRegistryFullAccess|AmazonEC2ContainerRegistryPowerUser|AmazonElasticContainerRegistryPublicFullAccess)$/;
+
+/** IAM statements that allow everything, all of ECR or all of IAM, or ECR actions on every repository. */
+export function awsAdminStatements(text: string): string[] {
+  let doc: { Statement?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const list = (v: unknown) => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+  for (const st of Array.isArray(doc.Statement) ? (doc.Statement as Record<string, unknown>[]) : doc.Statement ? [doc.Statement as Record<string, unknown>] : []) {
+    if (st.Effect !== "Allow") continue;
+    const actions = list(st.Action);
+    const resources = list(st.Resource);
+    for (const a of actions.filter((x) => x === "*" || /^(ecr|iam|sts):\*$/i.test(x))) out.push(`${a} on ${resources.join(", ") || "?"}`);
+    if (resources.includes("*") && actions.some((a) => /^ecr:/i.test(a) && a !== "ecr:GetAuthorizationToken")) out.push(`${actions.filter((a) => a !== "ecr:GetAuthorizationToken").join(", ")} on every repository (*)`);
+  }
+  return out;
+}
+
 /** Harbor's built-in administrator account name. */
 export const HARBOR_ADMIN_USERNAME = "admin";
 
@@ -181,6 +204,13 @@ export const noRegistryAdminCredentials: Policy = {
       }
       if (/^alicloud:ram\/.*PolicyAttachment:/.test(r.type) && ALICLOUD_ADMIN_POLICIES.includes(str(p.policyName) ?? "")) {
         report(`${label(r)} attaches ${str(p.policyName)}. Attach a custom policy limited to the backup's namespace instead.`, r.urn);
+      }
+      if (r.type === "aws:iam/policy:Policy" || r.type === "aws:iam/userPolicy:UserPolicy" || r.type === "aws:iam/rolePolicy:RolePolicy") {
+        const admin = awsAdminStatements(str(p.policy) ?? "");
+        if (admin.length > 0) report(`${label(r)} allows ${admin.join("; ")}. Grant ecr:GetAuthorizationToken on * and the push/pull actions on the backup's repository ARNs only.`, r.urn);
+      }
+      if (/^aws:iam\/(user|role|group)PolicyAttachment:/.test(r.type) && AWS_ADMIN_POLICIES.test(str(p.policyArn) ?? "")) {
+        report(`${label(r)} attaches ${str(p.policyArn)}. Attach the backup's own policy limited to its repositories instead.`, r.urn);
       }
       if (r.type.startsWith("pulumi-nodejs:dynamic/ibm:")) {
         const roles = leaves(p, (k) => /^roles?$/i.test(k)).flatMap((l) => (Array.isArray(l.value) ? strings(l.value) : strings([l.value])));

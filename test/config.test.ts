@@ -74,7 +74,8 @@ const cases: Case[] = [
     c.harbor.redis = { type: "external", addr: "redis:6379", passwordSecretName: "redis" };
   }, "harbor.storage.registryAccessMode", /expected ReadWriteMany/],
   ["external database with no password source", (c) => (c.harbor.database = { type: "external", host: "pg", username: "harbor" }), "harbor.database.passwordSecretName", /exactly one of passwordSecretName/],
-  ["unknown backup kind", (c) => (c.backups[1] = { name: "ecr", kind: "ecr" }), "backups[1].kind", /expected kind to be one of "acr" \| "gar" \| "icr" \| "alibaba" \| "oci"/],
+  ["unknown backup kind", (c) => (c.backups[1] = { name: "quay", kind: "quay" }), "backups[1].kind", /expected kind to be one of "acr" \| "gar" \| "icr" \| "alibaba" \| "oci" \| "ecr"/],
+  ["ECR without account id", (c) => (c.backups[1] = { name: "ecr", kind: "ecr", region: "eu-central-1" }), "backups[1].accountId", /expected string, found nothing/],
   ["unknown ICR region", (c) => (c.backups[1].region = "mars"), "backups[1].region", /expected a known IBM Cloud Container Registry region/],
   ["ACR registry name too short", (c) => (c.backups[0].registryName = "acr"), "backups[0].registryName", /5-50 letters and digits/],
   ["duplicate backup names", (c) => (c.backups[1].name = "acr-weu"), "backups[1].name", /duplicate backup name "acr-weu"/],

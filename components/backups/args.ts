@@ -68,5 +68,24 @@ export interface OciBackupSettings extends BackupCommonSettings {
   };
 }
 
-export type BackupSettings = AcrBackupSettings | GarBackupSettings | IcrBackupSettings | AlibabaBackupSettings | OciBackupSettings;
+export interface EcrBackupSettings extends BackupCommonSettings {
+  kind: "ecr";
+  /** The AWS account that holds the registry (12 digits). */
+  accountId: string;
+  region: string;
+  /** Where Harbor's projects land: `<repositoryPrefix>/<project>/<repository>`. */
+  repositoryPrefix: string;
+  /** ECR registry replication to these regions (same account). */
+  replicationRegions: string[];
+  /** Repositories (under repositoryPrefix) the stack creates with the options below. */
+  repositories: string[];
+  imageTagMutability: "MUTABLE" | "IMMUTABLE";
+  encryption: { type: "AES256" } | { type: "KMS"; kmsKeyArn?: string; templateRoleArn?: string };
+  scanOnPush: boolean;
+  lifecycle?: { untaggedExpireDays?: number; keepTaggedCount?: number };
+  /** How the token refresher reads: an access key, or a role (IRSA or EKS Pod Identity). */
+  pullIdentity: { kind: "accessKey" } | { kind: "irsa"; oidcProviderArn: string } | { kind: "podIdentity"; clusterName: string };
+}
+
+export type BackupSettings = AcrBackupSettings | GarBackupSettings | IcrBackupSettings | AlibabaBackupSettings | OciBackupSettings | EcrBackupSettings;
 export type BackupKind = BackupSettings["kind"];

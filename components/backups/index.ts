@@ -3,6 +3,7 @@ import type { BackupSettings } from "./args";
 import type { RegistryEndpoint } from "../types";
 import { AcrBackup } from "./acr";
 import { AlibabaBackup } from "./alibaba";
+import { EcrBackup } from "./ecr";
 import { GarBackup } from "./gar";
 import { IcrBackup } from "./icr";
 import { OciBackup } from "./oci";
@@ -30,6 +31,8 @@ function createBackup(config: BackupSettings, ctx: BackupContext, parent: pulumi
       return new IcrBackup(config.name, { config }, opts).endpoint;
     case "alibaba":
       return new AlibabaBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
+    case "ecr":
+      return new EcrBackup(config.name, { config, replicateDeletions: ctx.replicateDeletions }, opts).endpoint;
     case "oci":
       return new OciBackup(config.name, { config, harborFailureDomain: ctx.harborFailureDomain }, opts).endpoint;
   }

@@ -69,6 +69,11 @@ export interface HarborArgs {
   trivy: { enabled: boolean };
   /** Harbor's own Prometheus metrics; `serviceMonitor` needs the Prometheus Operator CRDs. */
   metrics: { enabled: boolean; serviceMonitor: { enabled: boolean; additionalLabels: Record<string, string>; interval?: string } };
+  /**
+   * What fails together with Harbor, for the failure-domain policy: `aws:<region>`,
+   * `azure:<region>`, ... or a site name. Default: Harbor's own cluster.
+   */
+  failureDomain?: string;
   /** Secret with `ca.crt` that Harbor trusts toward backup targets. */
   caBundleSecretName?: string;
   dockerHubProxyCache?: {

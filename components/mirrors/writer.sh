@@ -447,6 +447,28 @@ note_changed() {
 # One `key="value"` pair of the STATUS line (value without double quotes).
 status_add() { STATUS_PARTS="$STATUS_PARTS $1=\"$(printf '%s' "$2" | tr -d '"\n')\""; }
 
+# ---- node-side restart digest (docs/token-refresher.md) ---------------------------------------
+# A static pod whose content holds "@node-digest@" gets in its place a digest of the host files
+# named on its "# registry-topology node-digest-of: <path> ..." line, as written earlier in this
+# run (static pods come last), keyed with $SRC/restartkey when the Secret has one (the files hold
+# credentials: without the key the digest tells nothing about them). A credential that reaches
+# the node between two `pulumi up`s (the token refresher writes it through the writer's Secret)
+# then still changes the manifest, and the kubelet restarts that mirror. Other pods: unchanged.
+node_digest() { # $1 = rendered static-pod content (edited in place)
+  grep -q '@node-digest@' "$1" || return 0
+  nd_paths=$(sed -n 's/^# registry-topology node-digest-of: //p' "$1" | head -n 1)
+  {
+    if [ -r "$SRC/restartkey" ]; then cat "$SRC/restartkey"; fi
+    for nd_p in $nd_paths; do
+      printf '\n%s\n' "$nd_p"
+      if [ -f "$HOST$nd_p" ]; then sha256sum <"$HOST$nd_p" | cut -d' ' -f1; else echo missing; fi
+    done
+  } | sha256sum | cut -c1-32 >"$WORK/node-digest" || return 1
+  # busybox cut and sed exit 0 when a write fails (scratch full): check what they wrote.
+  nd_digest=$(cat "$WORK/node-digest") && [ "${#nd_digest}" = 32 ] || return 1
+  sed -i "s/@node-digest@/$nd_digest/" "$1" && ! grep -q '@node-digest@' "$1" && [ -s "$1" ] || return 1
+}
+
 # apply_line KEY MODE DEST APPLY: 0 done, 1 this file failed (others go on), 120 scratch full
 # (the round is aborted).
 apply_line() {
@@ -454,6 +476,7 @@ apply_line() {
   target="$HOST$dest"
   host_ok "$dest" || return 1
   out "$WORK/want" render "$WORK/src/$key" || return 120
+  if [ "$apply" = static-pod ]; then node_digest "$WORK/want" || { log "ERROR: cannot compute the node digest of $dest (scratch full?): round aborted"; return 120; }; fi
   case "$apply" in
     replace | static-pod)
       current_mode=$(stat -c %a "$target" 2>/dev/null || echo none)

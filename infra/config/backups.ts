@@ -4,6 +4,7 @@ import { AZURE_REGION_LIST } from "./cloud-regions/azure";
 import { allowUnlistedRegion, checkRegion } from "./cloud-regions/check";
 import { GAR_LOCATION_LIST } from "./cloud-regions/gcp";
 import { icrRegionProblem, type IcrRegion } from "./cloud-regions/ibm";
+import { checkEcr, ecrFields } from "./ecr";
 import { credential, dnsLabel, hostOrIp, httpsUrl, k8sName, k8sSubdomain, nodePortNumber, quantity } from "./primitives";
 
 export { ICR_HOSTS, type IcrRegion } from "./cloud-regions/ibm";
@@ -131,7 +132,10 @@ const oci = z
     }
   });
 
-export const backupSchema = z.discriminatedUnion("kind", [acr, gar, icr, alibaba, oci]);
+/** Amazon ECR (infra/config/ecr.ts). */
+const ecr = z.strictObject({ ...common, ...ecrFields }).superRefine(checkEcr);
+
+export const backupSchema = z.discriminatedUnion("kind", [acr, gar, icr, alibaba, oci, ecr]);
 
 export type BackupConfig = z.infer<typeof backupSchema>;
 export type AcrBackupConfig = z.infer<typeof acr>;
@@ -139,4 +143,5 @@ export type GarBackupConfig = z.infer<typeof gar>;
 export type IcrBackupConfig = z.infer<typeof icr>;
 export type AlibabaBackupConfig = z.infer<typeof alibaba>;
 export type OciBackupConfig = z.infer<typeof oci>;
+export type EcrBackupConfig = z.infer<typeof ecr>;
 export type BackupKind = BackupConfig["kind"];

@@ -18,11 +18,19 @@ export interface ExampleValue {
 const EXAMPLE_WORD = /(^|[^a-z])example([^a-z]|$)/i;
 
 /**
+ * Account ids AWS's own documentation uses as examples (IAM User Guide and ECR User Guide use
+ * 123456789012, 111122223333, 444455556666, 777788889999): copied from a page, they name a stranger's
+ * account or none. (All-same-digit ids are caught by the rule below.)
+ */
+const AWS_EXAMPLE_ACCOUNT_IDS = ["123456789012", "111122223333", "444455556666", "777788889999", "210987654321"];
+
+/**
  * A placeholder ID: contains the word "example", or its hex digits are all the same
  * (00000000-0000-...) or count up (0123456789abcdef...).
  */
 export function isExampleValue(value: string): boolean {
   if (EXAMPLE_WORD.test(value)) return true;
+  if (AWS_EXAMPLE_ACCOUNT_IDS.includes(value)) return true;
   const hex = value.toLowerCase().replace(/^cri-/, "").replace(/-/g, "");
   if (!/^[0-9a-f]{8,}$/.test(hex)) return false;
   if (/^(.)\1+$/.test(hex)) return true;
@@ -46,6 +54,7 @@ const BACKUP_FIELDS: Record<string, Record<string, string>> = {
   acr: { resourceGroupName: "the name of an existing Azure resource group" },
   gar: { project: "the id of an existing Google Cloud project" },
   icr: { accountId: "your 32-character IBM Cloud account id", resourceGroupId: "the id of an existing IBM Cloud resource group" },
+  ecr: { accountId: "your 12-digit AWS account id" },
   alibaba: { instanceId: "the id of your ACR Enterprise Edition instance (cri-...)", instanceName: "the name of that Enterprise Edition instance" },
 };
 

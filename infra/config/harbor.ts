@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
+import { closestName } from "./cloud-regions/closest";
+import { CLOUD_DOMAIN_REGIONS, parseCloudDomain } from "./cloud-regions/domains";
 import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, labels, nodePortNumber, quantity, secretString } from "./primitives";
 
 /** Harbor's official chart 1.19.1 installs Harbor 2.15.1. */
@@ -137,6 +139,17 @@ const replicas = z
   })
   .default({ core: 1, portal: 1, registry: 1, jobservice: 1, nginx: 1, trivy: 1, exporter: 1 });
 
+/** A `<cloud>:<region>` failure domain must name a region of that cloud (cited lists in cloud-regions/). */
+function harborFailureDomainProblem(v: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,62}$/.test(v)) return "expected <cloud>:<region> such as aws:eu-central-1, or a site name such as dc1";
+  const d = parseCloudDomain(v);
+  if (!d) return undefined;
+  const list = CLOUD_DOMAIN_REGIONS[d.provider]!;
+  if (list.includes(d.region)) return undefined;
+  const near = closestName(d.region, list);
+  return `"${d.region}" is not a known ${d.provider} region${near ? ` (did you mean "${d.provider}:${near}"?)` : ""}; see infra/config/cloud-regions/`;
+}
+
 export const harborSchema = z.strictObject({
   hostname,
   /** Override the URL clients use (e.g. when a proxy fronts Harbor). Derived from hostname and expose otherwise. */
@@ -145,6 +158,13 @@ export const harborSchema = z.strictObject({
     .superRefine(checked((v: string) => urlProblem(v, { path: false, secretHint: "Harbor's URL never carries a credential" })))
     .optional(),
   chartVersion: z.enum(SUPPORTED_CHART_VERSIONS).default(HARBOR_CHART_VERSION),
+  /**
+   * Where Harbor's cluster runs, as backups name theirs: `<cloud>:<region>` (aws:eu-central-1,
+   * azure:westeurope, gcp:..., alibaba:..., ibm:...) or a site name. A backup in the same cloud
+   * region is then in Harbor's failure domain (policy rule backup-outside-harbor-failure-domain).
+   * Default "harbor-cluster": only in-cluster backups share it.
+   */
+  failureDomain: z.string().superRefine(checked(harborFailureDomainProblem)).optional(),
   namespace: k8sName.default("harbor"),
   releaseName: dnsLabel.default("harbor"),
   expose,

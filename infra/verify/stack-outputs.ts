@@ -18,6 +18,7 @@ const outputsSchema = z.object({
       pathPrefix: z.string(),
       url: z.string(),
       keepsProjectPath: z.boolean().default(true),
+      tokenMint: z.object({ kind: z.literal("ecr"), region: z.string(), registryId: z.string() }).optional(),
     }),
   ),
   registryCredentials: z.record(z.string(), z.object({ push: credential, pull: credential.optional() })).default({}),
@@ -70,6 +71,7 @@ export function verifyInputFromOutputs(json: unknown, options: OutputsOptions = 
           password: read?.password,
           pushUsername: creds?.push.username,
           pushPassword: creds?.push.password,
+          ...(r.tokenMint ? { tokenMint: r.tokenMint } : {}),
         };
       }),
   };

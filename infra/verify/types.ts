@@ -21,6 +21,11 @@ export interface BackupTarget extends RegistryTarget {
   /** Credential with push rights, used only by --repair. */
   pushUsername?: string;
   pushPassword?: string;
+  /**
+   * The credentials are a cloud identity docker tokens are minted from (ECR: an access key), not
+   * a docker password: verify mints a token with them first (infra/verify/ecr-token.ts).
+   */
+  tokenMint?: { kind: "ecr"; region: string; registryId: string };
 }
 
 export interface VerifyInput {

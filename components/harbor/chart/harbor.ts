@@ -36,7 +36,7 @@ export class Harbor extends pulumi.ComponentResource {
   constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
     const h = args;
     // Registered inputs are what the policy pack sees of this component: nothing secret.
-    super(TOKENS.harbor, name, { hostname: h.hostname, projects: h.projects.map((p) => p.name), failureDomain: HARBOR_FAILURE_DOMAIN }, opts);
+    super(TOKENS.harbor, name, { hostname: h.hostname, projects: h.projects.map((p) => p.name), failureDomain: h.failureDomain ?? HARBOR_FAILURE_DOMAIN }, opts);
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -93,7 +93,7 @@ export class Harbor extends pulumi.ComponentResource {
       keepsProjectPath: true,
       url: this.url,
       harborAdapter: "harbor",
-      failureDomain: HARBOR_FAILURE_DOMAIN,
+      failureDomain: h.failureDomain ?? HARBOR_FAILURE_DOMAIN,
       insecure: false,
     };
 

@@ -3,3 +3,4 @@ import "./azure";
 import "./gcp";
 import "./alibaba";
 import "./ibm";
+import "./aws";

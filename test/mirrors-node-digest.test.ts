@@ -1,0 +1,93 @@
+// The writer derives a static pod's restart digest from the files it writes (issue 19): a mirror
+// credential that changes between two `pulumi up`s (the token refresher writes it through the
+// writer's Secret) changes the pod manifest on the node by itself, so the kubelet restarts the
+// mirror. Run for real by busybox sh against a fake host root, as test/mirrors-writer.test.ts does.
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { NodeFile } from "../components/mirrors/nodeFiles";
+import { publicConfigData, secretData, WRITER_SCRIPT } from "../components/mirrors/writer";
+
+const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
+const CONFIG = "/etc/kubernetes/registry-topology/mirror-ecr/config.yml";
+const POD = "/etc/kubernetes/manifests/registry-topology-mirror-ecr.yaml";
+
+const cfg = (password: string): NodeFile => ({ role: "mirror", path: CONFIG, mode: "0600", anchor: "/etc/kubernetes", secret: true, content: `proxy:\n  username: AWS\n  password: ${password}\n`, apply: "replace" });
+const pod = (): NodeFile => ({
+  role: "mirror",
+  path: POD,
+  mode: "0644",
+  anchor: "/etc/kubernetes",
+  secret: false,
+  apply: "static-pod",
+  content: `# registry-topology node-digest-of: ${CONFIG}\napiVersion: v1\nkind: Pod\nmetadata:\n  name: mirror-ecr\n  annotations:\n    registry-topology/node-digest: "@node-digest@"\n`,
+});
+
+describe("node-side restart digest (writer.sh node_digest)", () => {
+  let base: string;
+  let bb: string;
+  let host: string;
+  let src: string;
+  const sync = (files: NodeFile[], restartKey?: string) => {
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.mkdirSync(src, { recursive: true });
+    for (const [k, v] of Object.entries({ ...publicConfigData(files), ...secretData(files) })) fs.writeFileSync(path.join(src, k), v);
+    if (restartKey) fs.writeFileSync(path.join(src, "restartkey"), restartKey);
+    const script = path.join(base, "writer.sh");
+    fs.writeFileSync(script, WRITER_SCRIPT);
+    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a" };
+    return new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("exit", (code) => (clearTimeout(t), resolve({ code, out })));
+    });
+  };
+  const digestOf = () => /registry-topology\/node-digest: "([^"]*)"/.exec(fs.readFileSync(path.join(host, POD), "utf8"))?.[1];
+
+  beforeEach(() => {
+    if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
+    base = fs.mkdtempSync(path.join(os.tmpdir(), "node-digest-"));
+    host = path.join(base, "host");
+    src = path.join(base, "files");
+    bb = path.join(base, "bb");
+    fs.mkdirSync(bb);
+    for (const a of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) fs.symlinkSync(BUSYBOX, path.join(bb, a));
+    for (const d of ["etc/kubernetes/manifests", "var/lib"]) fs.mkdirSync(path.join(host, d), { recursive: true });
+  });
+  afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it("a new credential alone (same manifest from `up`) changes the pod's digest; the same credential keeps it", async () => {
+    const key = "k".repeat(32);
+    const first = await sync([cfg("token-one"), pod()], key);
+    expect(first.code).toBe(0);
+    const d1 = digestOf();
+    expect(d1).toMatch(/^[0-9a-f]{32}$/);
+    expect((await sync([cfg("token-one"), pod()], key)).code).toBe(0);
+    expect(digestOf()).toBe(d1); // nothing changed: no restart
+    expect((await sync([cfg("token-two"), pod()], key)).code).toBe(0);
+    expect(fs.readFileSync(path.join(host, CONFIG), "utf8")).toContain("token-two");
+    expect(digestOf()).toMatch(/^[0-9a-f]{32}$/);
+    expect(digestOf()).not.toBe(d1); // the kubelet sees a changed manifest and restarts the mirror
+  });
+
+  it("the digest is keyed: it is no plain hash of the credential file, and another key gives another digest", async () => {
+    await sync([cfg("token-one"), pod()], "a".repeat(32));
+    const withA = digestOf()!;
+    const plain = createHash("sha256").update(fs.readFileSync(path.join(host, CONFIG))).digest("hex");
+    expect(plain.slice(0, 32)).not.toBe(withA);
+    await sync([cfg("token-one"), pod()], "b".repeat(32));
+    expect(digestOf()).not.toBe(withA);
+  });
+
+  it("a static pod without the placeholder is written as it is", async () => {
+    const plainPod = { ...pod(), content: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: other\n" };
+    expect((await sync([cfg("x"), plainPod])).code).toBe(0);
+    expect(fs.readFileSync(path.join(host, POD), "utf8")).toBe(plainPod.content);
+  });
+});
