@@ -46,7 +46,7 @@ async function main(): Promise<number> {
       return 0;
     }
     console.log(`Rendered stack ${result.stack}: ${plan.resourceCount} resources -> ${path.relative(process.cwd(), out) || "."}/{plan.json,topology.md}`);
-    console.log(`Node files: ${nodeFiles.length} under ${path.relative(process.cwd(), nodesDir) || "."}/<region>/<role>/${values["with-secrets"] ? " (WITH real secrets: keep them safe)" : " (secrets as placeholders; --with-secrets for real values)"}`);
+    console.log(`Node files: ${nodeFiles.length} under ${path.relative(process.cwd(), nodesDir) || "."}/<region>/<role>/${values["with-secrets"] ? " (with the offline run's mock credentials: templates for layout and review, not real node material)" : " (secrets as placeholders: templates for layout and review; real node material comes from a real up)"}`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StackFileError) {
