@@ -1,12 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
 import type { HarborConfig } from "../../infra/config";
 import { TOKENS, type RegistryRef } from "../types";
+import { chartReleaseArgs } from "./chart-source";
 import { generateHarborSecrets } from "./secrets";
 import { harborExternalUrl, harborHost } from "./url";
 import { harborChartValues } from "./values";
 
-export const HARBOR_CHART_REPO = "https://helm.goharbor.io";
+export { HARBOR_CHART_REPO } from "../../infra/config/chart-source";
+/** The project directory (where Pulumi.yaml is): relative chart paths are resolved against it. */
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const HARBOR_ADMIN_USERNAME = "admin";
 /** Failure domain of everything deployed into Harbor's cluster (an in-cluster backup shares it). */
 export const HARBOR_FAILURE_DOMAIN = "harbor-cluster";
@@ -68,9 +72,7 @@ export class Harbor extends pulumi.ComponentResource {
       `${name}-chart`,
       {
         name: h.releaseName,
-        chart: "harbor",
-        version: h.chartVersion,
-        repositoryOpts: { repo: HARBOR_CHART_REPO },
+        ...chartReleaseArgs(h.chart, h.chartVersion, PROJECT_ROOT),
         namespace: namespace.metadata.name,
         values,
         atomic: true,

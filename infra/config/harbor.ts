@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chartSourceSchema } from "./chart-source";
 import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
 import { annotations, checked, credential, dnsLabel, hostname, hostOrIp, k8sName, k8sSubdomain, nodePortNumber, quantity, secretString } from "./primitives";
 
@@ -145,6 +146,8 @@ export const harborSchema = z.strictObject({
     .superRefine(checked((v: string) => urlProblem(v, { path: false, secretHint: "Harbor's URL never carries a credential" })))
     .optional(),
   chartVersion: z.enum(SUPPORTED_CHART_VERSIONS).default(HARBOR_CHART_VERSION),
+  /** Where the chart comes from (default: the official repository); see chart-source.ts. */
+  chart: chartSourceSchema,
   namespace: k8sName.default("harbor"),
   releaseName: dnsLabel.default("harbor"),
   expose,
