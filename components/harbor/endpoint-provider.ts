@@ -6,7 +6,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { harborClient } from "./client";
 import {
   changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, deleteIfPresent,
-  findIdByName, gone, hashSecret, isUnknown, secretMatches,
+  findIdByName, gone, hashSecret, isUnknown, secretMatches, wireValue,
 } from "./provider-support";
 
 /** Harbor adapter types that can be a replication destination or a proxy-cache upstream. */
@@ -140,14 +140,14 @@ export const endpointProvider: dynamic.ResourceProvider = {
         unhealthyRetryMs: Number(inputs.unhealthyRetrySeconds ?? 300) * 1000,
       });
     }
-    return { id: String(created.id), outs: endpointOutputs(inputs, created.id, hashSecret(String(inputs.accessSecret ?? ""))) };
+    return { id: String(created.id), outs: wireValue(endpointOutputs(inputs, created.id, hashSecret(String(inputs.accessSecret ?? "")))) };
   },
 
   async read(id, props) {
     const client = harborClient(connectionOf(props, "harborInsecure"));
     const r = await client.call("GET", `/registries/${id}`, { accept: [404], what: `read registry endpoint ${id}` });
     if (r.status === 404) return gone();
-    return { id, props: { ...props, ...endpointFromHarbor(r.body as Record<string, unknown>) } };
+    return { id, props: wireValue({ ...props, ...endpointFromHarbor(r.body as Record<string, unknown>) }) };
   },
 
   async update(id, olds, news) {
@@ -160,7 +160,7 @@ export const endpointProvider: dynamic.ResourceProvider = {
       });
     }
     const hash = secretMatches(news.accessSecret ?? "", olds.accessSecretHash) ? olds.accessSecretHash : hashSecret(String(news.accessSecret ?? ""));
-    return { outs: endpointOutputs(news, Number(id), String(hash)) };
+    return { outs: wireValue(endpointOutputs(news, Number(id), String(hash))) };
   },
 
   async delete(id, props) {

@@ -7,7 +7,7 @@ import { harborClient, type HarborClient } from "./client";
 import { harborCronProblem } from "./cron";
 import {
   changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, deleteIfPresent,
-  findIdByName, gone, isUnknown,
+  findIdByName, gone, isUnknown, wireValue,
 } from "./provider-support";
 
 export interface PolicyFilters {
@@ -230,7 +230,7 @@ export const policyProvider: dynamic.ResourceProvider = {
     const run = inputs.backfill === true && inputs.enabled === true
       ? await backfill(client, created.id, name, Number(inputs.backfillWaitSeconds ?? 30))
       : { backfillExecutionId: 0, backfillStatus: "NotRequested", backfillStatusText: "" };
-    return { id: String(created.id), outs: policyOutputs(inputs, created.id, run) };
+    return { id: String(created.id), outs: wireValue(policyOutputs(inputs, created.id, run)) };
   },
 
   async read(id, props) {
@@ -245,7 +245,7 @@ export const policyProvider: dynamic.ResourceProvider = {
       const e = await client.call("GET", `/replication/executions/${execId}`, { accept: [404], what: `read backfill execution ${execId}` });
       if (e.status === 200) Object.assign(next, { backfillStatus: (e.body as Record<string, unknown>).status, backfillStatusText: (e.body as Record<string, unknown>).status_text ?? "" });
     }
-    return { id, props: next };
+    return { id, props: wireValue(next) };
   },
 
   async update(id, olds, news) {
@@ -257,7 +257,7 @@ export const policyProvider: dynamic.ResourceProvider = {
     if ((changedKeys(olds, news, ["backfillToken"]).length > 0 && news.backfill === true && news.enabled === true) || backfillDue(olds, news)) {
       run = await backfill(client, Number(id), String(news.name), Number(news.backfillWaitSeconds ?? 30));
     }
-    return { outs: policyOutputs(news, Number(id), run) };
+    return { outs: wireValue(policyOutputs(news, Number(id), run)) };
   },
 
   async delete(id, props) {

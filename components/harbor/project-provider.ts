@@ -5,7 +5,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { harborClient, type HarborClient } from "./client";
 import {
-  changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, findIdByName, gone, isUnknown,
+  changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, findIdByName, gone, isUnknown, wireValue,
 } from "./provider-support";
 
 export interface ProxyCache {
@@ -155,7 +155,7 @@ export const projectProvider: dynamic.ResourceProvider = {
       await client.call("PUT", `/projects/${created.id}`, { body: { metadata: projectMetadata(inputs) }, what: `take over project "${name}"` });
       await setQuota(client, created.id, inputs.storageQuotaGiB, name);
     }
-    return { id: String(created.id), outs: projectOutputs(inputs, created.id) };
+    return { id: String(created.id), outs: wireValue(projectOutputs(inputs, created.id)) };
   },
 
   async read(id, props) {
@@ -166,7 +166,7 @@ export const projectProvider: dynamic.ResourceProvider = {
     // A managed quota is read back (a second GET); an unset one is left to Harbor, which keeps a
     // refresh of the usual project at one call.
     if (props.storageQuotaGiB !== undefined) next.storageQuotaGiB = await readQuotaGiB(client, Number(id), String(props.name));
-    return { id, props: next };
+    return { id, props: wireValue(next) };
   },
 
   async update(id, olds, news) {
@@ -176,7 +176,7 @@ export const projectProvider: dynamic.ResourceProvider = {
       await client.call("PUT", `/projects/${id}`, { body: { metadata: projectMetadata(news) }, what: `update project "${name}"` });
     }
     if (changedKeys(olds, news, ["storageQuotaGiB"]).length > 0) await setQuota(client, Number(id), news.storageQuotaGiB, name);
-    return { outs: projectOutputs(news, Number(id)) };
+    return { outs: wireValue(projectOutputs(news, Number(id))) };
   },
 
   async delete(id, props) {

@@ -157,3 +157,19 @@ export function connectionOutputs(props: Record<string, unknown>, insecureKey = 
 export function gone(): { id: string; props: Record<string, never> } {
   return { id: "", props: {} };
 }
+
+/**
+ * A result the engine can carry. The dynamic-provider host converts every create/read/update
+ * result with google-protobuf's `Struct.fromJavaScript` (@pulumi/pulumi cmd/dynamic-provider/index.js),
+ * which throws "Unexpected struct type." on `undefined` (pulumi/pulumi#7576) after Harbor has
+ * already committed the change. An unset output is an absent key; `undefined` in a list is null.
+ */
+export function wireValue<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wireValue(x))) as T;
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = wireValue(x);
+    return out as T;
+  }
+  return v;
+}

@@ -7,7 +7,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { harborClient, type HarborClient } from "./client";
 import {
   changedKeys, checkConnection, connectionKeys, connectionOf, connectionOutputs, createOrAdopt, deleteIfPresent,
-  gone, isUnknown,
+  gone, isUnknown, wireValue,
 } from "./provider-support";
 
 export interface RobotAccess { resource: string; action: string }
@@ -158,7 +158,7 @@ export const robotProvider: dynamic.ResourceProvider = {
     }
     if (!secret) throw new Error(`Harbor created robot "${name}" but returned no secret; delete it in Harbor and run again.`);
     robotName ??= `${await robotNamePrefix(client)}${name}`;
-    return { id: String(created.id), outs: robotOutputs(inputs, created.id, robotName, secret) };
+    return { id: String(created.id), outs: wireValue(robotOutputs(inputs, created.id, robotName, secret)) };
   },
 
   async read(id, props) {
@@ -166,7 +166,7 @@ export const robotProvider: dynamic.ResourceProvider = {
     const r = await client.call("GET", `/robots/${id}`, { accept: [404], what: `read robot ${id}` });
     if (r.status === 404) return gone();
     const current = robotFromHarbor(r.body as Record<string, unknown>);
-    return { id, props: { ...props, ...current } };
+    return { id, props: wireValue({ ...props, ...current }) };
   },
 
   async update(id, olds, news) {
@@ -181,7 +181,7 @@ export const robotProvider: dynamic.ResourceProvider = {
       secret = ((await client.call("PATCH", `/robots/${id}`, { body: {}, what: `rotate secret of robot "${String(news.name)}"` })).body as { secret?: string }).secret;
       if (!secret) throw new Error(`Harbor refreshed the secret of robot "${String(news.name)}" but returned none`);
     }
-    return { outs: robotOutputs(news, Number(id), robotName, secret) };
+    return { outs: wireValue(robotOutputs(news, Number(id), robotName, secret)) };
   },
 
   async delete(id, props) {
