@@ -11,6 +11,12 @@ describe("engine rig pins", () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
     expect(pkg.devDependencies.pulumi).toBe(pins.PULUMI_VERSION);
   });
+  it("the workflows run that same CLI version", () => {
+    const wf = readFileSync(path.join(ROOT, ".github", "workflows", "pulumi-stack.yml"), "utf8");
+    const versions = [...wf.matchAll(/pulumi-version:\s*(\S+)/g)].map((m) => m[1]);
+    expect(versions.length).toBeGreaterThan(0);
+    for (const v of versions) expect(v).toBe(pins.PULUMI_VERSION);
+  });
   it("build.sh's pins match the go.mod files", () => {
     const mod = (d: string) => readFileSync(path.join(ROOT, "test", "engine", "go", d, "go.mod"), "utf8");
     expect(mod("cli")).toContain(`github.com/pulumi/pulumi/pkg/v3 v${pins.PULUMI_VERSION}`);
