@@ -103,7 +103,84 @@ describe("emulator follows Harbor", () => {
     expect((await api("PUT", `/registries/${id}`, { url: "https://cred2" })).status).toBe(200);
     expect(emu.registries.get(id)!.credential).toMatchObject({ access_key: "k", access_secret: "s" });
     expect((await api("PUT", `/registries/${id}`, { access_key: "", access_secret: "" })).status).toBe(200);
-    expect((await api("GET", `/registries/${id}`)).body.credential).toBeUndefined();
+    // fromDaoModel always sets a credential; convertRegistry answers it with omitempty fields: {}.
+    expect((await api("GET", `/registries/${id}`)).body.credential).toEqual({});
+  });
+
+  it("registry GET answers the credential as Harbor does: the key, the type, the secret masked only when one is stored", async () => {
+    const created = await api("POST", "/registries", { name: "cred-view", type: "docker-registry", url: "https://cred-view", credential: { type: "basic", access_key: "k", access_secret: "s" } });
+    const id = Number(created.headers.get("location")!.split("/").pop());
+    expect((await api("GET", `/registries/${id}`)).body.credential).toEqual({ access_key: "k", type: "basic", access_secret: "*****" });
+    const bare = await api("POST", "/registries", { name: "no-cred", type: "docker-registry", url: "https://no-cred" });
+    expect((await api("GET", `/registries/${Number(bare.headers.get("location")!.split("/").pop())}`)).body.credential).toEqual({});
+  });
+
+  it("anonymous GET /projects is 200 with the public projects only; other calls 401", async () => {
+    const priv = await api("POST", "/projects", { project_name: "anon-private", metadata: { public: "false" } });
+    expect(priv.status).toBe(201);
+    const anon = await fetch(`${emu.url}/api/v2.0/projects?q=name%3Danon-private`);
+    expect(anon.status).toBe(200);
+    expect(await anon.json()).toEqual([]);
+    const wrong = await fetch(`${emu.url}/api/v2.0/projects`, { headers: { Authorization: "Basic " + Buffer.from("admin:wrong").toString("base64") } });
+    expect(wrong.status).toBe(200);
+    expect(((await wrong.json()) as { name: string }[]).map((p) => p.name)).toEqual(["library"]);
+    expect(await (await fetch(`${emu.url}/api/v2.0/projects?public=false`)).json()).toEqual([]);
+    const privId = Number(priv.headers.get("location")!.split("/").pop());
+    expect((await fetch(`${emu.url}/api/v2.0/projects/${privId}`)).status).toBe(401);
+    expect((await fetch(`${emu.url}/api/v2.0/projects/1`)).status).toBe(200);
+    expect((await fetch(`${emu.url}/api/v2.0/robots`)).status).toBe(401);
+  });
+
+  it("5xx answers carry only \"internal server error\"; a missing registry_id is a 500, not a 404", async () => {
+    const r = await api("POST", "/projects", { project_name: "proxy-nowhere", registry_id: 987654, metadata: { public: "false" } });
+    expect(r).toMatchObject({ status: 500, body: { errors: [{ code: "UNKNOWN", message: "internal server error" }] } });
+    const adapter = await api("POST", "/registries", { name: "bad-adapter", type: "no-such-adapter", url: "https://x" });
+    expect(adapter).toMatchObject({ status: 500, body: { errors: [{ code: "UNKNOWN", message: "internal server error" }] } });
+  });
+
+  it("executions: newest first, page_size above 100 refused with 422; a stop completes later and DELETE of the policy is 412 meanwhile", async () => {
+    const reg = await api("POST", "/registries", { name: "exec-dest", type: "docker-registry", url: "https://exec-dest" });
+    const regId = Number(reg.headers.get("location")!.split("/").pop());
+    const pol = await api("POST", "/replication/policies", { name: "exec-order", dest_registry: { id: regId }, enabled: true, trigger: { type: "manual" }, dest_namespace_replace_count: 0 });
+    const policyId = Number(pol.headers.get("location")!.split("/").pop());
+    emu.executionMs = 60_000;
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push(Number((await api("POST", "/replication/executions", { policy_id: policyId })).headers.get("location")!.split("/").pop()));
+    const listed = await api("GET", `/replication/executions?policy_id=${policyId}`);
+    expect(listed.body.map((e: { id: number }) => e.id)).toEqual([...ids].reverse());
+    expect((await api("GET", `/replication/executions?policy_id=${policyId}&page_size=1`)).body.map((e: { id: number }) => e.id)).toEqual([ids[2]]);
+    expect((await api("GET", `/replication/executions?policy_id=${policyId}&page_size=101`)).status).toBe(422);
+    expect((await api("GET", "/projects?page_size=101")).status).toBe(422);
+    emu.stopMs = 60_000;
+    for (const id of ids) expect((await api("PUT", `/replication/executions/${id}`)).status).toBe(200);
+    expect((await api("GET", `/replication/executions/${ids[0]}`)).body.status).toBe("InProgress");
+    expect((await api("DELETE", `/replication/policies/${policyId}`)).status).toBe(412);
+    emu.stopMs = 0;
+    for (const id of ids) expect((await api("PUT", `/replication/executions/${id}`)).status).toBe(200);
+    for (const e of emu.executions.values()) if (e.policy_id === policyId) e.stopAt = 0; // the tasks report back
+    expect((await api("GET", `/replication/executions/${ids[0]}`)).body.status).toBe("Stopped");
+    expect((await api("DELETE", `/replication/policies/${policyId}`)).status).toBe(200);
+    emu.executionMs = 0;
+    emu.stopMs = 300;
+  });
+
+  it("robot permissions are stored by project id: gone with the project, not given to a new project of the same name", async () => {
+    const make = async () => Number((await api("POST", "/projects", { project_name: "swap", metadata: { public: "false" } })).headers.get("location")!.split("/").pop());
+    const first = await make();
+    const bot = await api("POST", "/robots", { name: "swapper", level: "system", duration: -1, permissions: [{ kind: "project", namespace: "swap", access: [{ resource: "repository", action: "pull" }] }] });
+    const botId = Number(bot.headers.get("location")!.split("/").pop());
+    expect(emu.robotCan(bot.body.name, bot.body.secret, "swap", "repository", "pull")).toBe(true);
+    expect((await api("DELETE", `/projects/${first}`)).status).toBe(200);
+    expect((await api("GET", `/robots/${botId}`)).body.permissions).toEqual([]);
+    const second = await make();
+    expect(second).not.toBe(first);
+    expect((await api("GET", `/robots/${botId}`)).body.permissions).toEqual([]);
+    expect(emu.robotCan(bot.body.name, bot.body.secret, "swap", "repository", "pull")).toBe(false);
+    // The robot's update stores the name against the new project's id again.
+    const put = await api("PUT", `/robots/${botId}`, { name: bot.body.name, level: "system", duration: -1, description: "", disable: false, permissions: [{ kind: "project", namespace: "swap", access: [{ resource: "repository", action: "pull" }] }] });
+    expect(put.status).toBe(200);
+    expect((await api("GET", `/robots/${botId}`)).body.permissions).toEqual([{ kind: "project", namespace: "swap", access: [{ resource: "repository", action: "pull" }] }]);
+    expect(emu.robotCan(bot.body.name, bot.body.secret, "swap", "repository", "pull")).toBe(true);
   });
 
   it("policy: cron checked on single blanks, destination namespace and filters as Harbor does", async () => {

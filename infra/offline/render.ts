@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadTopologyConfig, PROJECT, type TopologyConfig } from "../config";
+import { ConfigError, loadTopologyConfig, PROJECT, type TopologyConfig } from "../config";
 import { defineStack } from "../program";
 import { installMockRuntime, settle, type RecordedResource } from "./mockRuntime";
 import { MockRefusalError, takeMockRefusals } from "./mocks";
+import { plaintextCredentialProblems } from "./secretLeaves";
 import { readStackConfig, type StackConfig } from "./stackFiles";
 
 export interface ResolvedOutput {
@@ -29,6 +30,26 @@ async function resolve(o: unknown): Promise<ResolvedOutput> {
 }
 
 /**
+ * The program's own config check plus one the program cannot make under the CLI: every credential
+ * leaf `secure:` by itself (infra/offline/secretLeaves.ts). All problems in one ConfigError.
+ */
+function loadCheckedConfig(stackConfig: StackConfig): TopologyConfig {
+  const leaves = plaintextCredentialProblems(stackConfig);
+  let config: TopologyConfig | undefined;
+  let others: string[] = [];
+  try {
+    config = loadTopologyConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // The program's key-level message for a path reported here already would say it twice.
+    const reported = new Set(leaves.map((l) => l.slice(0, l.indexOf(": "))));
+    others = e.problems.filter((p) => !reported.has(p.slice(0, p.indexOf(": "))));
+  }
+  if (leaves.length > 0 || others.length > 0 || !config) throw new ConfigError([...others, ...leaves]);
+  return config;
+}
+
+/**
  * Run the program in-process under Pulumi's mock runtime with a stack file's config: no CLI, no
  * cloud calls, no credentials (encrypted values become placeholders). Throws ConfigError for an
  * invalid stack before any resource is registered.
@@ -38,7 +59,7 @@ export async function renderStack(stackOrFile: string): Promise<RenderResult> {
   const resources = await installMockRuntime(PROJECT, stackConfig.stack);
   takeMockRefusals(); // start clean: a previous render in this process may have left some
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
-  const config = loadTopologyConfig();
+  const config = loadCheckedConfig(stackConfig);
   const stackOutputs = defineStack(config);
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [key, o] of Object.entries(stackOutputs)) outputs[key] = await resolve(o);

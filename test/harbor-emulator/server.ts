@@ -43,7 +43,10 @@ export interface RecordedRequest {
   schemaProblems: string[];
 }
 
-interface Execution { id: number; policy_id: number; status: string; status_text: string; trigger: string; start_time: string; end_time?: string; total: number; succeed: number; failed: number; in_progress: number; stopped: number; doneAt: number; fails: boolean }
+interface Execution { id: number; policy_id: number; status: string; status_text: string; trigger: string; start_time: string; end_time?: string; total: number; succeed: number; failed: number; in_progress: number; stopped: number; doneAt: number; fails: boolean; stopAt?: number }
+
+/** A robot's permission as Harbor stores it (rbac role_permission + permission_policy): by scope. */
+interface StoredPermission { scope: string; access: Obj[] }
 
 interface Repository { id: number; project_id: number; name: string; artifact_count: number; creation_time: string }
 
@@ -67,6 +70,8 @@ export class HarborEmulator {
   readonly unhealthy = new Map<string, number>();
   /** How long a replication execution stays InProgress (ms). */
   executionMs = 0;
+  /** How long a stopped execution stays InProgress before its tasks report Stopped (ms). */
+  stopMs = 300;
   /** How many of the next executions end Failed (the replication flow failed). */
   failExecutions = 0;
   /** Harbor setting `robot_name_prefix` (src/lib/config/metadata/metadatalist.go, default "robot$"). */
@@ -186,7 +191,7 @@ export class HarborEmulator {
     let answer: Answer;
     // src/server/middleware/security: bad or missing credentials make an anonymous caller, and the
     // system-level handlers answer 401 (lib/http BaseAPI.RequireSystemAccess).
-    if (!this.authorized(req.headers.authorization)) answer = fail(401, "UNAUTHORIZED", "unauthorized");
+    if (!this.authorized(req.headers.authorization)) answer = this.anonymous(method, path, url.searchParams);
     else if (badJson) answer = fail(400, "BAD_REQUEST", "invalid JSON body");
     else {
       // Harbor's go-swagger binding rejects wrong types with 422 before any handler runs.
@@ -200,6 +205,28 @@ export class HarborEmulator {
     if (answer.body !== undefined) headers["Content-Type"] = "application/json";
     res.writeHead(answer.status, headers);
     res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
+  }
+
+  /**
+   * An anonymous caller (no or bad credentials: src/server/middleware/security/basic_auth.go logs
+   * the failure and generates no security context). handler project.go ListProjects answers 200
+   * with the public projects only (an empty list for public=false); GetProject runs
+   * RequireProjectAccess (base.go): a public project is readable, anything else (private or
+   * missing) is 401 for an unauthenticated caller. Every other handler used here requires
+   * authentication or system access: 401.
+   */
+  private anonymous(method: string, path: string, q: URLSearchParams): Answer {
+    const publicRows = () => [...this.projects.values()].filter((p) => (p.metadata as Obj | undefined)?.public === "true");
+    if (method === "GET" && path === "/projects") {
+      if (q.get("public") === "false") return { status: 200, body: [], headers: { "X-Total-Count": 0 } };
+      return this.list(publicRows(), q, path, (p) => this.projectView(p));
+    }
+    const one = /^\/projects\/(\d+)$/.exec(path);
+    if (method === "GET" && one) {
+      const p = publicRows().find((x) => x.project_id === Number(one[1]));
+      if (p) return ok(this.projectView(p));
+    }
+    return fail(401, "UNAUTHORIZED", "unauthorized");
   }
 
   private authorized(header: string | undefined): boolean {
@@ -234,7 +261,7 @@ export class HarborEmulator {
       case "POST /replication/executions": return this.startExecution(body);
       case "GET /replication/executions": return this.listExecutions(q, path);
       case "GET /replication/executions/{id}": { const e = this.executions.get(id); return e ? ok(this.execView(e)) : fail(404, "NOT_FOUND", `execution ${id} not found`); }
-      case "PUT /replication/executions/{id}": { const e = this.executions.get(id); if (!e) return fail(404, "NOT_FOUND", "execution not found"); if (this.execView(e).status === "InProgress") Object.assign(e, { status: "Stopped", doneAt: 0 }); return ok(undefined); }
+      case "PUT /replication/executions/{id}": return this.stopExecution(id);
       case "POST /robots": return this.createRobot(body);
       case "GET /robots": return this.listRobots(q, path);
       case "GET /robots/{id}": { const r = this.robots.get(id); return r ? ok(this.robotView(r)) : fail(404, "NOT_FOUND", `robot ${id} not found`); }
@@ -248,13 +275,15 @@ export class HarborEmulator {
   /**
    * Harbor list semantics (src/lib/q/builder.go Build; src/lib/orm/query.go setFilters): `q` filters
    * stored rows (before any answer-only decoration such as the robot prefix), page default 1,
-   * page_size default 10 and at most 100, X-Total-Count and a Link header
+   * page_size default 10, above 100 refused (422), X-Total-Count and a Link header
    * (src/server/v2.0/handler/base.go Links).
    */
   private list(rows: Obj[], q: URLSearchParams, path: string, view: (o: Obj) => Obj = (o) => o, column: (row: Obj, key: string) => unknown = (row, k) => row[k]): Answer {
     const result = rows.filter(queryPredicate(q.get("q"), column));
     const page = Number(q.get("page") ?? 1);
-    const size = Math.min(100, Number(q.get("page_size") ?? 10));
+    const size = Number(q.get("page_size") ?? 10);
+    // swagger.yaml parameters.pageSize `maximum: 100`: go-swagger refuses more with 422 before the handler.
+    if (size > 100) return fail(422, "UNPROCESSABLE_ENTITY", "page_size in query should be less than or equal to 100");
     const slice = result.slice((page - 1) * size, page * size).map(view);
     const links: string[] = [];
     const base = `/api/v2.0${path}?${[...q.entries()].filter(([k]) => k !== "page" && k !== "page_size").map(([k, v]) => `${k}=${encodeURIComponent(v)}&`).join("")}`;
@@ -289,7 +318,9 @@ export class HarborEmulator {
       const registryId = Number(b.registry_id);
       if (registryId <= 0) return fail(400, "BAD_REQUEST", `${registryId} is invalid value of registry_id, it should be geater than 0`);
       const reg = this.registries.get(registryId);
-      if (!reg) return fail(404, "NOT_FOUND", `registry ${registryId} not found`);
+      // validateProjectReq wraps the lookup error in a plain fmt.Errorf: no Harbor error code, so
+      // SendError answers 500 (src/lib/http/error.go apiError), not the registry's 404.
+      if (!reg) return fail(500, "UNKNOWN", `failed to get the registry ${registryId}: registry ${registryId} not found`);
       if (!PROXY_CACHE_TYPES.includes(String(reg.type))) return fail(400, "BAD_REQUEST", `unsupported registry type ${String(reg.type)}`);
       const speed = (b.metadata as Obj | undefined)?.proxy_speed_kb;
       if (speed !== undefined && !/^-?\d+$/.test(String(speed))) return fail(400, "BAD_REQUEST", `metadata.proxy_speed_kb should by an int32, but got: '${String(speed)}'`);
@@ -316,7 +347,11 @@ export class HarborEmulator {
     return ok(undefined);
   }
 
-  /** DeleteProject -> deletable: 412 while repo_count > 0; the quota goes with the project. */
+  /**
+   * DeleteProject -> deletable: 412 while repo_count > 0; the quota goes with the project. The row
+   * is soft-deleted (src/pkg/project/dao/dao.go Delete: deleted=true, name "<name>#<id>"): its id
+   * is never reused, so a robot's `/project/<id>` permission points at nothing from then on.
+   */
   private deleteProject(id: number): Answer {
     const p = this.projects.get(id);
     if (!p) return fail(404, "NOT_FOUND", `project ${id} not found`);
@@ -542,17 +577,39 @@ export class HarborEmulator {
     return this.created("/replication/executions", id);
   }
 
-  /** handler ListReplicationExecutions: policy_id, status, trigger filters. */
+  /**
+   * handler StopReplication -> controller Stop -> src/pkg/task/execution.go (*executionManager).Stop:
+   * it asks the jobservice to stop each task and returns; the execution turns Stopped only when the
+   * tasks report back (the task status hook), so it stays InProgress for a while (`stopMs`), and
+   * DeletePolicy answers 412 meanwhile. An execution already final is left as it is.
+   */
+  private stopExecution(id: number): Answer {
+    const e = this.executions.get(id);
+    if (!e) return fail(404, "NOT_FOUND", `execution ${id} not found`);
+    if (this.execView(e).status === "InProgress" && e.stopAt === undefined) e.stopAt = Date.now() + this.stopMs;
+    return ok(undefined);
+  }
+
+  /**
+   * handler ListReplicationExecutions: policy_id, status, trigger filters; newest first
+   * (src/pkg/task/dao/model.go Execution.StartTime `sort:"default:desc"`, applied by
+   * src/lib/orm/query.go setSorts when no sort is given), then paged like every list.
+   */
   private listExecutions(q: URLSearchParams, path: string): Answer {
-    const rows = [...this.executions.values()].map((e) => this.execView(e))
+    const paging = new URLSearchParams([...q.entries()].filter(([k]) => k === "page" || k === "page_size"));
+    const rows = [...this.executions.values()].sort((a, b) => (a.start_time === b.start_time ? b.id - a.id : a.start_time < b.start_time ? 1 : -1)).map((e) => this.execView(e))
       .filter((e) => !q.get("policy_id") || String(e.policy_id) === q.get("policy_id"))
       .filter((e) => !q.get("status") || e.status === q.get("status"))
       .filter((e) => !q.get("trigger") || e.trigger === q.get("trigger"));
-    return this.list(rows, new URLSearchParams(), path);
+    return this.list(rows, paging, path);
   }
 
   private execView(e: Execution): Obj {
-    const { doneAt, fails, ...rest } = e;
+    const { doneAt, fails, stopAt, ...rest } = e;
+    if (rest.status === "InProgress" && stopAt !== undefined && Date.now() >= stopAt) {
+      Object.assign(e, { status: "Stopped", doneAt: 0, end_time: now() });
+      return { ...rest, status: "Stopped", end_time: e.end_time };
+    }
     if (rest.status === "InProgress" && Date.now() >= doneAt) {
       return fails
         ? { ...rest, status: "Failed", status_text: "failed to fetch artifacts: the remote registry refused the credential", failed: 1, total: 1, end_time: now() }
@@ -563,10 +620,49 @@ export class HarborEmulator {
 
   // ---- robots: src/server/v2.0/handler/robot.go, src/controller/robot/controller.go ----
 
-  /** controller.populate: a v2 (editable) robot's name is answered with the `robot_name_prefix` setting. */
+  /**
+   * controller.populate: a v2 (editable) robot's name is answered with the `robot_name_prefix`
+   * setting; populatePermissions groups the stored policies by scope and convertScope turns
+   * `/project/<id>` back into the project's *current* name, skipping a scope whose project is gone
+   * ("if the project is removed, do not list it in the robot account permission").
+   */
   private robotView(r: Obj): Obj {
     const { secret: _secret, ...rest } = r;
-    return { ...rest, name: `${this.robotNamePrefix}${String(r.name)}` };
+    const permissions = (r.permissions as StoredPermission[]).flatMap((p) => {
+      if (p.scope === "/project/*") return [{ kind: "project", namespace: "*", access: p.access }];
+      const project = this.projects.get(Number(p.scope.slice("/project/".length)));
+      return project ? [{ kind: "project", namespace: project.name, access: p.access }] : [];
+    });
+    return { ...rest, name: `${this.robotNamePrefix}${String(r.name)}`, permissions };
+  }
+
+  /**
+   * controller.createPermission -> toScope: a project permission is stored against the project's
+   * *id* (`/project/<id>`, `/project/*` for all); proMgr.Get of a missing project is a 404.
+   */
+  private toScopes(perms: Obj[]): StoredPermission[] | Answer {
+    const out: StoredPermission[] = [];
+    for (const p of perms) {
+      if (p.namespace === "*") { out.push({ scope: "/project/*", access: (p.access as Obj[]) ?? [] }); continue; }
+      const project = [...this.projects.values()].find((x) => x.name === p.namespace);
+      if (!project) return fail(404, "NOT_FOUND", `project ${String(p.namespace)} not found`);
+      out.push({ scope: `/project/${String(project.project_id)}`, access: (p.access as Obj[]) ?? [] });
+    }
+    return out;
+  }
+
+  /**
+   * What a robot may do in a project, as Harbor's RBAC evaluates it for `robot$<name>` with its
+   * secret: a stored `/project/<id>` scope of that project's current id (or `/project/*`) granting
+   * the (resource, action). For tests of access after a project is replaced.
+   */
+  robotCan(fullName: string, secret: string, project: string, resource: string, action: string): boolean {
+    const r = [...this.robots.values()].find((x) => `${this.robotNamePrefix}${String(x.name)}` === fullName);
+    const p = [...this.projects.values()].find((x) => x.name === project);
+    if (!r || !p || r.secret !== secret || r.disable === true) return false;
+    return (r.permissions as StoredPermission[]).some((perm) =>
+      (perm.scope === "/project/*" || perm.scope === `/project/${String(p.project_id)}`) &&
+      perm.access.some((a) => a.resource === resource && a.action === action && (a.effect ?? "allow") === "allow"));
   }
 
   /** ListRobot: Level defaults to system (ProjectID 0); q=name= matches the stored, bare name. */
@@ -584,15 +680,14 @@ export class HarborEmulator {
   private createRobot(b: Obj): Answer {
     const problem = robotNameProblem(b.name) ?? robotValidationProblem(b.duration, b.level, b.permissions);
     if (problem) return fail(400, "BAD_REQUEST", problem);
-    for (const p of b.permissions as Obj[]) {
-      if (p.namespace !== "*" && ![...this.projects.values()].some((x) => x.name === p.namespace)) return fail(404, "NOT_FOUND", `project ${String(p.namespace)} not found`);
-    }
+    const scopes = this.toScopes(b.permissions as Obj[]);
+    if (!Array.isArray(scopes)) return scopes;
     const name = String(b.name);
     if ([...this.robots.values()].some((r) => r.name === name)) return fail(409, "CONFLICT", `robot account 0:${name} already exists`);
     const id = this.nextId++;
     const secret = randomBytes(16).toString("hex");
     const created = now();
-    this.robots.set(id, { id, name, description: b.description ?? "", level: b.level, duration: b.duration, disable: false, editable: true, permissions: b.permissions ?? [], creation_time: created, expires_at: -1, secret });
+    this.robots.set(id, { id, name, description: b.description ?? "", level: b.level, duration: b.duration, disable: false, editable: true, permissions: scopes, creation_time: created, expires_at: -1, secret });
     return this.created("/robots", id, { id, name: `${this.robotNamePrefix}${name}`, secret, creation_time: created, expires_at: -1 });
   }
 
@@ -603,7 +698,10 @@ export class HarborEmulator {
     const problem = robotValidationProblem(b.duration ?? r.duration, b.level, b.permissions);
     if (problem) return fail(400, "BAD_REQUEST", problem);
     if (b.name !== `${this.robotNamePrefix}${String(r.name)}` || b.level !== r.level) return fail(400, "BAD_REQUEST", "cannot update the level or name of robot");
-    Object.assign(r, { description: b.description ?? "", duration: b.duration ?? r.duration, disable: b.disable === true, permissions: b.permissions ?? [] });
+    // updateV2Robot: the permissions are deleted and created again (DeletePermissionsByRole, createPermission).
+    const scopes = this.toScopes((b.permissions as Obj[] | undefined) ?? []);
+    if (!Array.isArray(scopes)) return scopes;
+    Object.assign(r, { description: b.description ?? "", duration: b.duration ?? r.duration, disable: b.disable === true, permissions: scopes });
     return ok(undefined);
   }
 
@@ -632,7 +730,12 @@ function ok(body: unknown): Answer {
   return { status: 200, body };
 }
 
+/**
+ * Harbor's error body. src/lib/http/error.go SendError: for a status >= 500 the detail is only
+ * logged and the client gets code UNKNOWN (errors.GeneralCode), message "internal server error".
+ */
 function fail(status: number, code: string, message: string): Answer {
+  if (status >= 500) return { status, body: { errors: [{ code: "UNKNOWN", message: "internal server error" }] } };
   return { status, body: { errors: [{ code, message }] } };
 }
 
@@ -654,7 +757,18 @@ function normalizeUrl(url: string): string {
   return /^https?:\/\//.test(u) ? u : `http://${u}`;
 }
 
+/**
+ * src/pkg/reg/manager.go fromDaoModel always sets a Credential (empty without an access key) and
+ * handler replication.go convertRegistry always answers it, the secret as `*****` only when one is
+ * stored; the swagger model's fields are omitempty, so a registry without a key has `credential: {}`.
+ */
 function maskRegistry(r: Obj): Obj {
   const cred = r.credential as Obj | undefined;
-  return { ...r, credential: cred ? { ...cred, access_secret: "*****" } : undefined };
+  const out: Obj = {};
+  if (cred?.access_key) {
+    out.access_key = cred.access_key;
+    out.type = cred.type;
+    if (cred.access_secret) out.access_secret = "*****";
+  }
+  return { ...r, credential: out };
 }

@@ -2,6 +2,11 @@
  * Loads a serialized dynamic provider (`__provider` text) in a clean child process, the way
  * Pulumi's dynamic-provider host does (requireFromString(text).handler()), and runs a list of calls.
  * The child's cwd is an empty temp dir and its env has only PATH: nothing from this checkout.
+ * Arguments and results cross google.protobuf.Struct as they do between the engine and the host
+ * (@pulumi/pulumi cmd/dynamic-provider/index.js: `Struct.fromJavaScript` on check inputs, create
+ * and update outs, read props/inputs; `toJavaScript` on every request), so a result the host could
+ * not send (undefined anywhere: "Unexpected struct type.") fails here too. The full gRPC path is
+ * test/helpers/provider-host.ts.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +25,18 @@ export interface CallOutcome { ok: boolean; value?: unknown; error?: string }
 const RUNNER = `
 const Module = require("module");
 const fs = require("fs");
-const [textFile, callsFile] = process.argv.slice(2);
+const [textFile, callsFile, structPath] = process.argv.slice(2);
+const { Struct } = require(structPath);
+const wire = (o) => Struct.fromJavaScript(o).toJavaScript();
+const plain = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+// What the host converts, per method (cmd/dynamic-provider/index.js checkRPC ... updateRPC).
+function answer(method, r) {
+  if (method === "check") return { ...r, inputs: wire(r.inputs) };
+  if (method === "create") return { id: r.id, outs: wire(r.outs || {}) };
+  if (method === "read") return { id: r.id, props: wire(r.props || {}), ...(r.inputs ? { inputs: wire(r.inputs) } : {}) };
+  if (method === "update") return { outs: wire((r || {}).outs || {}) };
+  return r;
+}
 const m = new Module("provider");
 m._compile(fs.readFileSync(textFile, "utf8"), "provider.js");
 const provider = m.exports.handler();
@@ -40,7 +56,10 @@ function resolve(v, out) {
 (async () => {
   const out = [];
   for (const c of JSON.parse(fs.readFileSync(callsFile, "utf8"))) {
-    try { out.push({ ok: true, value: await provider[c.method](...resolve(c.args, out)) }); }
+    try {
+      const args = resolve(c.args, out).map((a) => (plain(a) ? wire(a) : a));
+      out.push({ ok: true, value: answer(c.method, await provider[c.method](...args)) });
+    }
     catch (e) { out.push({ ok: false, error: String(e && e.message || e) }); }
   }
   process.stdout.write(JSON.stringify(out));
@@ -60,7 +79,8 @@ export function runSerializedProvider(text: string, calls: ProviderCall[], opts:
   writeFileSync(join(dir, "calls.json"), JSON.stringify(calls));
   writeFileSync(join(dir, "runner.js"), RUNNER);
   return new Promise<CallOutcome[]>((resolve, reject) => {
-    execFile(process.execPath, ["runner.js", "provider.js", "calls.json"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
+    const structPath = require.resolve("google-protobuf/google/protobuf/struct_pb");
+    execFile(process.execPath, ["runner.js", "provider.js", "calls.json", structPath], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
       rmSync(dir, { recursive: true, force: true });
       if (err) reject(new Error(`provider child failed: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout) as CallOutcome[]);
