@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON from the API server and the Pulumi state is read untyped */
 /**
  * A Kubernetes control plane on 127.0.0.1 for the engine e2e: etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler and kwok (fake nodes whose pods kwok's stages mark

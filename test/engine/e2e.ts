@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON from the API server and the Pulumi state is read untyped */
 /**
  * `npm run test:engine`: the local stack under the real Pulumi engine, start to end.
  *
@@ -334,14 +335,13 @@ async function harborAdminPassword(kube: Kube): Promise<string | undefined> {
   return undefined;
 }
 
-/** Robots (name) whose permissions, as Harbor's API returns them, allow pulling from `project`. */
+/** Robots (full name) that can pull from `project` with their own secret, as Harbor decides it
+ * (the emulator's robotCan: permissions stored against the project's id, dropped with it). */
 function robotsWithPull(emu: HarborEmulator, project: string): string[] {
-  const names: string[] = [];
-  for (const r of emu.robots.values()) {
-    const view = (emu as unknown as { robotView(r: unknown): { name: string; permissions?: { kind: string; namespace: string; access: { resource: string; action: string }[] }[] } }).robotView(r);
-    if ((view.permissions ?? []).some((p) => p.kind === "project" && p.namespace === project && p.access.some((a) => a.resource === "repository" && a.action === "pull"))) names.push(view.name);
-  }
-  return names;
+  return [...emu.robots.values()]
+    .map((r) => ({ full: `${emu.robotNamePrefix}${String(r.name)}`, secret: r.secret }))
+    .filter((r) => emu.robotCan(r.full, r.secret, project, "repository", "pull"))
+    .map((r) => r.full);
 }
 
 async function leftInCluster(kube: Kube, objects: { type: string; outputs?: any }[]): Promise<number> {
