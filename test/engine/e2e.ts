@@ -222,8 +222,10 @@ async function main(): Promise<number> {
     delete env.PULUMI_ACCESS_TOKEN;
     // The npm launcher (node_modules/.bin/pulumi) in rig mode; the user's pulumi in external mode.
     const pulumiBin = external ? "pulumi" : path.join(ROOT, "node_modules", ".bin", "pulumi");
-    const pulumi = (args: string[], o: { timeoutMs: number; backend: string; configFile?: string }) =>
-      run(pulumiBin, [...args, "--non-interactive", "--color", "never", ...(o.configFile ? ["--config-file", o.configFile] : [])], { env: { ...env, PULUMI_BACKEND_URL: o.backend }, timeoutMs: o.timeoutMs, logFile });
+    // Each stack runs in its own project directory (makeProject), so neither `stack init` (which
+    // writes the passphrase salt into the stack file) nor anything else touches the repository.
+    const pulumi = (args: string[], o: { timeoutMs: number; backend: string; project?: string }) =>
+      run(pulumiBin, [...args, "--non-interactive", "--color", "never"], { env: { ...env, PULUMI_BACKEND_URL: o.backend }, cwd: o.project ?? ROOT, timeoutMs: o.timeoutMs, logFile });
     const version = await run(pulumiBin, ["version"], { env, timeoutMs: 60_000, logFile });
     log(`pulumi ${version.stdout.trim()} (${pulumiBin})`);
     if (!external && version.stdout.trim() !== `v${pins.PULUMI_VERSION}`) throw new Error(`the launcher ran pulumi ${version.stdout.trim()}, expected v${pins.PULUMI_VERSION} from $PULUMI_HOME/versions`);
@@ -232,8 +234,8 @@ async function main(): Promise<number> {
     const stackFile = parse(readFileSync(path.join(ROOT, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, any> };
     const harborKey = `${PROJECT}:harbor`;
     stackFile.config[harborKey] = { ...stackFile.config[harborKey], chart: { path: chartPath }, externalUrl: harborUrl };
-    const configFile = path.join(tmp, `Pulumi.${STACK}.yaml`);
-    writeFileSync(configFile, stringify(stackFile));
+    const project = makeProject(path.join(tmp, "project"), stackFile);
+    const configFile = path.join(project, "stacks", `Pulumi.${STACK}.yaml`);
     const backend = `file://${path.join(tmp, "state")}`;
     mkdirSync(path.join(tmp, "state"));
     const need = (what: string, r: RunResult) => {
@@ -241,16 +243,16 @@ async function main(): Promise<number> {
       return r;
     };
     need("pulumi login", await pulumi(["login", backend], { timeoutMs: 60_000, backend }));
-    need("pulumi stack init", await pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: 60_000, backend, configFile }));
+    need("pulumi stack init", await pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: 60_000, backend, project }));
     const flags = ["--skip-plugin-pre-install", "--suppress-progress"];
 
     log("pulumi preview");
-    const preview = need("pulumi preview", await pulumi(["preview", ...flags], { timeoutMs: 20 * 60_000, backend, configFile }));
+    const preview = need("pulumi preview", await pulumi(["preview", ...flags], { timeoutMs: 20 * 60_000, backend, project }));
     result.preview = changeCount(preview.stdout) > 0;
 
     log("pulumi up");
-    need("pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 40 * 60_000, backend, configFile }));
-    const exported = JSON.parse(need("stack export", await pulumi(["stack", "export", "--show-secrets"], { timeoutMs: 120_000, backend, configFile })).stdout);
+    need("pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 40 * 60_000, backend, project }));
+    const exported = JSON.parse(need("stack export", await pulumi(["stack", "export", "--show-secrets"], { timeoutMs: 120_000, backend, project })).stdout);
     const resources = (exported.deployment?.resources ?? []) as { urn: string; type: string; id?: string; outputs?: any }[];
     result.up = resources.filter((r) => !r.type.startsWith("pulumi:")).length;
 
@@ -263,10 +265,10 @@ async function main(): Promise<number> {
     log(`${secrets.length} secret values checked against ${stateFile}: ${hits.length} in clear${hits.length ? ` (${hits.map((h) => `${h.slice(0, 4)}…`).join(", ")})` : ""}`);
 
     log("second pulumi up");
-    const second = need("second pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 20 * 60_000, backend, configFile }));
+    const second = need("second pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 20 * 60_000, backend, project }));
     result.second = changeCount(second.stdout);
     log("pulumi refresh");
-    const refresh = need("pulumi refresh", await pulumi(["refresh", "--yes", "--skip-preview", "--suppress-progress"], { timeoutMs: 20 * 60_000, backend, configFile }));
+    const refresh = need("pulumi refresh", await pulumi(["refresh", "--yes", "--skip-preview", "--suppress-progress"], { timeoutMs: 20 * 60_000, backend, project }));
     result.refresh = changeCount(refresh.stdout);
 
     result.policy = await policyChecks(pulumi, tmp, stackFile, flags);
@@ -281,15 +283,15 @@ async function main(): Promise<number> {
     current.config[harborKey] = stackFile.config[harborKey];
     writeFileSync(configFile, stringify(current));
     log(`third pulumi up (project ${projects[projects.length - 1]!.name} replaces the old one)`);
-    need("third pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 20 * 60_000, backend, configFile }));
+    need("third pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 20 * 60_000, backend, project }));
     const afterRobots = emu ? robotsWithPull(emu, renamed) : [];
     result.robot = beforeRobots.length > 0 && beforeRobots.every((r) => afterRobots.includes(r));
     log(`robots with pull on the project before: [${beforeRobots.join(", ")}], after the replace: [${afterRobots.join(", ")}]`);
 
-    const finalState = JSON.parse(need("stack export", await pulumi(["stack", "export"], { timeoutMs: 120_000, backend, configFile })).stdout);
+    const finalState = JSON.parse(need("stack export", await pulumi(["stack", "export"], { timeoutMs: 120_000, backend, project })).stdout);
     const k8sObjects = ((finalState.deployment?.resources ?? []) as { type: string; outputs?: any }[]).filter((r) => r.type.startsWith("kubernetes:") && r.outputs?.metadata?.name);
     log("pulumi destroy");
-    need("pulumi destroy", await pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"], { timeoutMs: 30 * 60_000, backend, configFile }));
+    need("pulumi destroy", await pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"], { timeoutMs: 30 * 60_000, backend, project }));
     result.left = (await leftInCluster(kube, k8sObjects)) + (emu ? leftInHarbor(emu, emuBefore.projects) : 0);
   } catch (e) {
     log(`stopped: ${e instanceof Error ? e.message : String(e)}`);
@@ -385,7 +387,18 @@ function leftInHarbor(emu: HarborEmulator, projectsBefore: Set<string>): number 
   return left.length;
 }
 
-type PulumiFn = (args: string[], o: { timeoutMs: number; backend: string; configFile?: string }) => Promise<RunResult>;
+type PulumiFn = (args: string[], o: { timeoutMs: number; backend: string; project?: string }) => Promise<RunResult>;
+
+/** A project directory for one stack: the project's code linked in (node resolves the links to
+ * the real files, so the program loads as from the repository), its own Pulumi.yaml copy and
+ * stacks/Pulumi.<stack>.yaml. */
+function makeProject(dir: string, stackFile: unknown): string {
+  mkdirSync(path.join(dir, "stacks"), { recursive: true });
+  for (const f of ["infra", "components", "node_modules", "package.json", "tsconfig.json"]) symlinkSync(path.join(ROOT, f), path.join(dir, f));
+  cpSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  writeFileSync(path.join(dir, "stacks", `Pulumi.${STACK}.yaml`), stringify(stackFile));
+  return dir;
+}
 
 /**
  * `pulumi preview --policy-pack` on a copy of the stack without its backup: blocked by the
@@ -398,14 +411,13 @@ async function policyChecks(pulumi: PulumiFn, tmp: string, stackFile: { config: 
   mkdirSync(path.join(dir, "state"), { recursive: true });
   const backend = `file://${path.join(dir, "state")}`;
   const noBackup = { config: { ...stackFile.config, [`${PROJECT}:backups`]: [] } };
-  const configFile = path.join(dir, `Pulumi.${STACK}.yaml`);
-  writeFileSync(configFile, stringify(noBackup));
+  const project = makeProject(path.join(dir, "project"), noBackup);
   await pulumi(["login", backend], { timeoutMs: 60_000, backend });
-  const init = await pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: 60_000, backend, configFile });
+  const init = await pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"], { timeoutMs: 60_000, backend, project });
   if (init.code !== 0) throw new Error(`policy stack init failed: ${init.stderr}`);
   const blocked = (r: RunResult) => r.code !== 0 && /requires-backup-target/.test(r.stdout + r.stderr) && /mandatory/i.test(r.stdout + r.stderr);
 
-  const real = await pulumi(["preview", ...flags, "--policy-pack", path.join(ROOT, "policy")], { timeoutMs: 20 * 60_000, backend, configFile });
+  const real = await pulumi(["preview", ...flags, "--policy-pack", path.join(ROOT, "policy")], { timeoutMs: 20 * 60_000, backend, project });
   log(`policy pack on the stack without a backup: ${blocked(real) ? "blocked" : `NOT blocked (exit ${real.code})`}`);
 
   // The weakened pack: a copy of policy/ whose levels relax the rule for `local`.
@@ -416,7 +428,7 @@ async function policyChecks(pulumi: PulumiFn, tmp: string, stackFile: { config: 
   const relaxed = readFileSync(levels, "utf8").replace(/local: \{/, 'local: { "requires-backup-target": "advisory",');
   if (!relaxed.includes('"requires-backup-target": "advisory"')) throw new Error("could not weaken the policy pack copy (policy/levels.ts changed shape)");
   writeFileSync(levels, relaxed);
-  const weakRun = await pulumi(["preview", ...flags, "--policy-pack", weak], { timeoutMs: 20 * 60_000, backend, configFile });
+  const weakRun = await pulumi(["preview", ...flags, "--policy-pack", weak], { timeoutMs: 20 * 60_000, backend, project });
   const weakLets = weakRun.code === 0;
   log(`weakened pack on the same stack: ${weakLets ? "lets it through (the weakening is real)" : `exit ${weakRun.code}`}`);
 
@@ -427,7 +439,7 @@ async function policyChecks(pulumi: PulumiFn, tmp: string, stackFile: { config: 
   const archive = spawnSync("sh", ["-c", `git -C "${ROOT}" archive "${baseRef}" policy | tar -x -C "${base}"`], { encoding: "utf8", timeout: 60_000 });
   if (archive.status !== 0) throw new Error(`git archive ${baseRef} policy: ${archive.stderr}`);
   symlinkSync(path.join(ROOT, "policy", "node_modules"), path.join(base, "policy", "node_modules"));
-  const baseRun = await pulumi(["preview", ...flags, "--policy-pack", path.join(base, "policy")], { timeoutMs: 20 * 60_000, backend, configFile });
+  const baseRun = await pulumi(["preview", ...flags, "--policy-pack", path.join(base, "policy")], { timeoutMs: 20 * 60_000, backend, project });
   log(`base-branch pack (${baseRef}) on the weakened stack: ${blocked(baseRun) ? "blocked" : `NOT blocked (exit ${baseRun.code})`}`);
   rmSync(path.join(dir, "state"), { recursive: true, force: true });
   return blocked(real) && weakLets && blocked(baseRun);
