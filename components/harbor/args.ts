@@ -1,6 +1,7 @@
 // What the Harbor and replication components take. The components own these types; the
 // program's config loader produces values checked against them at compile time.
 import type * as pulumi from "@pulumi/pulumi";
+import type { ChartSource } from "./chart/chart-source";
 
 /** Harbor endpoint name of the Docker Hub upstream of `dockerHubProxyCache`. */
 export const DOCKER_HUB_ENDPOINT = "docker-hub";
@@ -49,6 +50,8 @@ export interface HarborArgs {
   hostname: string;
   /** scheme://host[:port] clients use, when it differs from what `expose` implies. */
   externalUrl?: string;
+  /** Where the chart comes from: a Helm repository, a local archive (air-gapped) or an OCI reference. */
+  chart: ChartSource;
   chartVersion: string;
   namespace: string;
   releaseName: string;

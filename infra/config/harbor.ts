@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chartSourceSchema } from "./chart-source";
 import { cidrProblem, hostOrIpProblem, ipProblem, portProblem, urlProblem } from "./net";
 import { closestName } from "./cloud-regions/closest";
 import { CLOUD_DOMAIN_REGIONS, parseCloudDomain } from "./cloud-regions/domains";
@@ -165,6 +166,8 @@ export const harborSchema = z.strictObject({
    * Default "harbor-cluster": only in-cluster backups share it.
    */
   failureDomain: z.string().superRefine(checked(harborFailureDomainProblem)).optional(),
+  /** Where the chart comes from (default: the official repository); see chart-source.ts. */
+  chart: chartSourceSchema,
   namespace: k8sName.default("harbor"),
   releaseName: dnsLabel.default("harbor"),
   expose,

@@ -87,7 +87,9 @@ export class HarborEmulator {
   private port = 0;
   url = "";
 
-  constructor(readonly username = "admin", readonly password = "Harbor12345") {
+  /** `port`: listen there (0: a free port); the engine e2e needs the URL before Harbor "starts". */
+  constructor(readonly username = "admin", readonly password = "Harbor12345", port = 0) {
+    this.port = port;
     // Harbor ships a public `library` project (make/migrations/postgresql/0001_initial_schema.up.sql).
     this.addProject({ name: "library", metadata: { public: "true" } });
   }

@@ -79,13 +79,14 @@ export function robotFromHarbor(r: Record<string, unknown>): Record<string, unkn
   };
 }
 
+/** Inputs whose change makes the update PUT the robot (projectIds: a replaced project, see robot.ts). */
 function robotApiFields(): string[] {
-  return ["description", "duration", "projects", "access", "disabled"];
+  return ["description", "duration", "projects", "projectIds", "access", "disabled"];
 }
 
 function robotOutputs(p: Record<string, unknown>, robotId: number, robotName: string, secret: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = { ...connectionOutputs(p), robotId, robotName, secret };
-  for (const k of ["name", "level", "description", "duration", "projects", "access", "rotationToken"]) out[k] = p[k];
+  for (const k of ["name", "level", "description", "duration", "projects", "projectIds", "access", "rotationToken"]) out[k] = p[k];
   out.disabled = false;
   return out;
 }
@@ -103,6 +104,12 @@ export const robotProvider: dynamic.ResourceProvider = {
       access: news.access ?? [{ resource: "repository", action: "pull" }],
     });
     if (Array.isArray(news.projects)) inputs.projects = [...(news.projects as string[])].sort();
+    if (!isUnknown(news.projectIds)) {
+      const ids = news.projectIds ?? [];
+      if (!Array.isArray(ids) || ids.some((x) => !isUnknown(x) && !(typeof x === "number" && Number.isInteger(x) && x > 0))) {
+        failures.push({ property: "projectIds", reason: "expected the ids of the robot's projects (HarborProject.projectId)" });
+      } else inputs.projectIds = [...ids].sort((a, b) => Number(a) - Number(b));
+    }
     if (!isUnknown(news.name) && (typeof news.name !== "string" || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(news.name))) {
       failures.push({ property: "name", reason: "expected a robot name in lower case: a-z, 0-9 with . _ - between them (Harbor answers it with its robot_name_prefix setting, default robot$)" });
     }

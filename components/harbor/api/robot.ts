@@ -9,6 +9,13 @@ export interface RobotAccountArgs extends HarborConnectionArgs {
   description?: pulumi.Input<string>;
   /** Projects it may pull from. */
   projects: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Those projects' ids (HarborProject.projectId). Harbor stores a robot's permission against the
+   * project's id and drops it with the project (v2.15.1 src/controller/robot/controller.go
+   * createPermission/toScope, populatePermissions); with the ids as an input, a replaced project
+   * (same name, new id) updates the robot, which stores its permissions again.
+   */
+  projectIds?: pulumi.Input<pulumi.Input<number>[]>;
   /** Read-only access per project; default repository:pull (all `docker pull` needs). */
   access?: pulumi.Input<RobotAccess[]>;
   /** -1 never expires, or days. */
@@ -35,6 +42,7 @@ export class RobotAccount extends pulumi.dynamic.Resource {
         level: args.level ?? "system",
         description: args.description ?? "",
         projects: args.projects,
+        projectIds: args.projectIds ?? [],
         access: args.access ?? [{ resource: "repository", action: "pull" }],
         duration: args.duration ?? -1,
         rotationToken: args.rotationToken ?? "",

@@ -1,14 +1,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { HarborArgs } from "../args";
 
 export type { HarborArgs } from "../args";
 import { TOKENS, type RegistryRef } from "../../types";
+import { chartReleaseArgs } from "./chart-source";
 import { generateHarborSecrets } from "./secrets";
 import { harborExternalUrl, harborHost } from "./url";
 import { harborChartValues } from "./values";
 
-export const HARBOR_CHART_REPO = "https://helm.goharbor.io";
+export { HARBOR_CHART_REPO } from "./chart-source";
+/** The project directory (where Pulumi.yaml is): relative chart paths are resolved against it. */
+const PROJECT_ROOT = projectRoot(__dirname);
+
+/** The nearest directory above `from` holding Pulumi.yaml (the source tree, or the compiled copy's parent). */
+function projectRoot(from: string): string {
+  for (let d = from; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, "Pulumi.yaml"))) return d;
+    if (path.dirname(d) === d) return process.cwd();
+  }
+}
 export const HARBOR_ADMIN_USERNAME = "admin";
 /** Failure domain of everything deployed into Harbor's cluster (an in-cluster backup shares it). */
 export const HARBOR_FAILURE_DOMAIN = "harbor-cluster";
@@ -66,9 +79,7 @@ export class Harbor extends pulumi.ComponentResource {
       `${name}-chart`,
       {
         name: h.releaseName,
-        chart: "harbor",
-        version: h.chartVersion,
-        repositoryOpts: { repo: HARBOR_CHART_REPO },
+        ...chartReleaseArgs(h.chart, h.chartVersion, PROJECT_ROOT),
         namespace: namespace.metadata.name,
         values,
         atomic: true,

@@ -103,6 +103,8 @@ export class Replication extends pulumi.ComponentResource {
       name: MIRROR_ROBOT_NAME,
       description: "registry-topology region mirrors: pull only",
       projects: args.projects.map((p) => p.name),
+      // A project replaced under the same name gets a new id, and Harbor drops the robot's access with the old one.
+      projectIds: projects.map((p) => p.projectId),
       duration: -1,
     }, { parent: this, dependsOn: [args.harborRelease, ...projects] });
 
