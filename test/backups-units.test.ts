@@ -134,7 +134,7 @@ describe("backup config errors name the key and say what to do", () => {
     ["acr geo-replication without Premium", { ...good.acr, geoReplicationLocations: ["northeurope"] }, /^backups\[0\]\.geoReplicationLocations: geo-replication needs sku Premium/],
     ["gar with a bad project", { ...good.gar, project: "UPPER" }, /^backups\[0\]\.project: expected a GCP project id/],
     ["gar without location", { ...good.gar, location: undefined }, /^backups\[0\]\.location: expected string, found nothing/],
-    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected a known IBM Cloud Container Registry region, from infra\/config\/cloud-regions\/ibm\.ts/],
+    ["icr with an unknown region", { ...good.icr, region: "mars-1" }, /^backups\[0\]\.region: expected a known IBM Cloud Container Registry region, from components\/backups\/icr\/hosts\.ts/],
     ["icr with a short namespace", { ...good.icr, namespace: "ab" }, /^backups\[0\]\.namespace: expected 4-30 lowercase/],
     ["icr without accountId", { ...good.icr, accountId: undefined }, /^backups\[0\]\.accountId: expected string, found nothing/],
     ["alibaba Enterprise without instanceName", { ...good.alibaba, instanceId: "cri-abc" }, /^backups\[0\]\.instanceName: an Enterprise Edition instance \(instanceId\) also needs its instanceName/],

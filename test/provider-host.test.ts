@@ -91,9 +91,29 @@ describe("the program as the engine loads it", () => {
     expect(load.resources).toBeGreaterThan(10);
   });
 
-  it("serializes all eight dynamic providers", () => {
-    expect(Object.keys(load.providers).sort()).toEqual([...Object.values(IBM_TOKENS), TOKENS.harborProject, TOKENS.harborRegistryEndpoint, TOKENS.harborReplicationPolicy, TOKENS.harborRobotAccount].sort());
+  it("serializes all nine dynamic providers", () => {
+    expect(Object.keys(load.providers).sort()).toEqual([...Object.values(IBM_TOKENS), TOKENS.harborProject, TOKENS.harborRegistryEndpoint, TOKENS.harborReplicationPolicy, TOKENS.harborRobotAccount, NODE_FILES_CLEANUP].sort());
     for (const text of Object.values(load.providers)) expect(text).toMatch(/^exports\.handler = __f0;/);
+  });
+});
+
+// The node-files cleanup resource (components/mirrors/cleanup-provider.ts) acts only on delete,
+// through kubectl against a cluster (test/mirrors-cleanup.test.ts drives that with a stand-in);
+// here its create/read/diff answers go through the real host and its Struct conversion.
+const NODE_FILES_CLEANUP = "pulumi-nodejs:dynamic/mirrors:NodeFilesCleanup";
+describe("the node-files cleanup provider in the real dynamic-provider host", () => {
+  it("creates, reads and diffs with no change", async () => {
+    const provider = load.providers[NODE_FILES_CLEANUP];
+    if (!provider) throw new Error(`no __provider text for ${NODE_FILES_CLEANUP}`);
+    const news = { namespace: "kube-system", daemonSets: ["regmirror-local-node", "regmirror-local-mirror"], context: "", timeoutSeconds: 600, pollSeconds: 5, patch: "{}", __provider: provider };
+    const c1 = await host.check(NODE_FILES_CLEANUP, {}, news);
+    expect(c1.failures).toEqual([]);
+    const created = await host.create(NODE_FILES_CLEANUP, c1.inputs);
+    expect(created.id).toBe("kube-system/regmirror-local-node,regmirror-local-mirror");
+    const read = await host.read(NODE_FILES_CLEANUP, created.id, created.outs, c1.inputs);
+    expect(read.id).toBe(created.id);
+    const c2 = await host.check(NODE_FILES_CLEANUP, c1.inputs, news);
+    expect((await host.diff(NODE_FILES_CLEANUP, created.id, read.outs, c2.inputs, c1.inputs)).changes).toBe("none");
   });
 });
 

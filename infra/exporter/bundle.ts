@@ -43,14 +43,16 @@ export function bundleExporter(root = EXPORTER_ROOT, entry = EXPORTER_ENTRY): Re
       if (target.startsWith("..")) throw new Error(`${rel}: import "${spec}" leaves ${root}`);
       return `${target}.ts`;
     };
-    for (const imp of ts.preProcessFile(source, true, true).importedFiles) {
-      const r = resolve(imp.fileName);
-      if (r.endsWith(".ts")) todo.push(r);
-    }
+    // Imports are read from the JavaScript, after type-only imports are erased: a type the
+    // exporter shares with its component (ExporterSettings) costs nothing at run time.
     const js = ts.transpileModule(source, {
       fileName: rel,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false, sourceMap: false },
     }).outputText;
+    for (const m of js.matchAll(/require\("([^"]+)"\)/g)) {
+      const r = resolve(m[1]!);
+      if (r.endsWith(".ts")) todo.push(r);
+    }
     out[flat(rel)] = js.replace(/require\("(\.{1,2}\/[^"]+)"\)/g, (_m, spec: string) => `require("./${flat(resolve(spec)).replace(/\.js$/, "")}")`);
   }
   // `import type * as TS from "typescript"` above is the only package named, and only by this file.
