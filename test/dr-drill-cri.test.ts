@@ -29,6 +29,9 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-drill-cri-"));
     // Faster probes than production (5 s / 2 s) keep the drill short; bench/mirrors.ts uses production values.
     d = await startNodeDrill({ dir, healthIntervalSeconds: 1, probeTimeoutSeconds: 1 });
+    // The node writer prints its STATUS line at the end of its first sync, after the files the
+    // drill waits for: wait (bounded) for it on a loaded machine.
+    for (let i = 0; i < 300 && !/STATUS node=drill-node .*mirrors-probed="2"/.test(d.writerLog()); i++) await new Promise((r) => setTimeout(r, 100));
   }, 90_000);
 
   afterAll(async () => {
@@ -65,6 +68,8 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
   it("the writer's health probe speaks mTLS: both mirrors pass with the node's client certificate, none without it", async () => {
     expect(d.writerLog()).not.toMatch(/every mirror failed its probe/);
     expect(d.writerLog()).toMatch(/STATUS node=drill-node .*mirrors-probed="2" mirrors-left-out=""/);
+    // Days to expiry of the node's client certificate and CA (the drill's PKI lives 2 days: warned).
+    expect(d.writerLog()).toMatch(/STATUS node=drill-node .*cert-client-days="[01]" cert-client-warning="[^"]+" cert-ca-days="[01]"/);
     // Same writer, same files, no client certificate: every mirror refuses it, so all are kept.
     const certless = await d.writerOnce("node", { PROBE_CACERT: "", PROBE_CERT: "", PROBE_KEY: "", STATE_FILE: "/var/lib/registry-topology/certless-check.managed" });
     expect(certless.log).toMatch(/every mirror failed its probe/);
@@ -97,6 +102,7 @@ describe.skipIf(!netnsSupported())("DR drill: containerd CRI via config_path and
     expect(code).toBe(0);
     expect(log).toMatch(/STATUS node=drill-node .*mirror-harbor="mode=proxy upstream=up cache_kib=\d+ max_kib=\d+ evictions=\d+ hang_restarts=\d+ updated=\d+"/);
     expect(log).toMatch(/mirror-backup="mode=proxy /);
+    expect(log).toMatch(/STATUS node=drill-node .*cert-server-days="[01]" cert-server-warning="[^"]+" cert-ca-days="[01]"/);
   });
 
   it("Harbor refused: the Harbor mirror serves its cache", async () => {

@@ -77,7 +77,7 @@ describe.skipIf(!netnsSupported())("DR drill: a mirror hung mid-pull (SIGSTOP) i
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it("SIGSTOP of the Harbor mirror's distribution mid-layer: the supervisor kills it (two silent 2 s probes) and the pull completes through the backup mirror", async () => {
+  it("SIGSTOP of the Harbor mirror's distribution mid-layer: the supervisor kills it (two silent probes of 3 s) and the pull completes through the backup mirror", async () => {
     const ref = `${d.harbor.address}/library/big:v1`;
     const pod = d.mirrors.harbor;
     const supervisorLog = pod.logPath;
@@ -107,7 +107,7 @@ describe.skipIf(!netnsSupported())("DR drill: a mirror hung mid-pull (SIGSTOP) i
 
     // The supervisor noticed the hang and cut the frozen process (not the kubelet's liveness probe: there is none here).
     const log = fs.readFileSync(supervisorLog, "utf8").slice(logFrom);
-    expect(log).toMatch(/distribution \(proxy\) gave no answer to 2 probes of http:\/\/127\.0\.0\.1:\d+\/debug\/health within 2s each: killing it/);
+    expect(log).toMatch(/distribution \(proxy\) gave no answer to 2 probes of http:\/\/127\.0\.0\.1:\d+\/debug\/health within 3s each: killing it/);
     expect(fs.existsSync(`/proc/${registry}`)).toBe(false);
     expect(pod.status()).toMatch(/ hang_restarts=1 /);
     // The layer then came from the next host of hosts.toml, the backup mirror (containerd 1.6

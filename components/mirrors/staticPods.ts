@@ -157,11 +157,11 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDiges
             { name: "CACHE_MAX_KIB", value: String(cache.maxSizeGiB * 1024 * 1024) },
             { name: "REGISTRY_BIN", value: "/bin/registry" },
             // Hang watchdog (supervisor.sh): distribution's loopback debug server must answer within
-            // 2 s; two silent probes in a row (2 s apart) and distribution is killed and restarted,
-            // which cuts pulls stuck on it within 8 s (no runtime has a response timeout).
+            // 3 s; two silent probes in a row (1 s apart) and distribution is killed and restarted,
+            // which cuts pulls stuck on it within 2 * (1 + 3) = 8 s (no runtime has a response timeout).
             { name: "LOCAL_PROBE_URL", value: `http://127.0.0.1:${m.debugPort}/debug/health` },
-            { name: "HANG_PROBE_INTERVAL_SECONDS", value: "2" },
-            { name: "HANG_PROBE_TIMEOUT_SECONDS", value: "2" },
+            { name: "HANG_PROBE_INTERVAL_SECONDS", value: "1" },
+            { name: "HANG_PROBE_TIMEOUT_SECONDS", value: "3" },
             { name: "HANG_AFTER_PROBES", value: "2" },
           ],
           ports: [{ name: "https", containerPort: m.port, hostPort: m.port, protocol: "TCP" }],
