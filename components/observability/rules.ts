@@ -98,7 +98,7 @@ export function alertRules(t: Thresholds): AlertRule[] {
     },
     {
       alert: "RegistryCertificateExpiring",
-      expr: `registry_topology_mirror_certificate_days_left < ${t.certificateDays}`,
+      expr: `registry_topology_mirror_certificate_expiry_seconds < ${t.certificateDays * 86400}`,
       labels: { severity: "warning" },
       annotations: {
         summary: "Mirror certificate {{ $labels.certificate }} of region {{ $labels.region }} expires in less than " + `${t.certificateDays}` + " days",

@@ -101,8 +101,8 @@ export function alertCases(t: Thresholds): Case[] {
     {
       name: "certificate expiring",
       input: [
-        { series: `registry_topology_mirror_certificate_days_left{region="eu",certificate="server"}`, values: `${t.certificateDays - 1}x10` },
-        { series: `registry_topology_mirror_certificate_days_left{region="eu",certificate="ca"}`, values: `${t.certificateDays + 300}x10` },
+        { series: `registry_topology_mirror_certificate_expiry_seconds{region="eu",certificate="server"}`, values: `${(t.certificateDays - 1) * 86400}x10` },
+        { series: `registry_topology_mirror_certificate_expiry_seconds{region="eu",certificate="ca"}`, values: `${(t.certificateDays + 300) * 86400}x10` },
       ],
       checks: [[2, "RegistryCertificateExpiring", [{ labels: { region: "eu", certificate: "server" } }]]],
     },
