@@ -106,14 +106,15 @@ describe("writer.sh metrics for the textfile collector", () => {
     await new Promise<void>((r) => server.close(() => r()));
     server = http.createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    let r = await runOnce({ METRICS_TEXTFILE_DIR: out });
+    const first = await runOnce({ METRICS_TEXTFILE_DIR: out });
+    expect(first.code, first.log).toBe(0);
     const text = fs.readFileSync(path.join(out, "registry-topology-eu-node.prom"), "utf8");
     expect(text).toContain(`registry_topology_node_mirrors_all_failed{node="node-a",region="eu",role="node"} 1`);
     expect(text).not.toMatch(/node_mirror_probe_ok\{[^}]*\} 1/);
     expect(text).not.toMatch(/node_mirror_listed\{[^}]*\} 0/);
     fs.rmSync(path.join(base, "files"), { recursive: true });
     fs.mkdirSync(path.join(base, "files"));
-    r = await new Promise((resolve) => {
+    const r = await new Promise<{ code: number | null; log: string }>((resolve) => {
       const bb = path.join(base, "bb");
       const child = spawn(path.join(bb, "sh"), [path.join(base, "writer.sh")], { env: { PATH: bb, HOST_ROOT: host, SRC_DIR: path.join(base, "files"), STATE_FILE: "/var/lib/registry-topology/node.managed", RUN_ONCE: "1", NODE_NAME: "node-a", REGION_NAME: "eu", WRITER_ROLE: "node", METRICS_TEXTFILE_DIR: out }, stdio: "ignore" });
       child.on("exit", (code) => resolve({ code, log: "" }));
