@@ -70,6 +70,11 @@ export function alertCases(t: Thresholds): Case[] {
       ],
     },
     {
+      name: "harbor down, no node metrics collected at all: fires on Harbor alone",
+      input: [{ series: `registry_topology_source_up{source="harbor"}`, values: `0x${t.harborDownMinutes + 20}` }],
+      checks: [[t.harborDownMinutes + 10, "RegistryHarborUnreachable", [{ labels: {} }]]],
+    },
+    {
       name: "harbor down and no mirror serving: the no-healthy-mirror alert, not this one",
       input: [
         { series: `registry_topology_source_up{source="harbor"}`, values: `0x${t.harborDownMinutes + 20}` },
