@@ -4,7 +4,7 @@
 // prometheus-node-exporter), and a real distribution mirror's own metrics; it loads the shipped
 // alert rules. Registries are Debian's distribution behind a token server (pull-only identities),
 // archives a real rclone store; images are copied with skopeo.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -269,6 +269,13 @@ describe("a real Prometheus scrapes the exporter, the writer's textfile and a mi
     expect(value(await prom.query("registry_topology_verification_run_requests"))).toBeGreaterThan(0);
   });
 
+  it("the exporter's page is valid exposition text (promtool check metrics)", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${exporterPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    expect(text).toContain("registry_topology_backup_up");
+    const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8", timeout: 30_000 });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  });
+
   it("archives: newest snapshot age per archive", async () => {
     const age = await prom.waitFor("registry_topology_archive_newest_snapshot_age_seconds", (v) => v.length === 2);
     expect(value(age, { archive: "fresh" })).toBeGreaterThanOrEqual(3 * 3600 - 5);
@@ -278,7 +285,7 @@ describe("a real Prometheus scrapes the exporter, the writer's textfile and a mi
   });
 
   it("certificates: days left per region and certificate", async () => {
-    const days = await prom.waitFor("registry_topology_mirror_certificate_days_left", (v) => v.length === 2);
+    const days = await prom.waitFor("registry_topology_mirror_certificate_expiry_seconds / 86400", (v) => v.length === 2);
     expect(value(days, { certificate: "server" })).toBeGreaterThan(9);
     expect(value(days, { certificate: "server" })).toBeLessThanOrEqual(10);
     expect(value(days, { certificate: "ca" })).toBeGreaterThan(399);

@@ -47,7 +47,7 @@ export const DASHBOARD_ROWS: RowSpec[] = [
   {
     title: "Certificates",
     panels: [
-      { title: "Days until mirror certificates expire", description: "Per region and certificate (ca, server, client).", expr: "min by (region, certificate) (registry_topology_mirror_certificate_days_left)", legend: "{{region}} / {{certificate}}", unit: "d", kind: "stat" },
+      { title: "Days until mirror certificates expire", description: "Per region and certificate (ca, server, client).", expr: "min by (region, certificate) (registry_topology_mirror_certificate_expiry_seconds) / 86400", legend: "{{region}} / {{certificate}}", unit: "d", kind: "stat" },
     ],
   },
   {

@@ -62,12 +62,13 @@ export function alertRules(t: Thresholds): AlertRule[] {
     },
     {
       alert: "RegistryHarborUnreachable",
-      expr: "max(registry_topology_source_up) == 0 and on() count(registry_topology_node_mirror_probe_ok == 1) > 0",
+      // Without node metrics (no nodeTextfileDirectory) it fires on Harbor alone: never silent for lack of data.
+      expr: "max(registry_topology_source_up) == 0 and on() ((count(registry_topology_node_mirror_probe_ok == 1) > 0) or on() absent(registry_topology_node_mirror_probe_ok))",
       for: m(t.harborDownMinutes),
       labels: { severity: "critical" },
       annotations: {
         summary: "Harbor is unreachable; nodes still pull through the region mirrors",
-        description: "The exporter cannot read Harbor's registry API while node mirrors still pass their probes: pulls of cached images keep working, new pushes and images not yet cached do not.",
+        description: "The exporter cannot read Harbor's registry API while node mirrors still pass their probes (or no node metrics are collected): pulls of cached images keep working, new pushes and images not yet cached do not.",
         runbook:
           "Check Harbor's pods (`kubectl -n <harbor namespace> get pods`), its database and Redis, and its ingress or load balancer. Mirrors switch to read-only and serve their caches meanwhile (RegistryMirrorReadOnly follows); do not restart mirrors during the outage (distribution's proxy exits if it cannot reach its upstream at start).",
       },
@@ -98,7 +99,7 @@ export function alertRules(t: Thresholds): AlertRule[] {
     },
     {
       alert: "RegistryCertificateExpiring",
-      expr: `registry_topology_mirror_certificate_days_left < ${t.certificateDays}`,
+      expr: `registry_topology_mirror_certificate_expiry_seconds < ${t.certificateDays * 86400}`,
       labels: { severity: "warning" },
       annotations: {
         summary: "Mirror certificate {{ $labels.certificate }} of region {{ $labels.region }} expires in less than " + `${t.certificateDays}` + " days",

@@ -51,14 +51,14 @@ async function dateImages(ctx: CollectContext, src: RegistryClient, backup: stri
 
 function certificateFamilies(s: ExporterSettings, nowMs: number): MetricFamily[] {
   const expiry: Sample[] = [];
-  const days: Sample[] = [];
+  const left: Sample[] = [];
   const bad: Sample[] = [];
   for (const c of s.certificates) {
     const labels = { region: c.region, certificate: c.certificate };
     try {
       const notAfter = new Date(new X509Certificate(c.pem).validTo).getTime();
       expiry.push({ labels, value: Math.round(notAfter / 1000) });
-      days.push({ labels, value: Math.floor(((notAfter - nowMs) / 86_400_000) * 100) / 100 });
+      left.push({ labels, value: Math.round((notAfter - nowMs) / 1000) });
       bad.push({ labels, value: 0 });
     } catch {
       bad.push({ labels, value: 1 });
@@ -66,7 +66,7 @@ function certificateFamilies(s: ExporterSettings, nowMs: number): MetricFamily[]
   }
   return [
     gauge("registry_topology_mirror_certificate_expiry_timestamp_seconds", "When the mirror certificate expires (notAfter), unix seconds.", expiry),
-    gauge("registry_topology_mirror_certificate_days_left", "Days until the mirror certificate expires (negative: expired).", days),
+    gauge("registry_topology_mirror_certificate_expiry_seconds", "Seconds until the mirror certificate expires (negative: expired); divide by 86400 for days.", left),
     gauge("registry_topology_mirror_certificate_unreadable", "1 when the certificate the exporter was given cannot be parsed.", bad),
   ];
 }

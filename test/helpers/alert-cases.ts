@@ -70,6 +70,11 @@ export function alertCases(t: Thresholds): Case[] {
       ],
     },
     {
+      name: "harbor down, no node metrics collected at all: fires on Harbor alone",
+      input: [{ series: `registry_topology_source_up{source="harbor"}`, values: `0x${t.harborDownMinutes + 20}` }],
+      checks: [[t.harborDownMinutes + 10, "RegistryHarborUnreachable", [{ labels: {} }]]],
+    },
+    {
       name: "harbor down and no mirror serving: the no-healthy-mirror alert, not this one",
       input: [
         { series: `registry_topology_source_up{source="harbor"}`, values: `0x${t.harborDownMinutes + 20}` },
@@ -101,8 +106,8 @@ export function alertCases(t: Thresholds): Case[] {
     {
       name: "certificate expiring",
       input: [
-        { series: `registry_topology_mirror_certificate_days_left{region="eu",certificate="server"}`, values: `${t.certificateDays - 1}x10` },
-        { series: `registry_topology_mirror_certificate_days_left{region="eu",certificate="ca"}`, values: `${t.certificateDays + 300}x10` },
+        { series: `registry_topology_mirror_certificate_expiry_seconds{region="eu",certificate="server"}`, values: `${(t.certificateDays - 1) * 86400}x10` },
+        { series: `registry_topology_mirror_certificate_expiry_seconds{region="eu",certificate="ca"}`, values: `${(t.certificateDays + 300) * 86400}x10` },
       ],
       checks: [[2, "RegistryCertificateExpiring", [{ labels: { region: "eu", certificate: "server" } }]]],
     },
