@@ -2,16 +2,16 @@
 // credential that changes between two `pulumi up`s (the token refresher writes it through the
 // writer's Secret) changes the pod manifest on the node by itself, so the kubelet restarts the
 // mirror. Run for real by busybox sh against a fake host root, as test/mirrors-writer.test.ts does.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NodeFile } from "../components/mirrors/nodeFiles";
-import { publicConfigData, secretData, WRITER_SCRIPT } from "../components/mirrors/writer";
+import { WRITER_SCRIPT } from "../components/mirrors/writer";
+import { busyboxPath, writeSources } from "./helpers/writer-host";
 
-const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
 const CONFIG = "/etc/kubernetes/registry-topology/mirror-ecr/config.yml";
 const POD = "/etc/kubernetes/manifests/registry-topology-mirror-ecr.yaml";
 
@@ -32,9 +32,7 @@ describe("node-side restart digest (writer.sh node_digest)", () => {
   let host: string;
   let src: string;
   const sync = (files: NodeFile[], restartKey?: string) => {
-    fs.rmSync(src, { recursive: true, force: true });
-    fs.mkdirSync(src, { recursive: true });
-    for (const [k, v] of Object.entries({ ...publicConfigData(files), ...secretData(files) })) fs.writeFileSync(path.join(src, k), v);
+    writeSources(src, files);
     if (restartKey) fs.writeFileSync(path.join(src, "restartkey"), restartKey);
     const script = path.join(base, "writer.sh");
     fs.writeFileSync(script, WRITER_SCRIPT);
@@ -51,13 +49,10 @@ describe("node-side restart digest (writer.sh node_digest)", () => {
   const digestOf = () => /registry-topology\/node-digest: "([^"]*)"/.exec(fs.readFileSync(path.join(host, POD), "utf8"))?.[1];
 
   beforeEach(() => {
-    if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
     base = fs.mkdtempSync(path.join(os.tmpdir(), "node-digest-"));
     host = path.join(base, "host");
     src = path.join(base, "files");
-    bb = path.join(base, "bb");
-    fs.mkdirSync(bb);
-    for (const a of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) fs.symlinkSync(BUSYBOX, path.join(bb, a));
+    bb = busyboxPath(base);
     for (const d of ["etc/kubernetes/manifests", "var/lib"]) fs.mkdirSync(path.join(host, d), { recursive: true });
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The node file writer script (components/mirrors/writer.sh), run for real by /bin/sh against a
 // fake host root, and the DaemonSet it runs in.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -16,24 +16,13 @@ import type { ApplyMode } from "../components/mirrors/runtimeConfig";
 import { WRITER_IMAGE } from "../components/mirrors/plan";
 import { parseWriterManifest, publicConfigData, secretData, writerDaemonSetSpec, writerManifest, WRITER_SCRIPT } from "../components/mirrors/writer";
 import { run } from "./helpers/oci-image";
+import { busyboxPath, writeSources } from "./helpers/writer-host";
 
 const file = (p: string, anchor: string, content: string, secret = false, apply: ApplyMode = "replace"): NodeFile => ({ role: "node", path: p, mode: secret ? "0600" : "0644", anchor, secret, content, apply });
 
-/**
- * The writer runs in the busybox image, so it runs here under busybox too: a PATH with only
- * busybox's applets (Debian's busybox 1.35; the image pins 1.36.1), so nothing from the host's
- * coreutils, gawk/mawk or curl can hide a busybox incompatibility.
- */
-const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
-function busyboxPath(dir: string): string {
-  if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
-  const bin = path.join(dir, "bb");
-  fs.mkdirSync(bin, { recursive: true });
-  const list = execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" });
-  for (const applet of list.split("\n").filter(Boolean)) fs.symlinkSync(BUSYBOX, path.join(bin, applet));
-  return bin;
-}
-
+// The writer runs in the busybox image, so it runs here under busybox too: a PATH with only
+// busybox's applets (test/helpers/writer-host.ts), so nothing from the host's coreutils,
+// gawk/mawk or curl can hide a busybox incompatibility.
 describe("writer.sh on a fake host", () => {
   let base: string;
   let bb: string;
@@ -42,9 +31,7 @@ describe("writer.sh on a fake host", () => {
 
   /** Put the ConfigMap + Secret keys where the projected volume would, and run the script once. */
   const sync = async (files: NodeFile[], tamper?: () => void, extraEnv: Record<string, string> = {}) => {
-    fs.rmSync(src, { recursive: true, force: true });
-    fs.mkdirSync(src, { recursive: true });
-    for (const [k, v] of Object.entries({ ...publicConfigData(files), ...secretData(files) })) fs.writeFileSync(path.join(src, k), v);
+    writeSources(src, files);
     const script = path.join(base, "writer.sh");
     fs.writeFileSync(script, WRITER_SCRIPT);
     tamper?.();
