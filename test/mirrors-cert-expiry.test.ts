@@ -34,7 +34,7 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
   let host: string;
   const pems: Record<string, string> = {};
 
-  beforeAll(() => {
+  beforeAll(async () => {
     if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
     base = fs.mkdtempSync(path.join(os.tmpdir(), "cert-expiry-"));
     host = path.join(base, "host");
@@ -47,6 +47,9 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
     pems.ca = cert(base, "ca", 3650, ec);
     pems.long = cert(base, "long", 12_000, ["rsa:2048"]); // past 2049: GeneralizedTime
     pems.rsa = cert(base, "rsa", 45, ["rsa:2048"]);
+    // openssl stamps notAfter in whole seconds from now; a writer run in that same second would see
+    // exactly N days left (12, not 11). Step past the second so the counts below are N-1, always.
+    await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
   });
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
@@ -77,8 +80,10 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
     const status = r.out.split("\n").find((l) => l.includes("STATUS node=node-a"))!;
     for (const name of ["client", "ca", "long", "rsa"]) {
       const got = Number(new RegExp(`cert-${name}-days="(-?\\d+)"`).exec(status)?.[1]);
-      // The writer reads the clock once during its run: within a second of `at` (no day boundary in between here).
-      expect([expectedDays(pems[name]!, r.at), expectedDays(pems[name]!, r.at + 1000)], `${name}: ${status}`).toContain(got);
+      // The writer reads the clock once, in whole seconds (`date +%s`), at or up to a second after `at`.
+      // Truncate as it does: a certificate made in the same second has exactly N days left, not N-1.
+      const atSecond = Math.floor(r.at / 1000) * 1000;
+      expect([expectedDays(pems[name]!, atSecond), expectedDays(pems[name]!, atSecond + 1000)], `${name}: ${status}`).toContain(got);
     }
     expect(status).toMatch(/cert-client-days="11"/);
     expect(status).toMatch(/cert-client-warning="11 days left: run pulumi up for this stack \(docs\/certificates.md\)"/);
