@@ -49,9 +49,28 @@ describe("changeCount reads the CLI's Resources summary", () => {
 describe("the state secret check", () => {
   const sig = "4dabf18193072939515e22adb298388d";
   const secret = (v: unknown) => ({ [sig]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v) });
-  it("collects every secret value of an export with --show-secrets", () => {
-    const dep = { resources: [{ outputs: { result: secret("Pa55word-abcdef"), nested: { k: secret({ a: "short", b: "another-long-one" }) }, plain: "not-a-secret-value" } }] };
-    expect(secretValues(dep).sort()).toEqual(["Pa55word-abcdef", "another-long-one"]);
+  it("collects secret strings and Kubernetes Secret data of an export with --show-secrets", () => {
+    const dep = {
+      resources: [
+        { type: "random:index/randomPassword:RandomPassword", outputs: { result: secret("Pa55word-abcdef"), plain: "not-a-secret-value" } },
+        { type: "kubernetes:core/v1:Secret", outputs: { data: secret({ CSRF_KEY: Buffer.from("csrf-key-material-1").toString("base64") }), stringData: secret({ token: "string-data-token" }) } },
+      ],
+    };
+    expect(secretValues(dep).sort()).toEqual(["Pa55word-abcdef", Buffer.from("csrf-key-material-1").toString("base64"), "csrf-key-material-1", "string-data-token"].sort());
+  });
+  it("leaves out certificates (public) but keeps private keys, also when a Secret holds both", () => {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIBpublicpart\n-----END CERTIFICATE-----\n";
+    const key = "-----BEGIN EC PRIVATE KEY-----\nMHcprivatepart\n-----END EC PRIVATE KEY-----\n";
+    const b64 = (v: string) => Buffer.from(v).toString("base64");
+    const dep = { resources: [{ type: "kubernetes:core/v1:Secret", outputs: { data: secret({ "tls.crt": b64(cert), "tls.key": b64(key) }) } }] };
+    const found = secretValues(dep);
+    expect(found).toContain(key);
+    expect(found).not.toContain(cert);
+    expect(found).not.toContain(b64(cert));
+  });
+  it("does not count the plain settings of a secret-wrapped object (a Helm release's values) as secrets, only secret strings nested in it", () => {
+    const dep = { resources: [{ type: "kubernetes:helm.sh/v3:Release", outputs: { values: secret({ updateStrategy: { type: "Recreate" }, externalURL: "http://127.0.0.1:8080", harborAdminPassword: secret("nested-admin-pw") }) } }] };
+    expect(secretValues(dep)).toEqual(["nested-admin-pw"]);
   });
   it("finds a value in clear, JSON-escaped, base64-encoded or as a PEM line, and nothing in ciphertext", () => {
     const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGtestkeymaterialAAAAAAAAAAAAAAAAAAAAAAAAAAAoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";

@@ -7,7 +7,9 @@
 # Usage: test/engine/build.sh [name...]   (no names: everything). Prints the bin directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-ENGINE_BIN="${ENGINE_BIN:-$here/.bin}"
+# Outside the work tree, like the Node.js install of .ci/run: a second clone on the same machine
+# (CI runs on the session's machine) reuses what was built.
+ENGINE_BIN="${ENGINE_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/registry-topology/engine-bin}"
 export PATH="/usr/local/go/bin:$PATH"
 export GOFLAGS="-buildvcs=false"
 export CGO_ENABLED=0

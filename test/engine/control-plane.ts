@@ -67,6 +67,9 @@ export function kubeRequest(api: Pick<KubeApi, "server" | "token" | "ca">, metho
   });
 }
 
+/** A process the wait depends on is gone: no point waiting out the timeout. */
+export class ProcessExited extends Error {}
+
 /** Polls `probe` until it returns true, at most `timeoutMs`; throws with `what` otherwise. */
 export async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, everyMs = 500): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -75,6 +78,7 @@ export async function waitFor(what: string, timeoutMs: number, probe: () => Prom
     try {
       if (await probe()) return;
     } catch (e) {
+      if (e instanceof ProcessExited) throw e;
       last = e;
     }
     await sleep(everyMs);
@@ -135,7 +139,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     for (const p of procs) if (!p.exited) p.child.kill("SIGKILL");
   };
   const alive = (p: Proc) => {
-    if (p.exited) throw new Error(`${p.name} exited; see ${path.join(logDir, `${p.name}.log`)}`);
+    if (p.exited) throw new ProcessExited(`${p.name} exited; see ${path.join(logDir, `${p.name}.log`)}`);
   };
 
   try {
@@ -171,6 +175,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       // Allocated only: nothing routes to these addresses (no kube-proxy, no containers).
       "--service-cluster-ip-range", "10.96.0.0/24",
       "--enable-priority-and-fairness=false", "--profiling=false",
+      // 1.37 refuses a loopback advertise address for the endpoint reconciler ("may not be in the
+      // loopback range"); nothing reaches the `kubernetes` Service here anyway, so reconcile none.
+      "--endpoint-reconciler-type", "none",
     ]);
     const server = `https://127.0.0.1:${apiPort}`;
     let ca = Buffer.alloc(0);
@@ -194,7 +201,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
       "--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", String(await freePort()),
       "--service-account-private-key-file", path.join(pki, "sa.key"), "--root-ca-file", caFile,
-      "--use-service-account-credentials=false", "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+      "--use-service-account-credentials=false",
+      // The default set ("*"): the cloud controllers left kube-controller-manager (1.37 refuses their names).
     ]);
     const sched = start("kube-scheduler", [
       "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,

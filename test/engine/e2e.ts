@@ -80,29 +80,59 @@ export function changeCount(output: string): number {
 }
 
 /** Every secret value in a `stack export --show-secrets` deployment. */
+/**
+ * The secret material of an export with --show-secrets: every secret-wrapped string (a generated
+ * password's `result`, a robot's secret, a private key, a secure config value), and the values of
+ * Kubernetes Secrets' `data` (base64, decoded too) and `stringData`. A secret-wrapped *object*
+ * (a Helm release's whole `values`, which holds secrets among plain settings such as "Recreate" or
+ * a URL) is searched for nested secret strings only: its plain settings are not secret material,
+ * and counting them made the first real run report 16 "secrets in clear" that were chart defaults.
+ */
 export function secretValues(deployment: unknown): string[] {
-  const out = new Set<string>();
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) return v.forEach(walk);
-    if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      if (o[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") {
-        const plain = o.plaintext !== undefined ? (() => { try { return JSON.parse(String(o.plaintext)); } catch { return o.plaintext; } })() : o.value;
-        collectStrings(plain, out);
-        return;
-      }
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(deployment);
-  return [...out];
+  return [...new Set(secretSources(deployment).map((s) => s.value))];
 }
 
-function collectStrings(v: unknown, out: Set<string>) {
-  if (typeof v === "string") {
-    if (v.length >= 8) out.add(v);
-  } else if (Array.isArray(v)) v.forEach((e) => collectStrings(e, out));
-  else if (v && typeof v === "object") Object.values(v).forEach((e) => collectStrings(e, out));
+/** As secretValues, with where each value was found (resource URN and output path), for reports. */
+export function secretSources(deployment: unknown): { value: string; where: string }[] {
+  const out: { value: string; where: string }[] = [];
+  let at = "";
+  // A certificate is public (the chart's token certificate sits in a Secret next to its key, and in
+  // clear in the SelfSignedCert's certPem): only PEMs that are certificates alone are left out.
+  const publicPem = (v: string) => /-----BEGIN CERTIFICATE-----/.test(v) && !/-----BEGIN [A-Z ]*(PRIVATE KEY|KEY)-----/.test(v);
+  const add = (v: unknown, where: string) => { if (typeof v === "string" && v.length >= 8 && !publicPem(v)) out.push({ value: v, where: `${at} ${where}` }); };
+  const unwrap = (o: Record<string, unknown>): unknown =>
+    o.plaintext !== undefined ? (() => { try { return JSON.parse(String(o.plaintext)); } catch { return o.plaintext; } })() : o.value;
+  const isSecret = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+  const walk = (v: unknown, where: string) => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    if (!v || typeof v !== "object") return;
+    if (isSecret(v)) {
+      const plain = unwrap(v);
+      if (typeof plain === "string") add(plain, where);
+      else walk(plain, where);
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) walk(x, where ? `${where}.${k}` : k);
+  };
+  const resources = (deployment as { resources?: { urn?: string; type?: string; outputs?: Record<string, unknown> }[] })?.resources;
+  for (const r of resources ?? [deployment as { urn?: string; outputs?: Record<string, unknown> }]) {
+    at = r.urn ?? "";
+    walk(r, "");
+    if ((r as { type?: string }).type === "kubernetes:core/v1:Secret") {
+      for (const key of ["data", "stringData"]) {
+        const field = r.outputs?.[key];
+        const values = isSecret(field) ? unwrap(field) : field;
+        for (const [k, x] of Object.entries((values as Record<string, unknown>) ?? {})) {
+          const plain = isSecret(x) ? unwrap(x) : x;
+          const decoded = key === "data" && typeof plain === "string" ? Buffer.from(plain, "base64").toString("utf8") : undefined;
+          if (decoded !== undefined && publicPem(decoded)) continue;
+          add(plain, `outputs.${key}.${k}`);
+          if (decoded !== undefined) add(decoded, `outputs.${key}.${k} (decoded)`);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Secret values that appear in clear in `text`: verbatim, JSON-escaped (PEM newlines) or base64. */
@@ -259,10 +289,13 @@ async function main(): Promise<number> {
     // Secrets in the state file on disk (what a file or cloud backend stores).
     const stateFile = findStateFile(path.join(tmp, "state"));
     const stateText = readFileSync(stateFile, "utf8");
-    const secrets = [...secretValues(exported.deployment), passphrase, ...(emu ? [...emu.robots.values()].map((r) => r.secret) : [])];
-    const hits = plaintextHits(stateText, [...new Set(secrets)]);
+    const sources = [...secretSources(exported.deployment), { value: passphrase, where: "the stack passphrase" }, ...(emu ? [...emu.robots.values()].map((r) => ({ value: r.secret, where: `Harbor robot ${String(r.name)}` })) : [])];
+    const secrets = [...new Set(sources.map((s) => s.value))];
+    const hits = plaintextHits(stateText, secrets);
     result.secrets = hits.length;
-    log(`${secrets.length} secret values checked against ${stateFile}: ${hits.length} in clear${hits.length ? ` (${hits.map((h) => `${h.slice(0, 4)}…`).join(", ")})` : ""}`);
+    // Where each value in clear came from (never the value itself).
+    const whereOf = (v: string) => sources.filter((s) => s.value === v).map((s) => s.where).join("; ");
+    log(`${secrets.length} secret values checked against ${stateFile}: ${hits.length} in clear${hits.map((h) => `\n  - ${whereOf(h)}`).join("")}`);
 
     log("second pulumi up");
     const second = need("second pulumi up", await pulumi(["up", "--yes", ...flags], { timeoutMs: 20 * 60_000, backend, project }));
@@ -420,10 +453,20 @@ async function policyChecks(pulumi: PulumiFn, tmp: string, stackFile: { config: 
   const real = await pulumi(["preview", ...flags, "--policy-pack", path.join(ROOT, "policy")], { timeoutMs: 20 * 60_000, backend, project });
   log(`policy pack on the stack without a backup: ${blocked(real) ? "blocked" : `NOT blocked (exit ${real.code})`}`);
 
-  // The weakened pack: a copy of policy/ whose levels relax the rule for `local`.
-  const weak = path.join(dir, "policy-weak");
-  cpSync(path.join(ROOT, "policy"), weak, { recursive: true, filter: (s) => !s.includes(`${path.sep}node_modules`) });
-  symlinkSync(path.join(ROOT, "policy", "node_modules"), path.join(weak, "node_modules"));
+  // The pack imports shared code from components/ and infra/ (policy/graph.ts, backups.ts,
+  // archives.ts), so a pack is a whole checkout, as in the workflows (a second checkout of the base
+  // ref at .policy-base): a copy of policy/ alone does not compile (the first engine run showed it).
+  const checkout = (into: string, ref: string) => {
+    mkdirSync(into, { recursive: true });
+    const a = spawnSync("sh", ["-c", `git -C "${ROOT}" archive "${ref}" | tar -x -C "${into}"`], { encoding: "utf8", timeout: 120_000 });
+    if (a.status !== 0) throw new Error(`git archive ${ref}: ${a.stderr}`);
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(into, "node_modules"));
+    symlinkSync(path.join(ROOT, "policy", "node_modules"), path.join(into, "policy", "node_modules"));
+    return path.join(into, "policy");
+  };
+
+  // The pull request: the same change drops the backup (above) and relaxes the rule for `local`.
+  const weak = checkout(path.join(dir, "pr"), "HEAD");
   const levels = path.join(weak, "levels.ts");
   const relaxed = readFileSync(levels, "utf8").replace(/local: \{/, 'local: { "requires-backup-target": "advisory",');
   if (!relaxed.includes('"requires-backup-target": "advisory"')) throw new Error("could not weaken the policy pack copy (policy/levels.ts changed shape)");
@@ -434,12 +477,8 @@ async function policyChecks(pulumi: PulumiFn, tmp: string, stackFile: { config: 
 
   // The base branch's pack: what the PR workflow runs (ENGINE_POLICY_BASE_REF, default HEAD).
   const baseRef = process.env.ENGINE_POLICY_BASE_REF ?? "HEAD";
-  const base = path.join(dir, "policy-base");
-  mkdirSync(base);
-  const archive = spawnSync("sh", ["-c", `git -C "${ROOT}" archive "${baseRef}" policy | tar -x -C "${base}"`], { encoding: "utf8", timeout: 60_000 });
-  if (archive.status !== 0) throw new Error(`git archive ${baseRef} policy: ${archive.stderr}`);
-  symlinkSync(path.join(ROOT, "policy", "node_modules"), path.join(base, "policy", "node_modules"));
-  const baseRun = await pulumi(["preview", ...flags, "--policy-pack", path.join(base, "policy")], { timeoutMs: 20 * 60_000, backend, project });
+  const basePack = checkout(path.join(dir, "policy-base"), baseRef);
+  const baseRun = await pulumi(["preview", ...flags, "--policy-pack", basePack], { timeoutMs: 20 * 60_000, backend, project });
   log(`base-branch pack (${baseRef}) on the weakened stack: ${blocked(baseRun) ? "blocked" : `NOT blocked (exit ${baseRun.code})`}`);
   rmSync(path.join(dir, "state"), { recursive: true, force: true });
   return blocked(real) && weakLets && blocked(baseRun);
