@@ -1,4 +1,5 @@
 // Child process for bench/render.ts: renders one stack and prints its own measurements as JSON.
+import "../infra/offline/offline-mode"; // first: before any module that defines a dynamic resource
 import { performance } from "node:perf_hooks";
 import { renderStack } from "../infra/offline/render";
 

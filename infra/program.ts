@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryTopology } from "../components/topology";
 import { PROJECT, type TopologyConfig } from "./config";
 import { loadTopologyConfig } from "./config/load";
-import { bundleExporter, EXPORTER_ENTRY, flatName } from "./exporter/bundle";
+import { cachedExporterBundle, EXPORTER_ENTRY, flatName } from "./exporter/bundle";
 
 /**
  * The stack program: validate config (throwing before any resource is registered), build the
@@ -13,7 +13,7 @@ export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
   const topology = new RegistryTopology(PROJECT, {
     ...config,
     // The exporter runs the program's own verify logic in the cluster: bundled only when enabled.
-    exporterCode: () => ({ files: bundleExporter(), entry: flatName(EXPORTER_ENTRY) }),
+    exporterCode: () => ({ files: cachedExporterBundle(), entry: flatName(EXPORTER_ENTRY) }),
   });
   const h = topology.harbor;
   return {

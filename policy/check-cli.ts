@@ -1,5 +1,6 @@
 // npm run policy -- --stack NAME|path/to/Pulumi.NAME.yaml [--stack ...] | --all [--json]
 // Exit 0: no mandatory violation. 1: a mandatory violation or a stack that does not render. 2: usage.
+import "../infra/offline/offline-mode"; // first: before any module that defines a dynamic resource
 import { helpRequested, HELP, parseCommandArgs, runCommand, SHARED, UsageError } from "../infra/cli/command";
 import type { StackCheck } from "./check";
 

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { cleanupProgress, type DaemonSetView, type PodView } from "./cleanup";
+import { DynamicResource } from "../shared/dynamic-resource";
 
 export interface CleanupProps {
   namespace: string;
@@ -96,7 +97,7 @@ export const cleanupProvider: dynamic.ResourceProvider = {
  * DaemonSets (and their ConfigMap/Secret): the engine deletes dependents first, so the writers
  * still run when it switches them to cleanup mode.
  */
-export class NodeFilesCleanup extends pulumi.dynamic.Resource {
+export class NodeFilesCleanup extends DynamicResource {
   constructor(name: string, args: { [K in keyof CleanupProps]: pulumi.Input<CleanupProps[K]> }, opts?: pulumi.CustomResourceOptions) {
     super(cleanupProvider, name, args, opts, "mirrors", "NodeFilesCleanup");
   }

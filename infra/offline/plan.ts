@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { isResourceRef, isSecretMarker } from "../../components/shared/wire";
 import type { RecordedResource } from "./mockRuntime";
 import type { RenderResult } from "./render";
+import { isOfflineProviderText } from "../../components/shared/dynamic-resource";
 
 export const SECRET_MARK = "[secret]";
 
@@ -28,6 +29,7 @@ export function sanitize(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => sanitize(v));
   if (value === null || typeof value !== "object") {
     if (key === "__provider" && typeof value === "string") {
+      if (isOfflineProviderText(value)) return "[dynamic provider: serialized by the engine at deploy time, not by an offline command]";
       return `[serialized dynamic provider, sha256:${createHash("sha256").update(value).digest("hex").slice(0, 16)}]`;
     }
     return value;

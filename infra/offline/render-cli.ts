@@ -1,4 +1,5 @@
 // npm run render -- --stack NAME [--out DIR] [--with-secrets] [--json]
+import "./offline-mode"; // first: before any module that defines a dynamic resource
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RegistrySummary } from "../../components/topology";

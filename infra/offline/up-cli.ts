@@ -2,6 +2,7 @@
 // Runs the real program with the Pulumi CLI (npm's `pulumi` launcher, pinned in package.json).
 // Without PULUMI_BACKEND_URL it uses a file backend in .pulumi-state/ next to this repo
 // (infra/cli/pulumi.ts: verify and restore find it the same way).
+import "./offline-mode"; // first: before any module that defines a dynamic resource
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { helpRequested, parseCommandArgs, runCommand, SHARED, UsageError, HELP } from "../cli/command";

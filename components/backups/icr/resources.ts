@@ -3,6 +3,7 @@ import {
   accessPolicyProvider, apiKeyProvider, namespaceProvider, serviceIdProvider,
   type AccessPolicyInputs, type ApiKeyInputs, type NamespaceInputs, type ServiceIdInputs,
 } from "./provider";
+import { DynamicResource } from "../../shared/dynamic-resource";
 
 /** Dynamic resource type tokens (pulumi-nodejs:dynamic/ibm:<Type>); the policy pack matches on them. */
 export const IBM_TOKENS = {
@@ -17,7 +18,7 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 export type CrNamespaceArgs = Inputs<NamespaceInputs>;
 
 /** An IBM Cloud Container Registry namespace. Deleting it deletes every image in it. */
-export class CrNamespace extends pulumi.dynamic.Resource {
+export class CrNamespace extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly crn: pulumi.Output<string>;
 
@@ -29,7 +30,7 @@ export class CrNamespace extends pulumi.dynamic.Resource {
 export type ServiceIdArgs = Inputs<ServiceIdInputs>;
 
 /** An IAM service ID (a machine identity with no access of its own). */
-export class ServiceId extends pulumi.dynamic.Resource {
+export class ServiceId extends DynamicResource {
   declare readonly iamId: pulumi.Output<string>;
   declare readonly crn: pulumi.Output<string>;
 
@@ -41,7 +42,7 @@ export class ServiceId extends pulumi.dynamic.Resource {
 export type ServiceIdApiKeyArgs = Inputs<ApiKeyInputs>;
 
 /** An API key of a service ID. `apikey` is a secret, known only from the create call. */
-export class ServiceIdApiKey extends pulumi.dynamic.Resource {
+export class ServiceIdApiKey extends DynamicResource {
   declare readonly apikey: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceIdApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
@@ -53,7 +54,7 @@ export class ServiceIdApiKey extends pulumi.dynamic.Resource {
 export type AccessPolicyArgs = Inputs<Omit<AccessPolicyInputs, "roles"> & { roles: ("Reader" | "Writer")[] }>;
 
 /** An IAM access policy granting a subject roles on one container-registry namespace. */
-export class AccessPolicy extends pulumi.dynamic.Resource {
+export class AccessPolicy extends DynamicResource {
   declare readonly policyId: pulumi.Output<string>;
 
   constructor(name: string, args: AccessPolicyArgs, opts?: pulumi.CustomResourceOptions) {

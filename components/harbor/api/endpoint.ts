@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { endpointProvider } from "./endpoint-provider";
 import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
+import { DynamicResource } from "../../shared/dynamic-resource";
 
 export interface HarborRegistryEndpointArgs extends HarborConnectionArgs {
   /** Endpoint name in Harbor (= the backup's name). */
@@ -19,7 +20,7 @@ export interface HarborRegistryEndpointArgs extends HarborConnectionArgs {
 }
 
 /** A Harbor registry endpoint (Administration > Registries): a replication destination. */
-export class HarborRegistryEndpoint extends pulumi.dynamic.Resource {
+export class HarborRegistryEndpoint extends DynamicResource {
   declare readonly registryId: pulumi.Output<number>;
   declare readonly name: pulumi.Output<string>;
   declare readonly type: pulumi.Output<string>;

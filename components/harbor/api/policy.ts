@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { policyProvider, type PolicyFilters } from "./policy-provider";
 import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
+import { DynamicResource } from "../../shared/dynamic-resource";
 
 export interface ReplicationPolicyArgs extends HarborConnectionArgs {
   name: pulumi.Input<string>;
@@ -30,7 +31,7 @@ export interface ReplicationPolicyArgs extends HarborConnectionArgs {
 }
 
 /** A Harbor push replication policy toward one backup, for one project. */
-export class ReplicationPolicy extends pulumi.dynamic.Resource {
+export class ReplicationPolicy extends DynamicResource {
   declare readonly policyId: pulumi.Output<number>;
   declare readonly backfillExecutionId: pulumi.Output<number>;
   /** Harbor execution status: InProgress | Succeed | Failed | Stopped (or NotRequested / Skipped). */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { projectProvider } from "./project-provider";
 import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
+import { DynamicResource } from "../../shared/dynamic-resource";
 
 export interface HarborProjectArgs extends HarborConnectionArgs {
   name: pulumi.Input<string>;
@@ -19,7 +20,7 @@ export interface HarborProjectArgs extends HarborConnectionArgs {
 }
 
 /** A Harbor project (the unit that is replicated and that robots get access to). */
-export class HarborProject extends pulumi.dynamic.Resource {
+export class HarborProject extends DynamicResource {
   declare readonly projectId: pulumi.Output<number>;
   declare readonly name: pulumi.Output<string>;
 

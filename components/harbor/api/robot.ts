@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { robotProvider, type RobotAccess } from "./robot-provider";
 import { connectionInputs, type HarborConnectionArgs } from "./resource-args";
+import { DynamicResource } from "../../shared/dynamic-resource";
 
 export interface RobotAccountArgs extends HarborConnectionArgs {
   /** Short name; Harbor stores it bare and answers it with its robot_name_prefix setting (default robot$). */
@@ -25,7 +26,7 @@ export interface RobotAccountArgs extends HarborConnectionArgs {
 }
 
 /** A Harbor system robot account, pull-only; its secret is a secret output. */
-export class RobotAccount extends pulumi.dynamic.Resource {
+export class RobotAccount extends DynamicResource {
   declare readonly robotId: pulumi.Output<number>;
   /** Full name to log in with, as Harbor answers it: <robot_name_prefix><name> (robot$<name> by default). */
   declare readonly robotName: pulumi.Output<string>;

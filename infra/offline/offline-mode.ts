@@ -1,0 +1,7 @@
+// The first import of every offline command (render, policy, up's config check): their program
+// runs under the mock runtime, where a dynamic provider's serialized closure is never run, so the
+// program's dynamic resources skip serializing it (components/shared/dynamic-resource.ts).
+// Must stay first: the choice is made when the resource modules load.
+import { requestOfflineDynamicResources } from "../../components/shared/offline-flag";
+
+requestOfflineDynamicResources();
