@@ -42,6 +42,16 @@ export const IN_POD = {
 } as const;
 export const TLS_FILE_NAMES = { ca: "ca.crt", cert: "server.crt", key: "server.key" } as const;
 
+/**
+ * How long a stopping mirror finishes the pulls it is serving. distribution drains only when
+ * `http.draintimeout` is set: on SIGTERM it closes its listener and waits for open requests up to
+ * that long (registry/registry.go, ListenAndServe, in v2.8.2 and v3.0.0); without it SIGTERM ends
+ * the process at once and a layer in transfer is cut. New pulls meanwhile are refused at once, so
+ * the runtime goes on to its next mirror. The pod's grace period covers the drain plus the
+ * supervisor's own stop.
+ */
+export const MIRROR_DRAIN_SECONDS = 25;
+
 export const mirrorReadonlyConfigPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/readonly.yml`;
 export const mirrorDataDir = (m: PlannedMirror): string => `${MIRROR_DATA_DIR}/${m.upstream.name}`;
 
@@ -72,6 +82,7 @@ function commonConfig(plan: RegionPlan, m: PlannedMirror, mode: "proxy" | "reado
       headers: { "X-Content-Type-Options": ["nosniff"] },
       tls: { certificate: tlsFile(TLS_FILE_NAMES.cert), key: tlsFile(TLS_FILE_NAMES.key), clientcas: [tlsFile(TLS_FILE_NAMES.ca)], minimumtls: "tls1.2" },
       debug: { addr: `127.0.0.1:${m.debugPort}` },
+      draintimeout: `${MIRROR_DRAIN_SECONDS}s`,
     },
     health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
   };
@@ -141,7 +152,7 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDiges
       dnsPolicy: "Default",
       priorityClassName: "system-node-critical",
       restartPolicy: "Always",
-      terminationGracePeriodSeconds: 10,
+      terminationGracePeriodSeconds: MIRROR_DRAIN_SECONDS + 10,
       containers: [
         {
           name: "registry",
@@ -163,6 +174,8 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDiges
             { name: "HANG_PROBE_INTERVAL_SECONDS", value: "1" },
             { name: "HANG_PROBE_TIMEOUT_SECONDS", value: "3" },
             { name: "HANG_AFTER_PROBES", value: "2" },
+            // The pod stopping (a restart after a credential or config change): pulls in flight finish.
+            { name: "DRAIN_SECONDS", value: String(MIRROR_DRAIN_SECONDS) },
           ],
           ports: [{ name: "https", containerPort: m.port, hostPort: m.port, protocol: "TCP" }],
           livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

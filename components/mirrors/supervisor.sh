@@ -97,14 +97,15 @@ running() {
   [ -n "$child" ] && kill -0 "$child" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$child/status" 2>/dev/null
 }
 
-# TERM (and CONT: a stopped process only acts on TERM once continued), at most 5 s for it to end,
-# then KILL: `wait` on a hung or stopped distribution must never hang the supervisor itself.
+# TERM (and CONT: a stopped process only acts on TERM once continued), at most $1 seconds (default
+# 5) for it to end, then KILL: `wait` on a hung or stopped distribution must never hang the
+# supervisor itself. distribution drains on TERM (http.draintimeout): open requests finish first.
 stop() {
   if [ -n "$child" ]; then
     kill -TERM "$child" 2>/dev/null
     kill -CONT "$child" 2>/dev/null
     i=0
-    while [ "$i" -lt 50 ] && running; do
+    while [ "$i" -lt $(( ${1:-5} * 10 )) ] && running; do
       sleep 0.1
       i=$((i + 1))
     done
@@ -134,7 +135,9 @@ upstream_probe_start() {
 }
 
 sleeper=""
-trap 'log "terminating"; stop; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; [ -z "$upstream_probe" ] || kill "$upstream_probe" 2>/dev/null; exit 0' TERM INT
+# The pod stops: pulls in flight get distribution's drain (DRAIN_SECONDS, the config's
+# draintimeout) plus 2 s, inside the pod's grace period.
+trap 'log "terminating: draining open pulls (at most ${DRAIN_SECONDS:-3} s)"; stop $(( ${DRAIN_SECONDS:-3} + 2 )); [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; [ -z "$upstream_probe" ] || kill "$upstream_probe" 2>/dev/null; exit 0' TERM INT
 
 measure() {
   cache_kib=$(du -sk "$CACHE_DIR/docker" 2>/dev/null | cut -f1)
