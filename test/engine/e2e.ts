@@ -79,7 +79,6 @@ export function changeCount(output: string): number {
   return n;
 }
 
-/** Every secret value in a `stack export --show-secrets` deployment. */
 /**
  * The secret material of an export with --show-secrets: every secret-wrapped string (a generated
  * password's `result`, a robot's secret, a private key, a secure config value), and the values of
