@@ -46,13 +46,16 @@ interface RunResult { code: number | null; stdout: string; stderr: string }
 
 /** Runs a command with a hard time limit; output also goes to the log file. */
 function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; logFile: string; input?: string }): Promise<RunResult> {
+  // `stack export --show-secrets` prints every secret in clear: kept in memory, never logged.
+  const withhold = args.includes("--show-secrets");
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: o.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     const header = `\n$ ${cmd} ${args.join(" ")}\n`;
     writeFileSync(o.logFile, header, { flag: "a" });
-    child.stdout.on("data", (d: Buffer) => { stdout += d; writeFileSync(o.logFile, d, { flag: "a" }); });
+    if (withhold) writeFileSync(o.logFile, "[standard output withheld from the log: it holds secrets in clear]\n", { flag: "a" });
+    child.stdout.on("data", (d: Buffer) => { stdout += d; if (!withhold) writeFileSync(o.logFile, d, { flag: "a" }); });
     child.stderr.on("data", (d: Buffer) => { stderr += d; writeFileSync(o.logFile, d, { flag: "a" }); });
     child.stdin.end(o.input ?? "");
     const timer = setTimeout(() => {
@@ -154,7 +157,8 @@ async function main(): Promise<number> {
   const logFile = path.join(tmp, "engine-e2e.log");
   log(`work dir ${tmp} (commands logged to ${logFile})`);
   const cleanups: (() => Promise<void> | void)[] = [];
-  const result = { preview: false, up: 0, second: -1, refresh: -1, robot: false, policy: false, left: -1, secrets: -1 };
+  const result = { preview: false, up: 0, second: -1, refresh: -1, robot: false, policy: false, left: -1, secrets: -1, logSecrets: -1 };
+  let secretsToFind: string[] = [];
   const summary = () => `ENGINE: preview ${result.preview ? "ok" : "failed"}, up ${result.up} resources, second up ${result.second} changes, refresh ${result.refresh} changes, project replace keeps robot access: ${result.robot ? "yes" : "no"}, policy blocks single-registry: ${result.policy ? "yes" : "no"}, destroy left ${result.left}, plaintext secrets in state ${result.secrets}`;
   try {
     if (!existsSync(chartPath)) throw new Error(`Harbor chart archive not found at ${chartPath} (set ENGINE_HARBOR_CHART)`);
@@ -290,6 +294,7 @@ async function main(): Promise<number> {
     const stateText = readFileSync(stateFile, "utf8");
     const sources = [...secretSources(exported.deployment), { value: passphrase, where: "the stack passphrase" }, ...(emu ? [...emu.robots.values()].map((r) => ({ value: r.secret, where: `Harbor robot ${String(r.name)}` })) : [])];
     const secrets = [...new Set(sources.map((s) => s.value))];
+    secretsToFind = secrets;
     const hits = plaintextHits(stateText, secrets);
     result.secrets = hits.length;
     // Where each value in clear came from (never the value itself).
@@ -331,9 +336,14 @@ async function main(): Promise<number> {
     for (const c of cleanups.reverse()) {
       try { await c(); } catch (e) { log(`cleanup: ${String(e)}`); }
     }
+    // The commands' own output (the CLI's diffs, diagnostics, the policy pack's messages): no secret in clear either.
+    if (secretsToFind.length > 0 && existsSync(logFile)) {
+      result.logSecrets = plaintextHits(readFileSync(logFile, "utf8"), secretsToFind).length;
+      log(`the commands' output (${logFile}): ${result.logSecrets} secret values in clear`);
+    }
     if (!process.env.ENGINE_KEEP) rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
-  const ok = result.preview && result.second === 0 && result.refresh === 0 && result.robot && result.policy && result.left === 0 && result.secrets === 0;
+  const ok = result.preview && result.second === 0 && result.refresh === 0 && result.robot && result.policy && result.left === 0 && result.secrets === 0 && result.logSecrets === 0;
   console.log(summary());
   return ok ? 0 : 1;
 }
