@@ -1,14 +1,35 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Two groups, one after the other (2 cores):
+ * - units first, two files at a time: everything in-process (mock runtime renders, emulators,
+ *   pure logic);
+ * - then drills, one file at a time: files that start real processes (registries, runtimes, the
+ *   writer, Prometheus, network namespaces). They measure time and outages, so nothing runs beside them.
+ * A file is a drill when it imports child_process or a helper that starts processes; the rule is
+ * read from the files themselves so a new drill cannot land in the units group by being forgotten.
+ */
+const STARTS_PROCESSES = /node:child_process|helpers\/(distribution|mirror-pod|node-drill|netns|writer-host|prometheus|archive-job|token-server|oci-image|cri-client|provider-host|engine-program|serialized-provider|policy-harness)"/;
+const files = readdirSync("test").filter((f) => f.endsWith(".test.ts")).map((f) => `test/${f}`);
+const drills = files.filter((f) => STARTS_PROCESSES.test(readFileSync(f, "utf8")));
+
+const shared = {
+  environment: "node",
+  // Required: threads/vmThreads break Pulumi closure serialization of dynamic providers.
+  pool: "forks",
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+} as const;
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Compiles dist/ once for the tests that run the commands as npm does (scripts/run.js).
     globalSetup: ["test/helpers/build-dist.ts"],
-    environment: "node",
-    // Required: threads/vmThreads break Pulumi closure serialization of dynamic providers.
-    pool: "forks",
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    maxWorkers: 2,
+    projects: [
+      { test: { ...shared, name: "units", include: files.filter((f) => !drills.includes(f)), maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: "drills", include: drills, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
