@@ -260,6 +260,12 @@ async function main(): Promise<number> {
     const pulumi = (args: string[], o: { timeoutMs: number; backend: string; project?: string }) =>
       run(pulumiBin, [...args, "--non-interactive", "--color", "never"], { env: { ...env, PULUMI_BACKEND_URL: o.backend }, cwd: o.project ?? ROOT, timeoutMs: o.timeoutMs, logFile });
     const version = await run(pulumiBin, ["version"], { env, timeoutMs: 60_000, logFile });
+    // Under `npm run`, node_modules/.bin comes first on PATH: in external mode too, `pulumi` is the
+    // npm launcher, which runs $PULUMI_HOME/versions/<pinned>/bin/pulumi or downloads it.
+    if (version.code !== 0 || !version.stdout.trim()) {
+      throw new Error(`the pulumi CLI did not run (${pulumiBin} version, exit ${version.code}): ${version.stderr.trim().split("\n").slice(-2).join(" ")}. ` +
+        (external ? `The npm launcher needs the CLI v${pins.PULUMI_VERSION} in $PULUMI_HOME/versions or internet access to download it (run npx pulumi version once).` : "See test/engine/build.sh."));
+    }
     log(`pulumi ${version.stdout.trim()} (${pulumiBin})`);
     if (!external && version.stdout.trim() !== `v${pins.PULUMI_VERSION}`) throw new Error(`the launcher ran pulumi ${version.stdout.trim()}, expected v${pins.PULUMI_VERSION} from $PULUMI_HOME/versions`);
 
