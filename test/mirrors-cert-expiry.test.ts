@@ -4,7 +4,7 @@
 //   openssl's own notAfter for real certificates (ECDSA and RSA, UTCTime and GeneralizedTime);
 // - the DaemonSet env names those certificates for both roles (from the rendered node files);
 // - `npm run verify` fails when a mirror certificate in the stack outputs has < 21 days left.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERT_MIN_DAYS } from "../components/mirrors/certPolicy";
 import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile } from "../components/mirrors/nodeFiles";
 import { planRegion } from "../components/mirrors/plan";
-import { certExpiryEnv, publicConfigData, secretData, writerDaemonSetSpec, WRITER_SCRIPT } from "../components/mirrors/writer";
+import { certExpiryEnv, writerDaemonSetSpec } from "../components/mirrors/writer";
 import { checkCertificates, daysLeft, formatCertificateReport } from "../infra/verify/certificates";
 import { makeTestPki } from "./helpers/mirror-pod";
+import { busyboxPath, runWriter, writeSources } from "./helpers/writer-host";
 
-const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
 
 /** A self-signed certificate valid for `days` (openssl), PEM. */
 function cert(dir: string, name: string, days: number, keyArgs: string[]): string {
@@ -35,12 +35,9 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
   const pems: Record<string, string> = {};
 
   beforeAll(async () => {
-    if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
     base = fs.mkdtempSync(path.join(os.tmpdir(), "cert-expiry-"));
     host = path.join(base, "host");
-    bb = path.join(base, "bb");
-    fs.mkdirSync(bb);
-    for (const a of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) fs.symlinkSync(BUSYBOX, path.join(bb, a));
+    bb = busyboxPath(base);
     for (const d of ["etc/containerd", "var/lib"]) fs.mkdirSync(path.join(host, d), { recursive: true });
     const ec = ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
     pems.client = cert(base, "client", 12, ec); // under 21 days: warned
@@ -53,29 +50,18 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
   });
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-  const runWriter = async (files: NodeFile[], certFiles: string) => {
+  const runOnce = async (files: NodeFile[], certFiles: string) => {
     const src = path.join(base, "files");
-    fs.rmSync(src, { recursive: true, force: true });
-    fs.mkdirSync(src);
-    for (const [k, v] of Object.entries({ ...publicConfigData(files), ...secretData(files) })) fs.writeFileSync(path.join(src, k), v);
-    const script = path.join(base, "writer.sh");
-    fs.writeFileSync(script, WRITER_SCRIPT);
+    writeSources(src, files);
     const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/t.managed", RUN_ONCE: "1", NODE_NAME: "node-a", CERT_FILES: certFiles, CERT_WARN_DAYS: String(CERT_MIN_DAYS) };
-    return new Promise<{ code: number | null; out: string; at: number }>((resolve) => {
-      const at = Date.now();
-      const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      child.on("exit", (code) => (clearTimeout(t), resolve({ code, out, at })));
-    });
+    const at = Date.now();
+    return { ...(await runWriter(base, { env, timeoutMs: 20_000 })), at };
   };
   const f = (p: string, content: string): NodeFile => ({ role: "node", path: p, mode: "0644", anchor: "/etc/containerd", secret: false, content, apply: "replace" });
 
   it("reports cert-<name>-days for each certificate it delivers, equal to the certificate's own notAfter, and warns under 21 days", async () => {
     const files = [f("/etc/containerd/certs.d/h/client.cert", pems.client!), f("/etc/containerd/certs.d/h/ca.crt", pems.ca!), f("/etc/containerd/certs.d/h/long.crt", pems.long!), f("/etc/containerd/certs.d/h/rsa.crt", pems.rsa!)];
-    const r = await runWriter(files, "client=/etc/containerd/certs.d/h/client.cert ca=/etc/containerd/certs.d/h/ca.crt long=/etc/containerd/certs.d/h/long.crt rsa=/etc/containerd/certs.d/h/rsa.crt");
+    const r = await runOnce(files, "client=/etc/containerd/certs.d/h/client.cert ca=/etc/containerd/certs.d/h/ca.crt long=/etc/containerd/certs.d/h/long.crt rsa=/etc/containerd/certs.d/h/rsa.crt");
     expect(r.code, r.out).toBe(0);
     const status = r.out.split("\n").find((l) => l.includes("STATUS node=node-a"))!;
     for (const name of ["client", "ca", "long", "rsa"]) {
@@ -95,7 +81,7 @@ describe("writer.sh STATUS: days to expiry of the node's certificates (busybox, 
     fs.mkdirSync(path.join(host, "etc/containerd/own"), { recursive: true });
     fs.writeFileSync(path.join(host, "etc/containerd/own/rsa.crt"), pems.rsa!);
     fs.writeFileSync(path.join(host, "etc/containerd/own/bad.crt"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-    const r = await runWriter([f("/etc/containerd/certs.d/h/x.toml", "x\n")], "rsa=/etc/containerd/own/rsa.crt bad=/etc/containerd/own/bad.crt gone=/etc/containerd/own/none.crt");
+    const r = await runOnce([f("/etc/containerd/certs.d/h/x.toml", "x\n")], "rsa=/etc/containerd/own/rsa.crt bad=/etc/containerd/own/bad.crt gone=/etc/containerd/own/none.crt");
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/cert-rsa-days="44"/);
     expect(r.out).toMatch(/cert-bad-days="unreadable"/);

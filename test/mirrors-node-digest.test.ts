@@ -2,15 +2,13 @@
 // credential that changes between two `pulumi up`s (the token refresher writes it through the
 // writer's Secret) changes the pod manifest on the node by itself, so the kubelet restarts the
 // mirror. Run for real by busybox sh against a fake host root, as test/mirrors-writer.test.ts does.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NodeFile } from "../components/mirrors/nodeFiles";
-import { WRITER_SCRIPT } from "../components/mirrors/writer";
-import { busyboxPath, writeSources } from "./helpers/writer-host";
+import { busyboxPath, runWriter, writeSources } from "./helpers/writer-host";
 
 const CONFIG = "/etc/kubernetes/registry-topology/mirror-ecr/config.yml";
 const POD = "/etc/kubernetes/manifests/registry-topology-mirror-ecr.yaml";
@@ -34,17 +32,7 @@ describe("node-side restart digest (writer.sh node_digest)", () => {
   const sync = (files: NodeFile[], restartKey?: string) => {
     writeSources(src, files);
     if (restartKey) fs.writeFileSync(path.join(src, "restartkey"), restartKey);
-    const script = path.join(base, "writer.sh");
-    fs.writeFileSync(script, WRITER_SCRIPT);
-    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a" };
-    return new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      child.on("exit", (code) => (clearTimeout(t), resolve({ code, out })));
-    });
+    return runWriter(base, { env: { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a" }, timeoutMs: 20_000 });
   };
   const digestOf = () => /registry-topology\/node-digest: "([^"]*)"/.exec(fs.readFileSync(path.join(host, POD), "utf8"))?.[1];
 

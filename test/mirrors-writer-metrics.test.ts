@@ -1,22 +1,18 @@
 // The writer's metrics file (writer.sh write_metrics) as the writer image runs it: busybox sh and
 // applets (plus curl, the image's prober), on a fake host. The file must be valid exposition text
 // for node-exporter's textfile collector: checked with Debian's real `promtool check metrics`.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WRITER_SCRIPT } from "../components/mirrors/writer";
+import { busyboxPath, runWriter } from "./helpers/writer-host";
 
-const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
-
-function busyboxPath(dir: string): string {
-  if (!BUSYBOX) throw new Error("busybox is not installed (Debian package busybox; .ci/run installs it)");
-  const bin = path.join(dir, "bb");
-  fs.mkdirSync(bin, { recursive: true });
-  for (const applet of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) fs.symlinkSync(BUSYBOX, path.join(bin, applet));
+/** The writer image's PATH: busybox applets plus curl (its mTLS prober). */
+function writerPath(dir: string): string {
+  const bin = busyboxPath(dir);
   fs.symlinkSync(execFileSync("sh", ["-c", "command -v curl"], { encoding: "utf8" }).trim(), path.join(bin, "curl"));
   return bin;
 }
@@ -58,23 +54,13 @@ describe("writer.sh metrics for the textfile collector", () => {
   });
 
   const runOnce = (env: Record<string, string>) => {
-    const bb = busyboxPath(base);
+    const bb = writerPath(base);
     const src = path.join(base, "files");
     fs.mkdirSync(src, { recursive: true });
     fs.writeFileSync(path.join(src, "manifest"), "hosts 0644 /etc/containerd /etc/containerd/certs.d/h/hosts.toml replace\n");
     fs.writeFileSync(path.join(src, "hosts"), `server = "https://h"\n#@mirror ${live}\n[host."${live}"]\n#@end\n#@mirror ${dead}\n[host."${dead}"]\n#@end\n`);
-    fs.writeFileSync(path.join(base, "writer.sh"), WRITER_SCRIPT);
-    return new Promise<{ code: number | null; log: string }>((resolve) => {
-      const child = spawn(path.join(bb, "sh"), [path.join(base, "writer.sh")], {
-        env: { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/node.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a", REGION_NAME: "eu", WRITER_ROLE: "node", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let log = "";
-      child.stdout.on("data", (d: Buffer) => (log += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (log += d.toString()));
-      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      child.on("exit", (code) => (clearTimeout(t), resolve({ code, log })));
-    });
+    const env0 = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/node.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a", REGION_NAME: "eu", WRITER_ROLE: "node" };
+    return runWriter(base, { env: { ...env0, ...env }, timeoutMs: 20_000 }).then((r) => ({ code: r.code, log: r.out }));
   };
 
   it("writes one valid .prom file: probes, listing, writer state, each mirror's status (large sizes exact)", async () => {
@@ -114,11 +100,8 @@ describe("writer.sh metrics for the textfile collector", () => {
     expect(text).not.toMatch(/node_mirror_listed\{[^}]*\} 0/);
     fs.rmSync(path.join(base, "files"), { recursive: true });
     fs.mkdirSync(path.join(base, "files"));
-    const r = await new Promise<{ code: number | null; log: string }>((resolve) => {
-      const bb = path.join(base, "bb");
-      const child = spawn(path.join(bb, "sh"), [path.join(base, "writer.sh")], { env: { PATH: bb, HOST_ROOT: host, SRC_DIR: path.join(base, "files"), STATE_FILE: "/var/lib/registry-topology/node.managed", RUN_ONCE: "1", NODE_NAME: "node-a", REGION_NAME: "eu", WRITER_ROLE: "node", METRICS_TEXTFILE_DIR: out }, stdio: "ignore" });
-      child.on("exit", (code) => resolve({ code, log: "" }));
-    });
+    const bb = path.join(base, "bb");
+    const r = await runWriter(base, { env: { PATH: bb, HOST_ROOT: host, SRC_DIR: path.join(base, "files"), STATE_FILE: "/var/lib/registry-topology/node.managed", RUN_ONCE: "1", NODE_NAME: "node-a", REGION_NAME: "eu", WRITER_ROLE: "node", METRICS_TEXTFILE_DIR: out }, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
     expect(fs.readFileSync(path.join(out, "registry-topology-eu-node.prom"), "utf8")).toContain(`registry_topology_writer_manifest_ok{node="node-a",region="eu",role="node"} 0`);
   }, 60_000);

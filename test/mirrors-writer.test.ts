@@ -16,7 +16,7 @@ import type { ApplyMode } from "../components/mirrors/runtimeConfig";
 import { WRITER_IMAGE } from "../components/mirrors/plan";
 import { parseWriterManifest, publicConfigData, secretData, writerDaemonSetSpec, writerManifest, WRITER_SCRIPT } from "../components/mirrors/writer";
 import { run } from "./helpers/oci-image";
-import { busyboxPath, writeSources } from "./helpers/writer-host";
+import { busyboxPath, runWriter, writeSources } from "./helpers/writer-host";
 
 const file = (p: string, anchor: string, content: string, secret = false, apply: ApplyMode = "replace"): NodeFile => ({ role: "node", path: p, mode: secret ? "0600" : "0644", anchor, secret, content, apply });
 
@@ -32,18 +32,8 @@ describe("writer.sh on a fake host", () => {
   /** Put the ConfigMap + Secret keys where the projected volume would, and run the script once. */
   const sync = async (files: NodeFile[], tamper?: () => void, extraEnv: Record<string, string> = {}) => {
     writeSources(src, files);
-    const script = path.join(base, "writer.sh");
-    fs.writeFileSync(script, WRITER_SCRIPT);
     tamper?.();
-    const env = { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a", ...extraEnv };
-    return new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(path.join(bb, "sh"), [script], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      child.on("exit", (code) => (clearTimeout(t), resolve({ code, out })));
-    });
+    return runWriter(base, { env: { PATH: bb, HOST_ROOT: host, SRC_DIR: src, STATE_FILE: "/var/lib/registry-topology/test.managed", RUN_ONCE: "1", PROBE_TIMEOUT_SECONDS: "1", NODE_NAME: "node-a", ...extraEnv }, timeoutMs: 20_000 });
   };
   const read = (p: string) => fs.readFileSync(path.join(host, p), "utf8");
   const mode = (p: string) => (fs.statSync(path.join(host, p)).mode & 0o777).toString(8);
