@@ -4,7 +4,7 @@
 # kube-controller-manager, kube-scheduler, kwok). Each binary lands in
 # $ENGINE_BIN/<name>-<version>/ and is skipped when that directory already holds it, so a
 # version bump rebuilds only what changed; Go's module and build caches do the rest.
-# Usage: test/engine/build.sh [name...]   (no names: everything). Prints the bin directory.
+# Usage: test/engine/build.sh [name...]   (no names: everything). Prints name=path per binary.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # Outside the work tree, like the Node.js install of .ci/run: a second clone on the same machine
@@ -27,14 +27,20 @@ KWOK_VERSION=0.8.0
 build() { # name version module-dir package [extra -X flags...]
   local name="$1" version="$2" dir="$3" pkg="$4"; shift 4
   local out="$ENGINE_BIN/$name-$version/$name"
-  if [ -x "$out" ]; then return 0; fi
-  mkdir -p "$(dirname "$out")"
-  local x=""
-  for flag in "$@"; do x="$x -X $flag"; done
-  echo "building $name $version ($pkg)" >&2
-  (cd "$here/go/$dir" && go build -trimpath -ldflags "-s -w$x" -o "$out.tmp" "$pkg")
-  mv "$out.tmp" "$out"
+  if [ ! -x "$out" ]; then
+    mkdir -p "$(dirname "$out")"
+    local x=""
+    for flag in "$@"; do x="$x -X $flag"; done
+    echo "building $name $version ($pkg)" >&2
+    (cd "$here/go/$dir" && go build -trimpath -ldflags "-s -w$x" -o "$out.tmp" "$pkg")
+    mv "$out.tmp" "$out"
+  fi
+  echo "$name=$out" # what the e2e runs (stdout: one name=path line per binary)
 }
+
+# The stand-ins' source lives in this repository, not in a versioned module: their directory is
+# keyed by a hash of that source too, so an edit rebuilds them instead of reusing a stale binary.
+STANDIN_VERSION="$PULUMI_VERSION-src$(cd "$here/go/cli" && find langhost providers go.mod go.sum -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
 
 kubever() { # k8s.io/component-base/version fields, as the release's hack/lib/version.sh sets them
   local v="$1" base="k8s.io/component-base/version"
@@ -42,17 +48,16 @@ kubever() { # k8s.io/component-base/version fields, as the release's hack/lib/ve
     "$base.gitTreeState=clean" "$base.buildDate=1970-01-01T00:00:00Z"
 }
 
-want() { [ "$#" -eq 0 ] || [[ " ${SELECTED} " == *" $1 "* ]]; }
 SELECTED="$*"
 run() { if [ -z "$SELECTED" ] || [[ " $SELECTED " == *" $1 "* ]]; then "${@:2}"; fi; }
 
 sdkver=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION
 run pulumi build pulumi "$PULUMI_VERSION" cli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$sdkver"
-run pulumi-language-nodejs build pulumi-language-nodejs "$PULUMI_VERSION" cli ./langhost "$sdkver"
+run pulumi-language-nodejs build pulumi-language-nodejs "$STANDIN_VERSION" cli ./langhost "$sdkver"
 run pulumi-resource-kubernetes build pulumi-resource-kubernetes "$K8S_PROVIDER_VERSION" kubernetes . \
   "github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION"
-run pulumi-resource-random build pulumi-resource-random "$PULUMI_VERSION" cli ./providers/random "$sdkver"
-run pulumi-resource-tls build pulumi-resource-tls "$PULUMI_VERSION" cli ./providers/tls "$sdkver"
+run pulumi-resource-random build pulumi-resource-random "$STANDIN_VERSION" cli ./providers/random "$sdkver"
+run pulumi-resource-tls build pulumi-resource-tls "$STANDIN_VERSION" cli ./providers/tls "$sdkver"
 run etcd build etcd "$ETCD_VERSION" etcd .
 # shellcheck disable=SC2046
 run kube-apiserver build kube-apiserver "$KUBE_VERSION" kube k8s.io/kubernetes/cmd/kube-apiserver $(kubever "$KUBE_VERSION")
@@ -76,4 +81,4 @@ exec node "$PULUMI_DYNAMIC_PROVIDER" "$@"
 EOF
   chmod +x "$shim"
 fi
-echo "$ENGINE_BIN"
+if [ -x "$shim" ]; then echo "pulumi-resource-pulumi-nodejs=$shim"; fi

@@ -177,25 +177,21 @@ async function main(): Promise<number> {
       log("building the rig (test/engine/build.sh; cached by version)");
       const b = spawnSync("bash", [path.join(HERE, "build.sh")], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 85 * 60_000 });
       if (b.status !== 0) throw new Error(`build.sh failed (${b.status ?? b.signal})`);
-      const binDir = b.stdout.trim().split("\n").pop()!;
-      const bin = (name: string, ver: string) => path.join(binDir, `${name}-${ver}`, name);
-      const bins: Record<string, string> = {
-        etcd: bin("etcd", pins.ETCD_VERSION!),
-        "kube-apiserver": bin("kube-apiserver", pins.KUBE_VERSION!),
-        "kube-controller-manager": bin("kube-controller-manager", pins.KUBE_VERSION!),
-        "kube-scheduler": bin("kube-scheduler", pins.KUBE_VERSION!),
-        kwok: bin("kwok", pins.KWOK_VERSION!),
+      // build.sh prints name=path for every binary (the stand-ins' directories carry a hash of their source).
+      const built = new Map(b.stdout.split("\n").map((l) => /^([\w-]+)=(\/.+)$/.exec(l.trim())).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+      const bin = (name: string) => {
+        const p = built.get(name);
+        if (!p) throw new Error(`build.sh printed no path for ${name}`);
+        return p;
       };
+      const bins: Record<string, string> = Object.fromEntries(["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"].map((n) => [n, bin(n)]));
       // The CLI where the npm `pulumi` launcher looks first: $PULUMI_HOME/versions/<ver>/bin, with
       // the language host and the dynamic-provider shim beside it (bundled plugins).
       const cliDir = path.join(tmp, "home", "versions", pins.PULUMI_VERSION!, "bin");
       mkdirSync(cliDir, { recursive: true });
-      for (const f of ["pulumi", "pulumi-resource-pulumi-nodejs"]) symlinkSync(path.join(binDir, `pulumi-${pins.PULUMI_VERSION}`, f), path.join(cliDir, f));
-      symlinkSync(bin("pulumi-language-nodejs", pins.PULUMI_VERSION!), path.join(cliDir, "pulumi-language-nodejs"));
+      for (const f of ["pulumi", "pulumi-resource-pulumi-nodejs", "pulumi-language-nodejs"]) symlinkSync(bin(f), path.join(cliDir, f));
       pathDirs.push(cliDir);
-      for (const [name, ver] of [["pulumi-resource-kubernetes", pins.K8S_PROVIDER_VERSION], ["pulumi-resource-random", pins.PULUMI_VERSION], ["pulumi-resource-tls", pins.PULUMI_VERSION]] as const) {
-        pathDirs.push(path.dirname(bin(name, ver!)));
-      }
+      for (const name of ["pulumi-resource-kubernetes", "pulumi-resource-random", "pulumi-resource-tls"]) pathDirs.push(path.dirname(bin(name)));
       log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok");
       const cp: ControlPlane = await startControlPlane({
         bins, dir: path.join(tmp, "cluster"), kwokModuleDir: path.join(HERE, "go", "kwok"),
