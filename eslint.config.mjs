@@ -18,4 +18,9 @@ export default tseslint.config(
     files: ["scripts/**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly" } },
   },
+  {
+    // Node scripts shipped to nodes as they are (components/mirrors/token-relay.cjs): no compiler.
+    files: ["components/**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly" } },
+  },
 );

@@ -10,6 +10,8 @@ import { Observability } from "./observability";
 import type { ExporterCode, ObservabilitySettings } from "./observability/args";
 import { createRegionMirrors, type MirrorUpstream, type RegionMirrorsSummary } from "./mirrors";
 import type { RegionSettings } from "./mirrors/args";
+import { tokenKey } from "./refresher/names";
+import { TokenRefresher, type TokenRefresherTarget } from "./refresher";
 import { TOKENS, type RegistryEndpoint, type RegistryRef } from "./types";
 
 export interface RegistryTopologyArgs {
@@ -26,6 +28,10 @@ export interface RegistryTopologyArgs {
   observability: ObservabilitySettings;
   /** The exporter's code, bundled by the program (needed when observability is enabled). */
   exporterCode?: () => ExporterCode;
+  /** The token refresher's code, bundled by the program (needed when a backup's docker credential is a token and there are regions). */
+  refresherCode?: () => string;
+  /** Seconds between token refresher rounds (default 300). */
+  tokenRefreshIntervalSeconds?: number;
 }
 
 /** Public, non-secret description of one registry in the topology. */
@@ -39,8 +45,13 @@ export interface RegistrySummary {
   failureDomain: string;
   /** false: Harbor's project level is dropped on this registry (see RegistryEndpoint). */
   keepsProjectPath: boolean;
-  /** Docker credentials are minted tokens (ECR): where to mint them (no secret). */
-  tokenMint?: { kind: "ecr"; region: string; registryId: string };
+  /** Docker credentials are minted tokens (ECR, Alibaba Enterprise): where to mint them (no secret). */
+  tokenMint?: { kind: "ecr"; region: string; registryId: string } | { kind: "alibaba"; region: string; instanceId?: string };
+}
+
+/** The public part of a TokenMint (no role ARN: an Output, and not needed to mint with a key). */
+function publicMint(m: NonNullable<RegistryEndpoint["tokenMint"]>): NonNullable<RegistrySummary["tokenMint"]> {
+  return m.kind === "ecr" ? { kind: "ecr", region: m.region, registryId: m.registryId } : { kind: "alibaba", region: m.region, ...(m.instanceId ? { instanceId: m.instanceId } : {}) };
 }
 
 
@@ -54,7 +65,7 @@ function summarize(e: RegistryRef & { tokenMint?: RegistryEndpoint["tokenMint"] 
     harborAdapter: e.harborAdapter,
     failureDomain: e.failureDomain,
     keepsProjectPath: e.keepsProjectPath,
-    ...(e.tokenMint ? { tokenMint: { kind: e.tokenMint.kind, region: e.tokenMint.region, registryId: e.tokenMint.registryId } } : {}),
+    ...(e.tokenMint ? { tokenMint: publicMint(e.tokenMint) } : {}),
   }));
 }
 
@@ -75,15 +86,9 @@ function collectCredentials(backups: readonly RegistryEndpoint[]): pulumi.Output
   return pulumi.all(entries).apply((list) => Object.fromEntries(list) as RegistryCredentials);
 }
 
-/**
- * A backup whose docker credential is a short-lived token (ECR) is mirrored only through the
- * token refresher (docs/token-refresher.md); until that is wired into the mirrors, say so.
- */
-function warnTokenBackups(backups: readonly RegistryEndpoint[], hasRegions: boolean, parent: pulumi.Resource): void {
-  if (!hasRegions) return;
-  for (const b of backups.filter((x) => x.tokenMint)) {
-    void pulumi.log.warn(`backup ${b.name}: its docker credential is a ${b.tokenMint!.kind} token minted by the token refresher; region mirrors do not serve it yet (docs/token-refresher.md)`, parent);
-  }
+/** Backups whose docker credential is a short-lived token, each with its key in the tokens Secret. */
+function tokenTargets(backups: readonly RegistryEndpoint[]): TokenRefresherTarget[] {
+  return backups.filter((b) => b.tokenMint).map((b) => ({ backup: b.name, key: tokenKey(b.name, b.tokenMint!), mint: b.tokenMint!, ...(b.pull ? { credential: b.pull } : {}) }));
 }
 
 /**
@@ -126,12 +131,23 @@ export class RegistryTopology extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Harbor first (through its pull-only robot), then every backup that has a pull identity.
+    // Harbor first (through its pull-only robot), then every backup that has a pull identity; a
+    // backup whose credential is a token gets it from the token refresher (one per cluster).
+    const tokens = tokenTargets(backups);
+    let tokenSecretName: string | undefined;
+    if (tokens.length > 0 && cfg.regions.length > 0) {
+      const refresherCode = args.refresherCode;
+      if (!refresherCode) throw new Error("a backup's docker credential is a token (ecr, or alibaba without pullCredential): pass refresherCode to RegistryTopology");
+      tokenSecretName = new TokenRefresher("token-refresher", { targets: tokens, code: refresherCode, intervalSeconds: args.tokenRefreshIntervalSeconds }, { parent: this }).tokensSecret.name;
+    }
     const upstreams: MirrorUpstream[] = [{ endpoint: harbor.ref, pull: replication.mirrorPull }];
-    for (const b of backups) if (b.pull && !b.tokenMint) upstreams.push({ endpoint: b, pull: b.pull });
-    warnTokenBackups(backups, cfg.regions.length > 0, this);
+    for (const b of backups) {
+      const t = tokens.find((x) => x.backup === b.name);
+      if (t) upstreams.push({ endpoint: b, tokenKey: t.key });
+      else if (b.pull) upstreams.push({ endpoint: b, pull: b.pull });
+    }
     const obs = cfg.observability;
-    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects }, obs.enabled ? obs.nodeTextfileDirectory : undefined);
+    const regions = createRegionMirrors(cfg.regions, upstreams, this, { host: harbor.host, url: harbor.url, projects: harbor.projects }, obs.enabled ? obs.nodeTextfileDirectory : undefined, tokenSecretName);
 
     const archives = createArchives(cfg.archives, {
       projects: harbor.projects,

@@ -55,15 +55,18 @@ export interface RegistryEndpoint extends RegistryRef {
   tokenMint?: TokenMint;
 }
 
-/** How a short-lived docker credential is minted for a backup (no secret in it). */
-export interface TokenMint {
-  kind: "ecr";
-  region: string;
-  /** The registry's AWS account (GetAuthorizationToken registryIds). */
-  registryId: string;
-  /** IRSA/Pod Identity role the refresher runs as (no access key then). */
-  roleArn?: pulumi.Output<string>;
-}
+/**
+ * How a short-lived docker credential is minted for a backup (no secret in it): by the token
+ * refresher for the mirrors (components/refresher), by `npm run verify` for its reads.
+ * - ECR: GetAuthorizationToken in `region` for `registryId`, as the pull identity: its access key
+ *   (`identity: "accessKey"`, the backup's `pull` credential) or the role the refresher's service
+ *   account holds (IRSA or EKS Pod Identity, `roleArn`).
+ * - Alibaba: GetAuthorizationToken (Enterprise Edition of instance `instanceId`, else Personal
+ *   Edition), with the pull RAM user's AccessKey (the backup's `pull` credential).
+ */
+export type TokenMint =
+  | { kind: "ecr"; region: string; registryId: string; identity: "accessKey" | "irsa" | "podIdentity"; roleArn?: pulumi.Output<string> }
+  | { kind: "alibaba"; region: string; instanceId?: string };
 
 /**
  * Type tokens of this package: registry-topology:<module>:<Type> for components, and
@@ -80,6 +83,7 @@ export const TOKENS = {
   ociBackup: "registry-topology:backups:OciBackup",
   ecrBackup: "registry-topology:backups:EcrBackup",
   regionMirrors: "registry-topology:mirrors:RegionMirrors",
+  tokenRefresher: "registry-topology:refresher:TokenRefresher",
   harborProject: "pulumi-nodejs:dynamic/harbor:Project",
   harborRegistryEndpoint: "pulumi-nodejs:dynamic/harbor:RegistryEndpoint",
   harborReplicationPolicy: "pulumi-nodejs:dynamic/harbor:ReplicationPolicy",

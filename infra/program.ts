@@ -3,6 +3,7 @@ import { RegistryTopology } from "../components/topology";
 import { PROJECT, type TopologyConfig } from "./config";
 import { loadTopologyConfig } from "./config/load";
 import { cachedExporterBundle, EXPORTER_ENTRY, flatName } from "./exporter/bundle";
+import { cachedRefresherBundle } from "./refresher-bundle";
 
 /**
  * The stack program: validate config (throwing before any resource is registered), build the
@@ -14,6 +15,8 @@ export function defineStack(config: TopologyConfig = loadTopologyConfig()) {
     ...config,
     // The exporter runs the program's own verify logic in the cluster: bundled only when enabled.
     exporterCode: () => ({ files: cachedExporterBundle(), entry: flatName(EXPORTER_ENTRY) }),
+    // The token refresher: bundled only when a backup's credential is a token and there are regions.
+    refresherCode: () => cachedRefresherBundle(),
   });
   const h = topology.harbor;
   return {

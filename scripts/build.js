@@ -18,7 +18,7 @@ const TREES = [
   { dir: "policy", deep: false },
 ];
 /** Files the code reads next to itself at run time (fs.readFileSync(path.join(__dirname, ...))). */
-const ASSET = /\.(sh)$/;
+const ASSET = /\.(sh|cjs)$/;
 
 function walk(rel, deep, out) {
   for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {

@@ -230,12 +230,11 @@ describe("ecr render and policy", () => {
     const nas = { name: "nas", kind: "oci", url: "https://nas.dc2.example.com:5000/harbor-backup", failureDomain: "dc2", push: { username: "harbor", password: { secure: "v1:CCCC" } }, pull: { username: "mirror", password: { secure: "v1:DDDD" } } };
     const ok = await checkStack(stackFile(dir, "ecr-ok", [ECR, nas], harbor({ failureDomain: "aws:us-east-1" })));
     expect(ok.result.violations).toEqual([]);
-    // Not done yet (said so in docs/token-refresher.md): an ECR backup alone gives a region no
-    // backup mirror, and the policy says so.
+    // An ECR backup alone covers the region: its mirror takes the token refresher's tokens.
     const alone = await checkStack(stackFile(dir, "ecr-alone", [ECR], harbor({ failureDomain: "aws:us-east-1" })));
-    expect(alone.result.violations.map((v) => v.policy)).toEqual(["mirrors-cover-every-region"]);
+    expect(alone.result.violations).toEqual([]);
     const same = await checkStack(stackFile(dir, "ecr-same", [ECR], harbor({ failureDomain: "aws:eu-central-1" })));
-    expect(same.result.violations.map((v) => v.policy)).toEqual(["backup-outside-harbor-failure-domain", "mirrors-cover-every-region"]);
+    expect(same.result.violations.map((v) => v.policy)).toEqual(["backup-outside-harbor-failure-domain"]);
     expect(same.result.violations[0]!.message).toContain(`backup "ecr-fra": it is in Harbor's failure domain "aws:eu-central-1" (same cloud region)`);
     expect(sameFailureDomain("aws:eu-central-1", "AWS:eu-central-1")).toBe(true);
     expect(sameFailureDomain("aws:eu-central-1", "aws:eu-west-1")).toBe(false);

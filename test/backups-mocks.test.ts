@@ -247,24 +247,30 @@ describe("oci", () => {
   });
 });
 
-describe("Alibaba before its pull password exists (bootstrap)", () => {
-  it("deploys the backup and replicates to it, but no region mirror serves it yet", async () => {
+describe("Alibaba without a fixed pull password (the default)", () => {
+  it("the pull user gets an AccessKey, the mirrors get tokens from the refresher (Personal and Enterprise), no bootstrap step", async () => {
     const stack = {
       config: {
         "registry-topology:environment": "dev",
         "registry-topology:harbor": { hostname: "harbor.test.example.com", expose: { type: "clusterIP" }, projects: [{ name: "library" }] },
-        "registry-topology:backups": [{ name: "ali-fra", kind: "alibaba", region: "eu-central-1", namespace: "regtopo-test" }],
+        "registry-topology:backups": [
+          { name: "ali-fra", kind: "alibaba", region: "eu-central-1", namespace: "regtopo-test" },
+          { name: "ali-ee", kind: "alibaba", region: "cn-hangzhou", namespace: "backup", instanceId: "cri-abc123", instanceName: "regtopo", international: false },
+        ],
         "registry-topology:regions": [{ name: "eu", mirrorNodes: { nodeSelector: { mirror: "true" } }, mirrorAddresses: ["10.0.0.1"], runtimes: ["containerd"] }],
       },
     };
-    const file = path.join(dir, "Pulumi.ali-bootstrap.yaml");
+    const file = path.join(dir, "Pulumi.ali-tokens.yaml");
     fs.writeFileSync(file, stringify(stack));
     const r = await renderStack(file);
-    expect(one(r, TOKENS.alibabaBackup).inputs).toMatchObject({ backupName: "ali-fra" });
-    const creds = r.outputs.registryCredentials?.value as Record<string, { push: unknown; pull?: unknown }>;
-    expect(creds["ali-fra"]?.push).toBeDefined();
-    expect(creds["ali-fra"]?.pull).toBeUndefined();
-    const mirrors = one(r, TOKENS.regionMirrors).inputs as { upstreams: { name: string }[] };
-    expect(mirrors.upstreams.map((u) => u.name)).not.toContain("ali-fra");
+    const keys = byType(r, "alicloud:ram/accessKey:AccessKey").map((k) => k.name).sort();
+    expect(keys).toEqual(["ali-ee-pull-1", "ali-ee-push-1", "ali-fra-pull-1", "ali-fra-push-1"]);
+    for (const k of byType(r, "alicloud:ram/accessKey:AccessKey")) expect(k.additionalSecretOutputs).toContain("secret");
+    const registries = r.outputs.registries?.value as { name: string; tokenMint?: unknown }[];
+    expect(registries.find((x) => x.name === "ali-fra")?.tokenMint).toEqual({ kind: "alibaba", region: "eu-central-1" });
+    expect(registries.find((x) => x.name === "ali-ee")?.tokenMint).toEqual({ kind: "alibaba", region: "cn-hangzhou", instanceId: "cri-abc123" });
+    const mirrors = one(r, TOKENS.regionMirrors).inputs as { upstreams: { name: string; credential?: string }[] };
+    expect(mirrors.upstreams.filter((u) => u.credential === "token").map((u) => u.name)).toEqual(["ali-fra", "ali-ee"]);
+    expect(byType(r, TOKENS.tokenRefresher)).toHaveLength(1);
   });
 });

@@ -36,7 +36,7 @@ describe("planRegion", () => {
   it("rejects duplicate upstreams and ports past 65535 (mirror and debug ports) with the config key", () => {
     expect(() => planRegion(region, harbor, [ups[0]!, ups[0]!])).toThrow(/listed twice/);
     expect(() => planRegion({ ...region, mirrorPortBase: 65534 }, harbor, ups)).toThrow(/mirrorPortBase/);
-    expect(() => planRegion({ ...region, mirrorPortBase: 65531 }, harbor, ups)).toThrow(/debug ports/);
+    expect(() => planRegion({ ...region, mirrorPortBase: 65531 }, harbor, ups)).toThrow(/debug and relay ports/);
     expect(planRegion(region, harbor, ups).mirrors.map((m) => m.debugPort)).toEqual([5003, 5004, 5005]);
   });
 

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAlibaba } from "../components/refresher/mintAlibaba";
 import { DirectoryTokenStore, refreshOnce } from "../components/refresher/run";
-import { rpcSignature, startAlibabaStandIn, type AlibabaStandIn } from "./alibaba-emulator/server";
+import { createHash, createHmac } from "node:crypto";
+import { roaStringToSign, rpcSignature, startAlibabaStandIn, type AlibabaStandIn } from "./alibaba-emulator/server";
 
 const PULL = { accessKeyId: "LTAI5tPullKey0000000001", accessKeySecret: "pullsecret0123456789abcdefghij", actions: ["cr:GetAuthorizationToken", "cr:PullRepository"] };
 const NOPRIV = { accessKeyId: "LTAI5tNoPriv00000000002", accessKeySecret: "noprivsecret0123456789abcdefgh", actions: ["cr:PullRepository"] };
@@ -53,6 +54,36 @@ describe("Alibaba GetAuthorizationToken stand-in", () => {
     const post = () => fetch(`${ali.url}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(p).toString() }).then((r) => r.json() as Promise<Record<string, unknown>>);
     expect((await post()).GetAuthorizationTokenIsSuccess).toBe(true);
     expect((await post()).Code).toBe("SignatureNonceUsed");
+  });
+
+  it("Personal Edition (no instance): pop-core's ROA request gets a temporary token; wrong secret, unknown key and missing right are refused", async () => {
+    const personal = (extra: Partial<Parameters<typeof mintAlibaba>[0]> = {}) => ({ ...target(), instanceId: undefined, ...extra });
+    const t = await mintAlibaba(personal());
+    expect(t.username).toBe("cr_temp_user");
+    expect(ali.minted.at(-1)!.password).toBe(t.password);
+    await expect(mintAlibaba(personal({ accessKeySecret: "wrong" }))).rejects.toThrow(/Personal Edition.*SignatureDoesNotMatch/);
+    await expect(mintAlibaba(personal({ accessKeyId: "LTAI5tUnknown0000000000" }))).rejects.toThrow(/InvalidAccessKeyId.NotFound/);
+    await expect(mintAlibaba(personal({ accessKeyId: NOPRIV.accessKeyId, accessKeySecret: NOPRIV.accessKeySecret }))).rejects.toThrow(/Forbidden.RAM/);
+  });
+
+  it("the ROA check covers the signed headers: a request signed right passes once, a changed x-acs header or a replay is refused", async () => {
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      date: new Date().toUTCString(),
+      "content-md5": createHash("md5").update("").digest("base64"),
+      "x-acs-signature-method": "HMAC-SHA1",
+      "x-acs-signature-version": "1.0",
+      "x-acs-signature-nonce": "roa-nonce-1",
+      "x-acs-version": "2016-06-07",
+    };
+    const sign = (h: Record<string, string>) => `acs ${PULL.accessKeyId}:${createHmac("sha1", PULL.accessKeySecret).update(roaStringToSign("GET", h, "/tokens")).digest("base64")}`;
+    const get = (h: Record<string, string>) => fetch(`${ali.url}/tokens`, { headers: h }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const tampered = await get({ ...headers, "x-acs-signature-nonce": "roa-nonce-2", authorization: sign(headers) });
+    expect([tampered.status, tampered.body.Code]).toEqual([400, "SignatureDoesNotMatch"]);
+    const ok = await get({ ...headers, authorization: sign(headers) });
+    expect(ok.status).toBe(200);
+    expect((ok.body.data as Record<string, unknown>).tempUserName).toBe("cr_temp_user");
+    expect((await get({ ...headers, authorization: sign(headers) })).body.Code).toBe("SignatureNonceUsed");
   });
 
   it("the refresher keeps the old Alibaba token through an outage and reports it", async () => {

@@ -14,7 +14,7 @@ import { mintEcr } from "../components/refresher/mint";
 import { DirectoryTokenStore, refreshOnce } from "../components/refresher/run";
 import { NodeSha256, startEcrStandIn, type EcrStandIn } from "./ecr-emulator/server";
 import { buildOciImage, run } from "./helpers/oci-image";
-import { exchangeEcrTokens } from "../infra/verify/ecr-token";
+import { exchangeTokens } from "../infra/verify/token-exchange";
 import { RegistryClient } from "../infra/verify/registry-client";
 import { verifyInputFromOutputs } from "../infra/verify/stack-outputs";
 
@@ -118,7 +118,7 @@ describe("npm run verify reads ECR with its pull identity, minting a token itsel
     const raw = new RegistryClient({ name: "ecr-fra", baseUrl: ecr.registryUrl, username: input.backups[0]!.username, password: input.backups[0]!.password });
     await expect(raw.tags("harbor-backup/library/verify")).rejects.toThrow();
     const before = ecr.minted.length;
-    const ready = await exchangeEcrTokens(input, { endpoint: ecr.apiUrl });
+    const ready = await exchangeTokens(input, { endpoint: ecr.apiUrl });
     expect(ecr.minted.length).toBe(before + 1);
     expect(ecr.minted.at(-1)!.accessKeyId).toBe(PULL.accessKeyId);
     const b = ready.backups[0]!;
@@ -140,7 +140,10 @@ describe("refresher", () => {
     const n = ecr.minted.length;
     expect((await refreshOnce(targets, store)).map((s) => s.state)).toEqual(["fresh"]);
     expect(ecr.minted.length).toBe(n); // no mint before half-life
-    expect(fs.statSync(path.join(dir, "store1", "ecr-fra.json")).mode & 0o777).toBe(0o600);
+    const file = path.join(dir, "store1", "ecr-fra");
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    // The token file format the writer and the mirror's supervisor read with sed.
+    expect(fs.readFileSync(file, "utf8")).toBe(`username=AWS\npassword=${held.password}\nissued=${held.issuedAt}\nexpires=${held.expiresAt}\n`);
   });
 
   it("an API outage keeps the old credential (never empty), reports it stale with its remaining lifetime, then expired", async () => {

@@ -18,8 +18,10 @@ export interface AlibabaBackupArgs {
 /**
  * Alibaba Cloud ACR backup: a namespace (Personal Edition, or in an Enterprise instance) and two
  * RAM users with custom policies limited to it. The push user gets an AccessKey for Harbor's
- * ali-acr adapter; the pull user's registry password cannot be created by any API, so the mirrors'
- * credential comes from config (`pullCredential`).
+ * ali-acr adapter. No API creates a long-lived registry password, so by default the pull user gets
+ * an AccessKey too and the mirrors' docker credential is a temporary token the token refresher
+ * mints from it (GetAuthorizationToken, both editions; components/refresher). A fixed password set
+ * in the console (`pullCredential`) is the alternative for those who want one.
  */
 export class AlibabaBackup extends pulumi.ComponentResource {
   declare readonly endpoint: RegistryEndpoint;
@@ -29,18 +31,6 @@ export class AlibabaBackup extends pulumi.ComponentResource {
     const pullCredential = c.pullCredential;
     const props: BackupComponentProps = { backupName: c.name, kind: "alibaba", harborAdapter: "ali-acr", failureDomain: `alibaba:${c.region}` };
     super(TOKENS.alibabaBackup, name, props, opts);
-    if (!pullCredential) {
-      // Bootstrap: the pull RAM user only exists after this deploy, and its registry password can
-      // only be set in the console. Deploy without a mirror for this backup and say what to do.
-      pulumi.log.warn(
-        `backup ${c.name}: no pullCredential, so no region mirror serves this backup yet. Alibaba has no API to create a registry ` +
-          `password: after this deploy, set a fixed password for RAM user ${identityName(pulumi.getStack(), c.name, "pull")} in the ` +
-          `Container Registry console, store it with \`npx pulumi config set --secret --path 'backups[<i>].pullCredential.password'\` ` +
-          `(and pullCredential.username), and deploy again (see docs/backups-alibaba.md).`,
-        this,
-      );
-    }
-
     // Region comes from this backup's config, not from stack-wide alicloud:region.
     const provider = new Provider(`${name}-provider`, { region: c.region }, { parent: this });
     const child = { parent: this, provider };
@@ -69,9 +59,11 @@ export class AlibabaBackup extends pulumi.ComponentResource {
     };
 
     const pushUser = user("push");
-    user("pull");
+    const pullUser = user("pull");
     // A new logical name per rotation value: the new key is created before the old one is deleted.
     const key = new ram.AccessKey(`${name}-push-${rotationSuffix(c.credentialRotation)}`, { userName: pushUser.name }, { ...child, additionalSecretOutputs: ["secret"] });
+    // The pull user's AccessKey mints the mirrors' tokens (only without a fixed pullCredential).
+    const pullKey = pullCredential ? undefined : new ram.AccessKey(`${name}-pull-${rotationSuffix(c.credentialRotation)}`, { userName: pullUser.name }, { ...child, additionalSecretOutputs: ["secret"] });
 
     const host = alibabaHost(c);
     this.endpoint = {
@@ -83,7 +75,8 @@ export class AlibabaBackup extends pulumi.ComponentResource {
       url: pulumi.output(`https://${host}`),
       harborAdapter: "ali-acr",
       push: { username: key.id, password: pulumi.secret(key.secret) },
-      pull: pullCredential ? { username: pullCredential.username, password: pulumi.secret(pullCredential.password) } : undefined,
+      pull: pullCredential ? { username: pullCredential.username, password: pulumi.secret(pullCredential.password) } : { username: pullKey!.id, password: pulumi.secret(pullKey!.secret) },
+      ...(pullCredential ? {} : { tokenMint: { kind: "alibaba" as const, region: c.region, ...(c.instanceId ? { instanceId: c.instanceId } : {}) } }),
       failureDomain: props.failureDomain,
       insecure: false,
     };

@@ -132,7 +132,7 @@ export class EcrBackup extends pulumi.ComponentResource {
       harborAdapter: "aws-ecr",
       push: { username: pushKey.id, password: pulumi.secret(pushKey.secret) },
       pull,
-      tokenMint: { kind: "ecr", region: c.region, registryId: c.accountId, roleArn },
+      tokenMint: { kind: "ecr", region: c.region, registryId: c.accountId, identity: pi.kind, ...(roleArn ? { roleArn } : {}) },
       failureDomain: props.failureDomain,
       insecure: false,
     };

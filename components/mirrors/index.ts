@@ -10,13 +10,19 @@ import { mirrorRestartDigests, publicNodeFiles, secretNodeFiles, type NodeFile, 
 import { createMirrorPki, publicTls, type CertificateExpiry, type MirrorTlsPublic } from "./pki";
 import { MIRROR_IMAGE, orderUpstreams, planRegion, type HarborTarget, type RegionPlan, type ResolvedUpstream } from "./plan";
 import { NodeFilesCleanup } from "./cleanup-provider";
+import { relaySecret } from "./restart";
+import { NODE_IMAGE } from "../shared/images";
 import { cleanupPatch, publicConfigData, secretData, WRITER_NAMESPACE, writerDaemonSetSpec, writerName } from "./writer";
 
-/** An upstream a region mirrors: Harbor or a backup, with the read-only identity the mirror uses. */
-export interface MirrorUpstream {
-  endpoint: Pick<RegistryRef, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure" | "keepsProjectPath">;
-  pull: Credential;
-}
+/**
+ * An upstream a region mirrors: Harbor or a backup, with the read-only credential the mirror uses:
+ * a static one (`pull`), or a short-lived token the refresher writes (`tokenKey`, its key in the
+ * tokens Secret; components/refresher).
+ */
+export type MirrorUpstream = { endpoint: Pick<RegistryRef, "name" | "kind" | "host" | "pathPrefix" | "url" | "insecure" | "keepsProjectPath"> } & (
+  | { pull: Credential; tokenKey?: undefined }
+  | { tokenKey: string; pull?: undefined }
+);
 
 /** The Harbor whose projects nodes pull: its name stays the registry name and the last fallback. */
 export interface HarborMirrorTarget {
@@ -43,6 +49,8 @@ export interface RegionMirrorsArgs {
   harbor: HarborMirrorTarget;
   /** node-exporter's textfile directory for the writers' metrics (observability.nodeTextfileDirectory). */
   metricsTextfileDir?: string;
+  /** The token refresher's Secret (kube-system), required when an upstream has a `tokenKey`. */
+  tokenSecretName?: string;
 }
 
 /** Public description of a delivered file (stack output): secret files carry no digest. */
@@ -54,7 +62,7 @@ export interface NodeFileSummary {
 
 function resolveUpstream(u: MirrorUpstream): pulumi.Output<ResolvedUpstream> {
   const e = u.endpoint;
-  return pulumi.all([e.url, e.pathPrefix, u.pull.username]).apply(([url, pathPrefix, username]) => ({
+  return pulumi.all([e.url, e.pathPrefix, u.pull ? u.pull.username : ""]).apply(([url, pathPrefix, username]) => ({
     name: e.name,
     kind: e.kind,
     url,
@@ -62,6 +70,7 @@ function resolveUpstream(u: MirrorUpstream): pulumi.Output<ResolvedUpstream> {
     keepsProjectPath: e.keepsProjectPath,
     insecure: e.insecure,
     username,
+    ...(u.tokenKey ? { tokenKey: u.tokenKey } : {}),
   }));
 }
 
@@ -89,8 +98,8 @@ export class RegionMirrors extends pulumi.ComponentResource {
       name,
       {
         region: r.name,
-        upstreams: ordered.map((u) => ({ name: u.endpoint.name, kind: u.endpoint.kind, remoteUrl: u.endpoint.url, insecure: u.endpoint.insecure, username: u.pull.username })),
-        staticPodImages: ordered.length > 0 ? [MIRROR_IMAGE] : [],
+        upstreams: ordered.map((u) => ({ name: u.endpoint.name, kind: u.endpoint.kind, remoteUrl: u.endpoint.url, insecure: u.endpoint.insecure, ...(u.pull ? { username: u.pull.username } : { credential: "token" }) })),
+        staticPodImages: ordered.length > 0 ? [MIRROR_IMAGE, ...(ordered.some((u) => u.tokenKey) ? [NODE_IMAGE] : [])] : [],
         mirrorAddresses: r.mirrorAddresses,
         runtimes: r.runtimes,
       },
@@ -104,7 +113,8 @@ export class RegionMirrors extends pulumi.ComponentResource {
       .all([harbor, pulumi.all(ordered.map(resolveUpstream))])
       .apply(([h, ups]) => planRegion({ ...r, upstreamOrder: r.upstreamOrder ?? [] }, h, ups));
 
-    const passwords = pulumi.all(Object.fromEntries(ordered.map((u) => [u.endpoint.name, u.pull.password])));
+    if (ordered.some((u) => u.tokenKey) && !args.tokenSecretName) throw new Error(`region ${r.name}: a mirror's credential is a token, but no token refresher Secret was given (tokenSecretName)`);
+    const tokenSecretName = ordered.some((u) => u.tokenKey) ? args.tokenSecretName : undefined;
     // mTLS between node runtimes and mirrors (pki.ts), and the key of the restart digests (restart.ts).
     // No upstream, no mirrors: no certificates either (the files below are then empty).
     const some = ordered.length > 0;
@@ -112,6 +122,11 @@ export class RegionMirrors extends pulumi.ComponentResource {
     const tls = pki ? pki.tls : pulumi.secret({ caCertPem: "", serverCertPem: "", clientCertPem: "", serverKeyPem: "", clientKeyPem: "" });
     this.certificates = pki ? pki.expiry : pulumi.output([]);
     const restartKey = some ? new random.RandomPassword(`${name}-restart-key`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result : pulumi.secret("");
+    // A token upstream's mirror holds no registry credential: its password is the secret it gives
+    // its own token relay (restart.ts relaySecret), and the relay reads the refresher's token.
+    const passwords = pulumi
+      .all([pulumi.all(Object.fromEntries(ordered.map((u) => [u.endpoint.name, u.pull ? u.pull.password : pulumi.output("")]))), restartKey])
+      .apply(([pw, key]) => ({ ...pw, ...Object.fromEntries(ordered.filter((u) => u.tokenKey).map((u) => [u.endpoint.name, relaySecret(key, u.endpoint.name)])) }));
     // A keyed digest reveals nothing about the files it covers: safe in the public manifests.
     const digests = pulumi.unsecret(pulumi.all([plan, passwords, tls, restartKey]).apply(([p, pw, t, key]) => (p.mirrors.length > 0 ? mirrorRestartDigests(p, pw, t, key) : {})));
     const pub = pulumi.all([plan, publicTls(tls), digests]).apply(([p, t, d]) => {
@@ -138,7 +153,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
         const rolePublic = pub.apply((f) => f.filter((x) => x.role === role));
         // Secret files (credentials, keys) first: the files that use them come after (static pods last).
         const roleFiles = pulumi.all([rolePublic, secretFiles]).apply(([p, s]) => [...s.filter((x) => x.role === role), ...p]);
-        writers.push(...this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector, args.metricsTextfileDir));
+        writers.push(...this.writer(role, rolePublic, roleFiles, role === "node" ? r.nodes.nodeSelector : r.mirrorNodes.nodeSelector, args.metricsTextfileDir, role === "mirror" ? tokenSecretName : undefined));
       }
       // Destroy (or this region removed): deleted before the writers it depends on, it switches
       // them to cleanup mode and waits until every node is restored (docs/node-files-lifecycle.md).
@@ -164,7 +179,14 @@ export class RegionMirrors extends pulumi.ComponentResource {
    * ConfigMap (+ Secret when `all` has secret files) and the DaemonSet that writes them.
    * `publicFiles` never contains a secret; `all` (public + secret, in manifest order) is secret.
    */
-  private writer(role: Role, publicFiles: pulumi.Output<NodeFile[]>, all: pulumi.Output<NodeFile[]> | undefined, nodeSelector: Record<string, string> | undefined, metricsTextfileDir?: string): pulumi.Resource[] {
+  private writer(
+    role: Role,
+    publicFiles: pulumi.Output<NodeFile[]>,
+    all: pulumi.Output<NodeFile[]> | undefined,
+    nodeSelector: Record<string, string> | undefined,
+    metricsTextfileDir?: string,
+    tokenSecretName?: string,
+  ): pulumi.Resource[] {
     const r = this.region;
     const name = writerName(r, role);
     const files = all ?? publicFiles;
@@ -186,6 +208,7 @@ export class RegionMirrors extends pulumi.ComponentResource {
           nodeSelector,
           configMapName: name,
           secretName: secret ? name : undefined,
+          tokenSecretName,
           signalCrio: role === "node" && f.some((x) => x.path.startsWith("/etc/containers/")),
           metricsTextfileDir,
         }) as unknown as k8sInput.apps.v1.DaemonSetSpec,
@@ -203,9 +226,10 @@ export function createRegionMirrors(
   parent: pulumi.Resource,
   harbor: HarborMirrorTarget,
   metricsTextfileDir?: string,
+  tokenSecretName?: string,
 ): RegionMirrorsSummary[] {
   return regions.map((region) => {
-    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor, metricsTextfileDir }, { parent });
+    const c = new RegionMirrors(`mirrors-${region.name}`, { region, upstreams, harbor, metricsTextfileDir, tokenSecretName }, { parent });
     return { region: region.name, mirrors: c.mirrors, certificates: c.certificates, publicCertificates: c.publicCertificates };
   });
 }

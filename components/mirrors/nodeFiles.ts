@@ -12,6 +12,10 @@ import {
   mirrorReadonlyConfigPath,
   mirrorReadonlyConfigYaml,
   mirrorStaticPodYaml,
+  mirrorRelaySecretPath,
+  mirrorTokenPath,
+  MIRROR_RELAY_PATH,
+  RELAY_SCRIPT,
   staticPodDirs,
   SUPERVISOR_SCRIPT,
 } from "./staticPods";
@@ -36,6 +40,11 @@ export interface NodeFile {
   apply?: ApplyMode;
   /** A node's mTLS material toward the mirrors (CA, client certificate or key): the writer's health probe uses it too. */
   tls?: TlsRole;
+  /**
+   * The writer's key of a file whose content is not Pulumi's (apply "token": the tokens Secret the
+   * refresher writes, projected beside the writer's own files); `content` is then empty.
+   */
+  sourceKey?: string;
 }
 
 export { HOST_ROOTS };
@@ -81,6 +90,7 @@ export function publicNodeFiles(plan: RegionPlan, tls: MirrorTlsPublic, restartD
   }));
   // Mirror nodes: what the pods read first, the manifests that start them last.
   files.push({ role: "mirror", path: MIRROR_SUPERVISOR_PATH, mode: "0644", anchor: "/etc", secret: false, content: SUPERVISOR_SCRIPT, apply: "replace" });
+  if (plan.mirrors.some((m) => m.relayPort !== undefined)) files.push({ role: "mirror", path: MIRROR_RELAY_PATH, mode: "0644", anchor: "/etc", secret: false, content: RELAY_SCRIPT, apply: "replace" });
   for (const f of mirrorTlsFiles(pub(tls))) files.push({ role: "mirror", path: f.path, mode: "0644", anchor: "/etc", secret: false, content: f.content, apply: "replace" });
   for (const m of plan.mirrors) files.push({ role: "mirror", path: mirrorReadonlyConfigPath(m), mode: "0644", anchor: "/etc", secret: false, content: mirrorReadonlyConfigYaml(plan, m), apply: "replace" });
   for (const m of plan.mirrors) {
@@ -106,6 +116,13 @@ const password = (plan: RegionPlan, passwords: Readonly<Record<string, string>>,
 export function secretNodeFiles(plan: RegionPlan, passwords: Readonly<Record<string, string>>, keys: Pick<MirrorTls, "serverKeyPem" | "clientKeyPem">): NodeFile[] {
   if (plan.mirrors.length === 0) return [];
   const out: NodeFile[] = plan.mirrors.map((m) => ({ role: "mirror", path: mirrorConfigPath(m), mode: "0600", anchor: "/etc", secret: true, content: mirrorConfigYaml(plan, m, password(plan, passwords, m.upstream.name)), apply: "replace" }));
+  // Token upstreams: the relay's secret (the same as the config's proxy password), and the
+  // refresher's token from its key of the tokens Secret; both before the static pods.
+  for (const m of plan.mirrors) {
+    if (!m.upstream.tokenKey) continue;
+    out.push({ role: "mirror", path: mirrorRelaySecretPath(m), mode: "0600", anchor: "/etc", secret: true, content: password(plan, passwords, m.upstream.name), apply: "replace" });
+    out.push({ role: "mirror", path: mirrorTokenPath(m), mode: "0600", anchor: "/etc", secret: true, content: "", apply: "token", sourceKey: m.upstream.tokenKey });
+  }
   for (const f of mirrorTlsFiles({ serverKeyPem: keys.serverKeyPem })) out.push({ role: "mirror", path: f.path, mode: "0600", anchor: "/etc", secret: true, content: f.content, apply: "replace" });
   for (const f of nodeTlsFiles(plan, { clientKeyPem: keys.clientKeyPem })) {
     out.push({ role: "node", path: f.path, mode: "0600", anchor: ANCHORS.find(([prefix]) => f.path.startsWith(prefix))?.[1] ?? "/etc", secret: true, content: f.content, apply: "replace", tls: f.tls });
@@ -126,6 +143,8 @@ export function mirrorRestartDigests(plan: RegionPlan, passwords: Readonly<Recor
         { path: mirrorConfigPath(m), content: mirrorConfigYaml(plan, m, password(plan, passwords, m.upstream.name)) },
         { path: mirrorReadonlyConfigPath(m), content: mirrorReadonlyConfigYaml(plan, m) },
         ...shared,
+        // The relay reads its script at start; the token it reads at every request (no restart).
+        ...(m.relayPort !== undefined ? [{ path: MIRROR_RELAY_PATH, content: RELAY_SCRIPT }] : []),
       ]),
     ]),
   );

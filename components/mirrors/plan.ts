@@ -19,7 +19,13 @@ export interface ResolvedUpstream {
   /** false: the project level is dropped on this registry (`<pathPrefix>/<repo>`). */
   keepsProjectPath: boolean;
   insecure: boolean;
+  /** The pull user; "" for a token upstream (the user comes with the token). */
   username: string;
+  /**
+   * Set when the credential is a short-lived token the refresher writes (components/refresher):
+   * the key of the tokens Secret the mirror node gets it from. The config then holds no credential.
+   */
+  tokenKey?: string;
 }
 
 export interface HarborTarget {
@@ -57,6 +63,8 @@ export interface PlannedMirror {
   port: number;
   /** Loopback-only port of distribution's debug server (/debug/health): the kubelet probes it, since the TLS port requires a client certificate. */
   debugPort: number;
+  /** Token upstreams: loopback port of the pod's token relay (token-relay.cjs), distribution's remote. */
+  relayPort?: number;
 }
 
 export interface RegionPlan {
@@ -86,11 +94,19 @@ export function planRegion(region: RegionSpec, harbor: HarborTarget, upstreams: 
     names.add(u.name);
   }
   const ordered = orderUpstreams(upstreams, region.upstreamOrder);
-  // Mirror ports first (what nodes dial), then one loopback debug port per mirror.
-  const mirrors = ordered.map((upstream, i) => ({ upstream, port: region.mirrorPortBase + i, debugPort: region.mirrorPortBase + ordered.length + i }));
-  const last = mirrors.at(-1);
-  if (last && last.debugPort > 65535) {
-    throw new Error(`region ${region.name}: mirrorPortBase ${region.mirrorPortBase} leaves no room for ${mirrors.length} mirrors and their debug ports (ports up to ${last.debugPort}); lower it`);
+  // Mirror ports first (what nodes dial), then one loopback debug port per mirror, then a
+  // loopback relay port per token upstream.
+  const n = ordered.length;
+  let relays = 0;
+  const mirrors: PlannedMirror[] = ordered.map((upstream, i) => ({
+    upstream,
+    port: region.mirrorPortBase + i,
+    debugPort: region.mirrorPortBase + n + i,
+    ...(upstream.tokenKey ? { relayPort: region.mirrorPortBase + 2 * n + relays++ } : {}),
+  }));
+  const top = region.mirrorPortBase + 2 * n + relays - 1;
+  if (n > 0 && top > 65535) {
+    throw new Error(`region ${region.name}: mirrorPortBase ${region.mirrorPortBase} leaves no room for ${n} mirrors and their debug and relay ports (ports up to ${top}); lower it`);
   }
   const endpoints = mirrors.flatMap((m) => region.mirrorAddresses.map((a) => ({ upstream: m.upstream.name, address: `${a}:${m.port}`, mirror: m })));
   const bindHost = region.mirrorAddresses.every(isLoopback) ? "127.0.0.1" : "0.0.0.0";

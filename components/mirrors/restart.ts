@@ -12,6 +12,15 @@ export interface DigestedFile {
   content: string;
 }
 
+/**
+ * The secret a token upstream's mirror authenticates to its own token relay with (token-relay.cjs),
+ * derived from the same per-region key: no extra state, and a new one whenever the key is replaced.
+ */
+export function relaySecret(key: string, upstream: string): string {
+  if (key.length < 16) throw new Error("relay secret key must be a generated secret of at least 16 characters");
+  return createHmac("sha256", key).update(`token-relay\0${upstream}`).digest("hex").slice(0, 40);
+}
+
 /** Keyed digest (hex, 32 characters) of files in the given order; path and content both count. */
 export function restartDigest(key: string, files: readonly DigestedFile[]): string {
   if (key.length < 16) throw new Error("restart digest key must be a generated secret of at least 16 characters");

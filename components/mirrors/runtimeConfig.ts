@@ -8,10 +8,12 @@ import { hostPathPrefix, mirrorPath, type RegionPlan } from "./plan";
  * How the node file writer applies a file (components/mirrors/writer.sh):
  * - replace: the whole file is ours;
  * - merge-yaml: our entries in a marked block of an operator-owned YAML file (k3s/RKE2 registries.yaml);
- * - containerd-config-path: one marked `config_path` line in containerd's config.toml, nothing else.
+ * - containerd-config-path: one marked `config_path` line in containerd's config.toml, nothing else;
+ * - token: the whole file is ours, but its content is the token refresher's (a key of the tokens
+ *   Secret, NodeFile.sourceKey): absent or malformed, the node keeps the token it has.
  * (static-pod is set by nodeFiles.ts for kubelet manifests.)
  */
-export type ApplyMode = "replace" | "static-pod" | "merge-yaml" | "containerd-config-path";
+export type ApplyMode = "replace" | "static-pod" | "merge-yaml" | "containerd-config-path" | "token";
 
 /** Files a runtime reads, with the warnings a reader of the plan should see. */
 export interface Rendered {

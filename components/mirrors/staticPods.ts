@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { NODE_IMAGE } from "../shared/images";
 import type { Runtime } from "./args";
 import { DEFAULT_CACHE_POLICY, MIRROR_IMAGE, type PlannedMirror, type RegionPlan } from "./plan";
 
@@ -24,12 +25,20 @@ export function staticPodDirs(runtimes: readonly Runtime[]): { dir: string; anch
 }
 
 export const mirrorConfigPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/config.yml`;
+/** A token upstream's credential on the node (token file format, components/refresher/tokenFile.ts), from the refresher. */
+export const mirrorTokenPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/token`;
+/** The secret distribution authenticates to its token relay with (token-relay.cjs). */
+export const mirrorRelaySecretPath = (m: PlannedMirror): string => `${MIRROR_CONFIG_DIR}/${m.upstream.name}/relay-secret`;
 export const mirrorPodName = (m: PlannedMirror): string => `registry-mirror-${m.upstream.name}`;
 
 /** Host directories of the files every mirror pod of the node shares. */
 export const MIRROR_TLS_DIR = "/etc/registry-topology/mirror-tls";
 export const MIRROR_SUPERVISOR_PATH = "/etc/registry-topology/mirror-bin/supervisor.sh";
 export const SUPERVISOR_SCRIPT = fs.readFileSync(path.join(__dirname, "supervisor.sh"), "utf8");
+/** The token relay (token-relay.cjs) of token upstreams' mirrors, and the user distribution gives it. */
+export const MIRROR_RELAY_PATH = "/etc/registry-topology/mirror-bin/token-relay.cjs";
+export const RELAY_SCRIPT = fs.readFileSync(path.join(__dirname, "token-relay.cjs"), "utf8");
+export const RELAY_USER = "registry-topology-relay";
 
 /** Paths inside the mirror container. */
 export const IN_POD = {
@@ -39,6 +48,8 @@ export const IN_POD = {
   tlsDir: "/etc/distribution-tls",
   supervisor: "/usr/local/bin/registry-topology-supervisor",
   cache: "/var/lib/registry",
+  relayDir: "/etc/registry-topology-relay",
+  relayScript: "/usr/local/lib/registry-topology-token-relay.cjs",
 } as const;
 export const TLS_FILE_NAMES = { ca: "ca.crt", cert: "server.crt", key: "server.key" } as const;
 
@@ -92,18 +103,50 @@ function commonConfig(plan: RegionPlan, m: PlannedMirror, mode: "proxy" | "reado
  * distribution's config.yml (proxy mode) for the mirror of one upstream.
  * `proxy.ttl` is the region's cache expiry (v3: registry/proxy/proxyregistry.go, `0s` disables
  * expiry); distribution 2.8 has a fixed 7-day TTL and ignores the key.
+ * A token upstream is proxied through the pod's token relay on loopback (token-relay.cjs says why);
+ * `password` is then the relay secret, not a registry credential.
  */
 export function mirrorConfig(plan: RegionPlan, m: PlannedMirror, password: string): Record<string, unknown> {
   const cache = plan.region.cache ?? DEFAULT_CACHE_POLICY;
+  const relay = m.relayPort !== undefined;
   return {
     ...commonConfig(plan, m, "proxy"),
     proxy: {
-      remoteurl: m.upstream.url,
-      username: m.upstream.username,
+      remoteurl: relay ? `http://127.0.0.1:${m.relayPort}` : m.upstream.url,
+      username: relay ? RELAY_USER : m.upstream.username,
       password,
       ttl: `${cache.ttlHours}h`,
     },
   };
+}
+
+/** The token relay container of a token upstream's mirror pod (none for other upstreams). */
+function relayContainer(m: PlannedMirror): Record<string, unknown>[] {
+  if (m.relayPort === undefined) return [];
+  const probe = { httpGet: { host: "127.0.0.1", path: "/healthz", port: m.relayPort, scheme: "HTTP" } };
+  return [
+    {
+      name: "token-relay",
+      // Pinned by digest, like the exporter's and the refresher's Node (components/shared/images.ts).
+      image: NODE_IMAGE,
+      imagePullPolicy: "IfNotPresent",
+      command: ["node", IN_POD.relayScript],
+      env: [
+        { name: "LISTEN_PORT", value: String(m.relayPort) },
+        { name: "UPSTREAM_URL", value: m.upstream.url },
+        { name: "CREDENTIAL_FILE", value: `${IN_POD.relayDir}/token` },
+        { name: "RELAY_SECRET_FILE", value: `${IN_POD.relayDir}/relay-secret` },
+        ...(m.upstream.insecure ? [{ name: "UPSTREAM_INSECURE", value: "1" }] : []),
+      ],
+      livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, runAsUser: 0 },
+      volumeMounts: [
+        { name: "config", mountPath: IN_POD.relayDir, readOnly: true },
+        { name: "token-relay", mountPath: IN_POD.relayScript, readOnly: true },
+      ],
+    },
+  ];
 }
 
 /** The read-only server the supervisor runs while the upstream does not answer: no credential. */
@@ -195,12 +238,14 @@ export function mirrorStaticPod(plan: RegionPlan, m: PlannedMirror, restartDiges
             { name: "data", mountPath: IN_POD.cache },
           ],
         },
+        ...relayContainer(m),
       ],
       volumes: [
         { name: "config", hostPath: { path: `${MIRROR_CONFIG_DIR}/${m.upstream.name}`, type: "Directory" } },
         { name: "tls", hostPath: { path: MIRROR_TLS_DIR, type: "Directory" } },
         { name: "supervisor", hostPath: { path: MIRROR_SUPERVISOR_PATH, type: "File" } },
         { name: "data", hostPath: { path: mirrorDataDir(m), type: "DirectoryOrCreate" } },
+        ...(m.relayPort !== undefined ? [{ name: "token-relay", hostPath: { path: MIRROR_RELAY_PATH, type: "File" } }] : []),
       ],
     },
   };

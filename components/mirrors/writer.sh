@@ -168,9 +168,12 @@ load_sources() {
     case "${mode:-}" in 0644 | 0600) ;; *) bad="bad mode" ;; esac
     case "${anchor:-}" in /*) ;; *) bad="bad anchor" ;; esac
     if path_bad "${dest:-}"; then bad="bad path: $WHY"; else case "$dest" in "$anchor"/?*) ;; *) bad="bad path: not under its anchor $anchor" ;; esac; fi
-    case "${apply:-}" in replace | static-pod | merge-yaml | containerd-config-path) ;; *) bad="bad apply mode" ;; esac
+    case "${apply:-}" in replace | static-pod | merge-yaml | containerd-config-path | token) ;; *) bad="bad apply mode" ;; esac
     [ -z "${extra:-}" ] || bad="extra fields"
-    if [ -z "$bad" ] && ! cp "$SRC/$key" "$WORK/src/$key" 2>/dev/null; then bad="content $SRC/$key unreadable"; fi
+    if [ -z "$bad" ] && [ "$apply" = token ]; then
+      # The refresher's key: absent before its first token, or malformed; then the node keeps what it has.
+      if token_ok "$SRC/$key"; then cp "$SRC/$key" "$WORK/src/$key" 2>/dev/null || bad="content $SRC/$key unreadable"; fi
+    elif [ -z "$bad" ] && ! cp "$SRC/$key" "$WORK/src/$key" 2>/dev/null; then bad="content $SRC/$key unreadable"; fi
     if [ -n "$bad" ]; then
       log "ERROR: manifest line $n ($bad): keeping every file on this node as it is"
       return 1
@@ -447,26 +450,25 @@ note_changed() {
 # One `key="value"` pair of the STATUS line (value without double quotes).
 status_add() { STATUS_PARTS="$STATUS_PARTS $1=\"$(printf '%s' "$2" | tr -d '"\n')\""; }
 
-# ---- node-side restart digest (docs/token-refresher.md) ---------------------------------------
-# A static pod whose content holds "@node-digest@" gets in its place a digest of the host files
-# named on its "# registry-topology node-digest-of: <path> ..." line, as written earlier in this
-# run (static pods come last), keyed with $SRC/restartkey when the Secret has one (the files hold
-# credentials: without the key the digest tells nothing about them). A credential that reaches
-# the node between two `pulumi up`s (the token refresher writes it through the writer's Secret)
-# then still changes the manifest, and the kubelet restarts that mirror. Other pods: unchanged.
-node_digest() { # $1 = rendered static-pod content (edited in place)
-  grep -q '@node-digest@' "$1" || return 0
-  nd_paths=$(sed -n 's/^# registry-topology node-digest-of: //p' "$1" | head -n 1)
-  {
-    if [ -r "$SRC/restartkey" ]; then cat "$SRC/restartkey"; fi
-    for nd_p in $nd_paths; do
-      printf '\n%s\n' "$nd_p"
-      if [ -f "$HOST$nd_p" ]; then sha256sum <"$HOST$nd_p" | cut -d' ' -f1; else echo missing; fi
-    done
-  } | sha256sum | cut -c1-32 >"$WORK/node-digest" || return 1
-  # busybox cut and sed exit 0 when a write fails (scratch full): check what they wrote.
-  nd_digest=$(cat "$WORK/node-digest") && [ "${#nd_digest}" = 32 ] || return 1
-  sed -i "s/@node-digest@/$nd_digest/" "$1" && ! grep -q '@node-digest@' "$1" && [ -s "$1" ] || return 1
+# ---- mirror credentials that are tokens (docs/token-refresher.md) -----------------------------
+# A token file (components/refresher/tokenFile.ts): username=, password=, issued=, expires= lines
+# (epoch milliseconds). Only a whole, well-formed one is ever written to the node: an empty or
+# half-written key never replaces the token the mirror has.
+token_ok() { # $1 = file
+  [ -f "$1" ] && [ -s "$1" ] || return 1
+  awk -F= '
+    /^username=./ { u++ } /^password=./ { p++ } /^issued=[0-9]+$/ { i++ } /^expires=[0-9]+$/ { e++ }
+    !/^(username|password|issued|expires)=/ { bad = 1 }
+    END { exit !(u == 1 && p == 1 && i == 1 && e == 1 && !bad) }' "$1" 2>/dev/null
+}
+
+# token-<upstream>="<seconds>s left" from the token on the host (the upstream is the file's directory).
+token_status() { # $1 = dest
+  ts_name=$(basename "$(dirname "$1")")
+  if ! token_ok "$HOST$1"; then status_add "token-$ts_name" "missing: no token from the token refresher yet"; return 0; fi
+  ts_exp=$(sed -n 's/^expires=//p' "$HOST$1")
+  ts_left=$(( ts_exp / 1000 - $(date +%s) ))
+  if [ "$ts_left" -gt 0 ]; then status_add "token-$ts_name" "${ts_left}s left"; else status_add "token-$ts_name" "expired $(( -ts_left ))s ago: check the token refresher (kubectl -n kube-system logs deploy/registry-topology-token-refresher)"; fi
 }
 
 # apply_line KEY MODE DEST APPLY: 0 done, 1 this file failed (others go on), 120 scratch full
@@ -475,8 +477,21 @@ apply_line() {
   key=$1 mode=$2 dest=$3 apply=$4
   target="$HOST$dest"
   host_ok "$dest" || return 1
+  if [ "$apply" = token ]; then
+    if [ ! -f "$WORK/src/$key" ]; then
+      # Nothing usable from the refresher: the token on the node (if any) stays until it expires.
+      token_status "$dest"
+      return 0
+    fi
+    current_mode=$(stat -c %a "$target" 2>/dev/null || echo none)
+    if ! { [ -f "$target" ] && cmp -s "$WORK/src/$key" "$target" && [ "$current_mode" = "${mode#0}" ]; }; then
+      put_host_file "$WORK/src/$key" "$dest" "$mode" || return $?
+      log "wrote $dest (a new token)"
+    fi
+    token_status "$dest"
+    return 0
+  fi
   out "$WORK/want" render "$WORK/src/$key" || return 120
-  if [ "$apply" = static-pod ]; then node_digest "$WORK/want" || { log "ERROR: cannot compute the node digest of $dest (scratch full?): round aborted"; return 120; }; fi
   case "$apply" in
     replace | static-pod)
       current_mode=$(stat -c %a "$target" 2>/dev/null || echo none)
@@ -614,7 +629,7 @@ read_state() {
   while read -r a p c; do
     [ -n "${a:-}" ] || continue
     [ -n "${p:-}" ] || { p=$a; a=replace; } # a bare "<path>" from older writers means replace
-    case "$a" in replace | static-pod | merge-yaml | containerd-config-path | dir) ;; *) log "ERROR: state entry $a $p: unknown kind; ignored"; errors=$((errors + 1)); continue ;; esac
+    case "$a" in replace | static-pod | merge-yaml | containerd-config-path | token | dir) ;; *) log "ERROR: state entry $a $p: unknown kind; ignored"; errors=$((errors + 1)); continue ;; esac
     if path_bad "$p"; then log "ERROR: state entry $p: bad path: $WHY; ignored"; errors=$((errors + 1)); continue; fi
     put "$a $p${c:+ $c}" "$WORK/state.old" || return 120
   done <"$WORK/state.raw"
@@ -923,6 +938,24 @@ metrics_text() {
     done <"$WORK/urls.new"
     printf '# HELP registry_topology_node_mirrors_all_failed 1 when every mirror failed its probe (all are then kept listed).\n# TYPE registry_topology_node_mirrors_all_failed gauge\n'
     echo "registry_topology_node_mirrors_all_failed{$l} $all"
+  fi
+  # Token mirrors: when the token on this node was minted and when it ends (absent: present 0).
+  if [ -f "$WORK/src/manifest" ] && awk '$5 == "token" { f = 1 } END { exit !f }' "$WORK/src/manifest"; then
+    printf '# HELP registry_topology_mirror_token_present 1 when the mirror node holds a well-formed token from the token refresher.\n# TYPE registry_topology_mirror_token_present gauge\n'
+    awk '$5 == "token" { print $4 }' "$WORK/src/manifest" >"$WORK/token-paths"
+    while read -r tp; do
+      ok=0
+      token_ok "$HOST$tp" && ok=1
+      echo "registry_topology_mirror_token_present{$l,upstream=\"$(basename "$(dirname "$tp")")\"} $ok"
+    done <"$WORK/token-paths"
+    for tm in issued expiry; do
+      printf '# HELP registry_topology_mirror_token_%s_timestamp_seconds When the token the mirror node holds was %s, unix seconds.\n# TYPE registry_topology_mirror_token_%s_timestamp_seconds gauge\n' "$tm" "$([ "$tm" = issued ] && echo minted || echo 'valid until')" "$tm"
+      while read -r tp; do
+        token_ok "$HOST$tp" || continue
+        v=$(sed -n "s/^$([ "$tm" = issued ] && echo issued || echo expires)=//p" "$HOST$tp")
+        echo "registry_topology_mirror_token_${tm}_timestamp_seconds{$l,upstream=\"$(basename "$(dirname "$tp")")\"} $((v / 1000))"
+      done <"$WORK/token-paths"
+    done
   fi
   [ -n "${MIRROR_STATUS_DIR:-}" ] || return 0
   for f in "$HOST$MIRROR_STATUS_DIR"/*/registry-topology-status; do

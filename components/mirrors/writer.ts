@@ -29,11 +29,14 @@ export const CLEAN_MARKER = `${SCRATCH.mountPath}/registry-topology-clean`;
 export const writerName = (region: string, role: Role): string => `regmirror-${region}-${role}`;
 export const stateFile = (region: string, role: Role): string => `/var/lib/registry-topology/${writerName(region, role)}.managed`;
 
-/** Keys: p<n> for public files, s<n> for secret files, in file order; the manifest names each. */
+/**
+ * Keys: p<n> for public files, s<n> for secret files, in file order; a file with a `sourceKey`
+ * (a token, from the tokens Secret) keeps that key. The manifest names each.
+ */
 export function writerKeys(files: readonly NodeFile[]): { key: string; file: NodeFile }[] {
   let p = 0;
   let s = 0;
-  return files.map((file) => ({ key: file.secret ? `s${s++}` : `p${p++}`, file }));
+  return files.map((file) => ({ key: file.sourceKey ?? (file.secret ? `s${s++}` : `p${p++}`), file }));
 }
 
 /** One line per file, "<key> <mode> <anchor> <path> <apply>", in write order (static pods last). */
@@ -44,7 +47,7 @@ export function writerManifest(files: readonly NodeFile[]): string {
     .join("");
 }
 
-const APPLY_MODES: readonly ApplyMode[] = ["replace", "static-pod", "merge-yaml", "containerd-config-path"];
+const APPLY_MODES: readonly ApplyMode[] = ["replace", "static-pod", "merge-yaml", "containerd-config-path", "token"];
 
 /** Parse a manifest back (offline render, tests). */
 export function parseWriterManifest(text: string): { key: string; mode: string; anchor: string; path: string; apply: ApplyMode }[] {
@@ -64,9 +67,10 @@ export function publicConfigData(files: readonly NodeFile[]): Record<string, str
   return data;
 }
 
+/** The writer Secret's data: the secret files' content (not the tokens: those are in the refresher's Secret). */
 export function secretData(files: readonly NodeFile[]): Record<string, string> {
   const data: Record<string, string> = {};
-  for (const { key, file } of writerKeys(files)) if (file.secret) data[key] = file.content;
+  for (const { key, file } of writerKeys(files)) if (file.secret && !file.sourceKey) data[key] = file.content;
   return data;
 }
 
@@ -84,6 +88,8 @@ export interface WriterSpecArgs {
   nodeSelector?: Record<string, string>;
   /** Name of the Secret with the secret files, when there are any. */
   secretName?: string;
+  /** The token refresher's Secret (components/refresher), projected beside the files when a mirror's credential is a token. */
+  tokenSecretName?: string;
   configMapName: string;
   /** CRI-O needs a SIGHUP after a drop-in change. */
   signalCrio: boolean;
@@ -154,6 +160,8 @@ export function writerDaemonSetSpec(a: WriterSpecArgs): Record<string, unknown> 
   const metrics = metricsParts(a.metricsTextfileDir);
   const sources: Record<string, unknown>[] = [{ configMap: { name: a.configMapName } }];
   if (a.secretName) sources.push({ secret: { name: a.secretName } });
+  // optional: the writer starts before the refresher's first token; a missing key is kept as missing.
+  if (a.tokenSecretName) sources.push({ secret: { name: a.tokenSecretName, optional: true } });
   return {
     selector: { matchLabels: { "app.kubernetes.io/name": "registry-node-files", "registry-topology/region": a.region, "registry-topology/role": a.role } },
     updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%" } },

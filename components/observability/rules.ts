@@ -143,6 +143,21 @@ export function alertRules(t: Thresholds): AlertRule[] {
       },
     },
     {
+      // A quarter of the token's life left: the refresher (which renews at half-life) has failed
+      // for a quarter of it (3 h of a 12 h ECR token, 15 min of a 1 h Alibaba one).
+      alert: "RegistryMirrorTokenExpiring",
+      expr:
+        "(registry_topology_mirror_token_expiry_timestamp_seconds - time()) < 0.25 * (registry_topology_mirror_token_expiry_timestamp_seconds - registry_topology_mirror_token_issued_timestamp_seconds) or registry_topology_mirror_token_present == 0",
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "The {{ $labels.upstream }} mirror on {{ $labels.node }} holds a token that is about to expire, or none",
+        description: "The token refresher has not renewed the docker token of backup {{ $labels.upstream }} (region {{ $labels.region }}) for a quarter of its lifetime, or the mirror node never got one. When it expires, that mirror's pulls fail (runtimes go on to the next mirror).",
+        runbook:
+          "`kubectl -n kube-system logs deploy/registry-topology-token-refresher`: each STATUS token line names the backup, its state and the mint's error (an expired or deleted access key, a missing IAM/RAM right, an unreachable API). Then the mirror writer's STATUS token-<backup> line on the node (docs/token-refresher.md).",
+      },
+    },
+    {
       alert: "RegistryNodeWriterFailing",
       expr: "registry_topology_writer_sync_errors > 0 or registry_topology_writer_manifest_ok == 0",
       for: "15m",

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { needsRefresh, tokenStatus, usableToken, type StoredToken, type TokenStatus } from "./decide";
+import { formatTokenFile, parseTokenFile } from "./tokenFile";
 
 export interface TokenStore {
   read(backup: string): Promise<StoredToken | undefined>;
@@ -38,32 +39,27 @@ export async function refreshOnce(targets: readonly RefreshTarget[], store: Toke
   return out;
 }
 
-/** Parse a stored credential; anything malformed counts as missing (and is replaced by a mint). */
-export function parseStored(text: string | undefined): StoredToken | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as Partial<StoredToken>;
-    if (typeof v.username === "string" && typeof v.password === "string" && typeof v.issuedAt === "number" && typeof v.expiresAt === "number") {
-      return { username: v.username, password: v.password, issuedAt: v.issuedAt, expiresAt: v.expiresAt };
-    }
-  } catch {
-    // fall through
-  }
-  return undefined;
-}
-
-/** `<dir>/<backup>.json`, mode 0600, replaced atomically (temp file + rename). */
+/**
+ * `<dir>/<key>` in the token file format (tokenFile.ts), mode 0600, replaced atomically (temp file
+ * + rename): a plain directory, or the directory the mirror writer reads (the drill; in a cluster
+ * that is the kubelet's projection of the tokens Secret, which swaps its files atomically too).
+ */
 export class DirectoryTokenStore implements TokenStore {
-  constructor(private readonly dir: string) {}
+  /** `keys`: backup name -> file name; a backup not listed uses its own name. */
+  constructor(private readonly dir: string, private readonly keys: Readonly<Record<string, string>> = {}) {}
+  private file(backup: string): string {
+    return path.join(this.dir, this.keys[backup] ?? backup);
+  }
   read(backup: string): Promise<StoredToken | undefined> {
-    const f = path.join(this.dir, `${backup}.json`);
-    return Promise.resolve(parseStored(fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined));
+    const f = this.file(backup);
+    return Promise.resolve(parseTokenFile(fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined));
   }
   write(backup: string, token: StoredToken): Promise<void> {
+    const text = formatTokenFile(token);
     fs.mkdirSync(this.dir, { recursive: true });
-    const f = path.join(this.dir, `${backup}.json`);
+    const f = this.file(backup);
     const tmp = `${f}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(token), { mode: 0o600 });
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
     fs.renameSync(tmp, f);
     return Promise.resolve();
   }

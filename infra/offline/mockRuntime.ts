@@ -16,6 +16,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   dependencies: string[];
   additionalSecretOutputs: string[];
+  /** Properties the engine leaves to whoever else changes them (resource option ignoreChanges). */
+  ignoreChanges: string[];
 }
 
 interface RegisterRequest {
@@ -26,6 +28,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getIgnorechangesList(): string[];
 }
 
 interface Monitor {
@@ -68,6 +71,7 @@ export async function installMockRuntime(project: string, stack: string): Promis
       inputs: req.getObject()?.toJavaScript() ?? {},
       dependencies: req.getDependenciesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      ignoreChanges: req.getIgnorechangesList(),
     };
     const index = recorded.length;
     return register(req, (err, resp) => {

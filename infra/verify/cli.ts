@@ -11,7 +11,7 @@ import { checkCertificates, formatCertificateReport } from "./certificates";
 import { parseVerifyArgs, USAGE } from "./args";
 import { readOutputs } from "./read-outputs";
 import { formatReport } from "./report";
-import { exchangeEcrTokens } from "./ecr-token";
+import { exchangeTokens } from "./token-exchange";
 import { OutputsError, verifyInputFromOutputs } from "./stack-outputs";
 import { identityFromStackConfig, outputsStackProblem } from "./stack-match";
 import { verifyTopology } from "./verify";
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   if (args.stack) await checkStack(args.stack, json);
   const deadlineAt = Date.now() + args.deadlineMs;
   // ECR backups: their pull (and push) identities are access keys; mint docker tokens with them.
-  const input = await exchangeEcrTokens(verifyInputFromOutputs(json, { readWithPush: args.readWithPush }), { endpoint: process.env.VERIFY_ECR_ENDPOINT, repair: args.repair });
+  const input = await exchangeTokens(verifyInputFromOutputs(json, { readWithPush: args.readWithPush }), { endpoint: process.env.VERIFY_ECR_ENDPOINT, alibabaEndpoint: process.env.VERIFY_ALIBABA_ENDPOINT, repair: args.repair });
   // Checked before any registry is read: a malformed archives section must not cost the report.
   archiveOutputsFrom(json);
   const progress = createProgress(progressEnabled({ json: args.json }));

@@ -18,7 +18,12 @@ const outputsSchema = z.object({
       pathPrefix: z.string(),
       url: z.string(),
       keepsProjectPath: z.boolean().default(true),
-      tokenMint: z.object({ kind: z.literal("ecr"), region: z.string(), registryId: z.string() }).optional(),
+      tokenMint: z
+        .discriminatedUnion("kind", [
+          z.object({ kind: z.literal("ecr"), region: z.string(), registryId: z.string() }),
+          z.object({ kind: z.literal("alibaba"), region: z.string(), instanceId: z.string().optional() }),
+        ])
+        .optional(),
     }),
   ),
   registryCredentials: z.record(z.string(), z.object({ push: credential, pull: credential.optional() })).default({}),

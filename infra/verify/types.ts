@@ -22,10 +22,10 @@ export interface BackupTarget extends RegistryTarget {
   pushUsername?: string;
   pushPassword?: string;
   /**
-   * The credentials are a cloud identity docker tokens are minted from (ECR: an access key), not
-   * a docker password: verify mints a token with them first (infra/verify/ecr-token.ts).
+   * The credentials are a cloud identity docker tokens are minted from (ECR, Alibaba: an access
+   * key), not a docker password: verify mints a token with them first (infra/verify/token-exchange.ts).
    */
-  tokenMint?: { kind: "ecr"; region: string; registryId: string };
+  tokenMint?: { kind: "ecr"; region: string; registryId: string } | { kind: "alibaba"; region: string; instanceId?: string };
 }
 
 export interface VerifyInput {

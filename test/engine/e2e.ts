@@ -25,6 +25,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { HarborEmulator } from "../harbor-emulator/server";
 import { freePort, kubeRequest, startControlPlane, waitFor, type ControlPlane } from "./control-plane";
+import { kubectlAdmin, refresherCheck, type AdminApi } from "./refresher-check";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const HERE = __dirname;
@@ -157,14 +158,15 @@ async function main(): Promise<number> {
   const logFile = path.join(tmp, "engine-e2e.log");
   log(`work dir ${tmp} (commands logged to ${logFile})`);
   const cleanups: (() => Promise<void> | void)[] = [];
-  const result = { preview: false, up: 0, second: -1, refresh: -1, robot: false, policy: false, left: -1, secrets: -1, logSecrets: -1 };
+  const result = { preview: false, up: 0, second: -1, refresh: -1, robot: false, policy: false, refresher: false, left: -1, secrets: -1, logSecrets: -1 };
   let secretsToFind: string[] = [];
-  const summary = () => `ENGINE: preview ${result.preview ? "ok" : "failed"}, up ${result.up} resources, second up ${result.second} changes, refresh ${result.refresh} changes, project replace keeps robot access: ${result.robot ? "yes" : "no"}, policy blocks single-registry: ${result.policy ? "yes" : "no"}, destroy left ${result.left}, plaintext secrets in state ${result.secrets}`;
+  const summary = () => `ENGINE: preview ${result.preview ? "ok" : "failed"}, up ${result.up} resources, second up ${result.second} changes, refresh ${result.refresh} changes, project replace keeps robot access: ${result.robot ? "yes" : "no"}, policy blocks single-registry: ${result.policy ? "yes" : "no"}, token refresher writes its Secret and no other: ${result.refresher ? "yes" : "no"}, destroy left ${result.left}, plaintext secrets in state ${result.secrets}`;
   try {
     if (!existsSync(chartPath)) throw new Error(`Harbor chart archive not found at ${chartPath} (set ENGINE_HARBOR_CHART)`);
     const passphrase = randomBytes(18).toString("base64url");
     const pathDirs: string[] = [];
     let kube: Kube;
+    let admin: AdminApi;
     let kubeconfig = process.env.KUBECONFIG ?? "";
     const pins = buildPins();
     // The policy pack runs from its own folder with its own dependencies (`npm ci` in policy/).
@@ -200,6 +202,7 @@ async function main(): Promise<number> {
       cleanups.push(() => cp.stop());
       kubeconfig = cp.kubeconfig;
       kube = { get: (p) => kubeRequest(cp, "GET", p) };
+      admin = { server: cp.server, ca: cp.ca, request: (m, p, b) => kubeRequest(cp, m, p, b) };
     } else {
       kube = {
         get: async (p) => {
@@ -208,6 +211,7 @@ async function main(): Promise<number> {
           return { status: /NotFound|not found/.test(r.stderr) ? 404 : 500, body: r.stderr };
         },
       };
+      admin = kubectlAdmin();
     }
 
     // The emulator: listening where the stack's Harbor objects point, from the moment Harbor's
@@ -311,6 +315,8 @@ async function main(): Promise<number> {
     result.refresh = changeCount(refresh.stdout);
 
     result.policy = await policyChecks(pulumi, tmp, stackFile, flags);
+    log("token refresher: its Secret store and RBAC through the API server");
+    result.refresher = await refresherCheck(admin, path.join(tmp, "refresher"), log);
 
     // A change that replaces a Harbor project, then: can the mirrors' robot still pull from it?
     const projects = stackFile.config[harborKey].projects as { name: string }[];
@@ -345,7 +351,7 @@ async function main(): Promise<number> {
     }
     if (!process.env.ENGINE_KEEP) rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
-  const ok = result.preview && result.second === 0 && result.refresh === 0 && result.robot && result.policy && result.left === 0 && result.secrets === 0 && result.logSecrets === 0;
+  const ok = result.preview && result.second === 0 && result.refresh === 0 && result.robot && result.policy && result.refresher && result.left === 0 && result.secrets === 0 && result.logSecrets === 0;
   console.log(summary());
   return ok ? 0 : 1;
 }

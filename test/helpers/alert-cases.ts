@@ -151,6 +151,24 @@ export function alertCases(t: Thresholds): Case[] {
       checks: [[stale + 5, "RegistryVerificationNotRunning", [{ labels: {} }]]],
     },
     {
+      name: "mirror token expiring or missing",
+      // Minted at 0 for 60 min (a short token): the stuck mirror keeps it, the healthy one is renewed every 30 min.
+      input: [
+        { series: `registry_topology_mirror_token_issued_timestamp_seconds{node="m1",region="eu",role="mirror",upstream="ecr"}`, values: "0x60" },
+        { series: `registry_topology_mirror_token_expiry_timestamp_seconds{node="m1",region="eu",role="mirror",upstream="ecr"}`, values: "3600x60" },
+        { series: `registry_topology_mirror_token_present{node="m1",region="eu",role="mirror",upstream="ecr"}`, values: "1x60" },
+        { series: `registry_topology_mirror_token_issued_timestamp_seconds{node="m2",region="eu",role="mirror",upstream="ecr"}`, values: "0x29 1800x30" },
+        { series: `registry_topology_mirror_token_expiry_timestamp_seconds{node="m2",region="eu",role="mirror",upstream="ecr"}`, values: "3600x29 5400x30" },
+        { series: `registry_topology_mirror_token_present{node="m2",region="eu",role="mirror",upstream="ecr"}`, values: "1x60" },
+        { series: `registry_topology_mirror_token_present{node="m3",region="eu",role="mirror",upstream="ali"}`, values: "0x60" },
+      ],
+      checks: [
+        // 45 min in, 15 min left = a quarter: not yet; m3 has had no token for more than 5 min.
+        [44, "RegistryMirrorTokenExpiring", [{ labels: { node: "m3", region: "eu", role: "mirror", upstream: "ali" } }]],
+        [52, "RegistryMirrorTokenExpiring", [{ labels: { node: "m1", region: "eu", role: "mirror", upstream: "ecr" } }, { labels: { node: "m3", region: "eu", role: "mirror", upstream: "ali" } }]],
+      ],
+    },
+    {
       name: "node writer failing",
       input: [
         { series: `registry_topology_writer_sync_errors{node="n1",region="eu",role="node"}`, values: "2x30" },

@@ -24,7 +24,7 @@ import { MIRROR_STATUS_FILE } from "../../components/mirrors/mirrorStatus";
 import type { NodeFile } from "../../components/mirrors/nodeFiles";
 import type { MirrorTls } from "../../components/mirrors/pki";
 import type { PlannedMirror, RegionPlan } from "../../components/mirrors/plan";
-import { IN_POD, mirrorConfigPath, mirrorPodName, mirrorReadonlyConfigPath, MIRROR_SUPERVISOR_PATH, MIRROR_TLS_DIR } from "../../components/mirrors/staticPods";
+import { IN_POD, mirrorConfigPath, mirrorPodName, mirrorReadonlyConfigPath, mirrorRelaySecretPath, MIRROR_RELAY_PATH, MIRROR_SUPERVISOR_PATH, MIRROR_TLS_DIR } from "../../components/mirrors/staticPods";
 import { DISTRIBUTION_BINARY, waitForHttp } from "./distribution";
 
 /** Applets supervisor.sh uses; each becomes a symlink to busybox on the supervisor's PATH. */
@@ -85,12 +85,14 @@ function file(files: readonly NodeFile[], p: string): string {
   return f.content;
 }
 
-/** The rendered static pod's container: its env, as the kubelet would pass it. */
-export function podEnv(files: readonly NodeFile[], m: PlannedMirror): Record<string, string> {
+/** The rendered static pod's container (the first, distribution's, or the one named): its env, as the kubelet would pass it. */
+export function podEnv(files: readonly NodeFile[], m: PlannedMirror, container?: string): Record<string, string> {
   const manifest = files.find((f) => f.path.endsWith(`/${mirrorPodName(m)}.yaml`));
   if (!manifest) throw new Error(`no rendered static pod for ${m.upstream.name}`);
-  const pod = YAML.parse(manifest.content) as { spec: { containers: { env: { name: string; value: string }[] }[] } };
-  return Object.fromEntries(pod.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+  const pod = YAML.parse(manifest.content) as { spec: { containers: { name: string; env: { name: string; value: string }[] }[] } };
+  const c = container ? pod.spec.containers.find((x) => x.name === container) : pod.spec.containers[0];
+  if (!c) throw new Error(`the static pod of ${m.upstream.name} has no container ${container}`);
+  return Object.fromEntries(c.env.map((e) => [e.name, e.value]));
 }
 
 function tcpOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -119,6 +121,8 @@ export async function startMirrorPod(opts: {
   env?: Record<string, string>;
   ns?: { spawn(cmd: string, args: string[], opts: SpawnOptions): ChildProcess; host: string };
   cacheDir?: string;
+  /** Token upstreams: the token file the relay reads (default: the rendered one, written to the pod's directory). */
+  tokenFile?: string;
 }): Promise<RunningMirrorPod> {
   const m = opts.plan.mirrors.find((x) => x.upstream.name === opts.upstream);
   if (!m) throw new Error(`no mirror for ${opts.upstream} in the plan`);
@@ -149,6 +153,20 @@ export async function startMirrorPod(opts: {
     PATH: bin,
   };
   const logPath = path.join(opts.dir, `mirror-pod-${opts.upstream}.log`);
+  // A token upstream's pod has a second container, the token relay (node, its rendered script).
+  let relay: ChildProcess | undefined;
+  if (m.relayPort !== undefined) {
+    const relayScript = path.join(root, "token-relay.cjs");
+    fs.writeFileSync(relayScript, file(opts.files, MIRROR_RELAY_PATH));
+    const relaySecret = path.join(root, "relay-secret");
+    fs.writeFileSync(relaySecret, file(opts.files, mirrorRelaySecretPath(m)), { mode: 0o600 });
+    const relayEnv = { ...podEnv(opts.files, m, "token-relay"), CREDENTIAL_FILE: opts.tokenFile ?? path.join(root, "token"), RELAY_SECRET_FILE: relaySecret, PATH: process.env.PATH ?? "" };
+    const rfd = fs.openSync(path.join(opts.dir, `token-relay-${opts.upstream}.log`), "a");
+    relay = spawn(process.execPath, [relayScript], { env: relayEnv, stdio: ["ignore", rfd, rfd], detached: true });
+    fs.closeSync(rfd);
+    const relayUp = `http://127.0.0.1:${m.relayPort}/healthz`;
+    await waitForHttp(relayUp, { statuses: [200], timeoutMs: 10_000, alive: () => relay!.exitCode === null });
+  }
   const fd = fs.openSync(logPath, "a");
   // Own process group: stop() can end the supervisor and its distribution by the group id.
   const spawnOpts: SpawnOptions = { env, stdio: ["ignore", fd, fd], detached: true };
@@ -185,6 +203,12 @@ export async function startMirrorPod(opts: {
     },
     stop: async () => {
       running.delete(pod);
+      if (relay && relay.exitCode === null) {
+        const gone = new Promise<void>((r) => relay!.once("exit", () => r()));
+        relay.kill("SIGTERM");
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+        if (relay.exitCode === null) relay.kill("SIGKILL");
+      }
       if (!alive) return;
       try {
         process.kill(pid, "SIGTERM");
