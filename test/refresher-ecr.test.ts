@@ -1,3 +1,4 @@
+// test-group: waits (it waits out 8-second token lifetimes; nothing in it is timed tighter than that).
 // Token refresher against the ECR stand-in (issue 19 part 2/3): the stand-in is as strict as ECR
 // (SigV4 recomputed with the SDK's signer, expiring tokens, a real registry behind a front that
 // takes only unexpired tokens), and the refresher mints with @aws-sdk/client-ecr, keeps the old

@@ -1,3 +1,5 @@
+// test-group: waits (most of its minute is spent waiting for tokens to expire; its margins are
+// seconds: a token is renewed 5 s before it ends and delivered within about 2 s).
 // The token refresher drill (issue 19 part 3), real processes end to end:
 // - the ECR stand-in (test/ecr-emulator/server.ts: SigV4-checked GetAuthorizationToken, tokens that
 //   really expire, a real distribution behind a front that takes only unexpired tokens), with the

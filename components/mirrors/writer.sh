@@ -949,7 +949,7 @@ metrics_text() {
       echo "registry_topology_mirror_token_present{$l,upstream=\"$(basename "$(dirname "$tp")")\"} $ok"
     done <"$WORK/token-paths"
     for tm in issued expiry; do
-      printf '# HELP registry_topology_mirror_token_%s_timestamp_seconds When the token the mirror node holds was %s, unix seconds.\n# TYPE registry_topology_mirror_token_%s_timestamp_seconds gauge\n' "$tm" "$([ "$tm" = issued ] && echo minted || echo 'valid until')" "$tm"
+      printf '# HELP registry_topology_mirror_token_%s_timestamp_seconds When the token the mirror node holds %s, unix seconds.\n# TYPE registry_topology_mirror_token_%s_timestamp_seconds gauge\n' "$tm" "$([ "$tm" = issued ] && echo 'was minted' || echo expires)" "$tm"
       while read -r tp; do
         token_ok "$HOST$tp" || continue
         v=$(sed -n "s/^$([ "$tm" = issued ] && echo issued || echo expires)=//p" "$HOST$tp")
