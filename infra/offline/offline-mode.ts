@@ -2,7 +2,7 @@
 // runs under the mock runtime, where a dynamic provider's serialized closure is never run, so the
 // program's dynamic resources skip serializing it (components/shared/dynamic-resource.ts).
 // Must stay first: the choice is made when the resource modules load.
-// The same commands skip formatting the SDK's per-promise debug stacks (./promise-stacks.ts).
+// The same commands skip the SDK's per-promise debug stacks (./promise-stacks.ts).
 import { requestOfflineDynamicResources } from "../../components/shared/offline-flag";
 import { skipPromiseDebugStacks } from "./promise-stacks";
 

@@ -1,59 +1,52 @@
 /**
  * The Pulumi SDK's debuggablePromise (`@pulumi/pulumi/runtime/debuggable.js`) stores
- * `new Error().stack` on every promise it wraps, and reads it only to report leaked promises when
- * PULUMI_DEBUG_PROMISE_LEAKS is set. Formatting those stacks (thousands per render) is about a
- * tenth of an offline command's CPU time. Offline commands install this hook from their first
- * import (offline-mode.ts): that one capture gets a short constant instead of a formatted stack;
- * every other error is formatted by the hook that was there before (Node's own: same text, source
- * maps included). With PULUMI_DEBUG_PROMISE_LEAKS set nothing is installed, so the leak report
- * keeps its stacks.
+ * `new Error().stack` on every promise it wraps (8192 of them in a render of prod), and reads it
+ * only to report leaked promises when PULUMI_DEBUG_PROMISE_LEAKS is set. Capturing and formatting
+ * those stacks is about a tenth of an offline command's CPU time. Offline commands replace the
+ * module's export, from their first import (offline-mode.ts), with a wrapper that runs the SDK's
+ * own function with `Error.stackTraceLimit` at 0, so that capture records no frames. Nothing else
+ * changes: the limit is restored before the wrapper returns, and an error the function throws is
+ * thrown again from a second call at the usual limit, whole stack included. With
+ * PULUMI_DEBUG_PROMISE_LEAKS set nothing is replaced, so the leak report keeps its stacks.
  */
 
-/** What debuggablePromise stores instead of a stack while the hook is installed. */
-export const SKIPPED_PROMISE_STACK = "Error: not recorded by offline commands (set PULUMI_DEBUG_PROMISE_LEAKS=1 to record where each promise was made)";
-
-type PrepareStackTrace = (error: Error, trace: NodeJS.CallSite[]) => unknown;
-
-const DEBUGGABLE_FILE = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
-const INSTALLED = Symbol.for("registry-topology.skip-promise-debug-stacks");
-
-/**
- * True only for debuggablePromise's own `new Error()`: a plain Error with no message whose top
- * frame is that function in the SDK's file. An error thrown inside it (a TypeError, say) is not.
- */
-export function isPromiseDebugCapture(error: Error, trace: readonly NodeJS.CallSite[]): boolean {
-  const top = trace[0];
-  return (
-    top !== undefined &&
-    Object.getPrototypeOf(error) === Error.prototype &&
-    error.message === "" &&
-    top.getFunctionName() === "debuggablePromise" &&
-    DEBUGGABLE_FILE.test(top.getFileName() ?? "")
-  );
+type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+interface DebuggableModule {
+  debuggablePromise: DebuggablePromise;
 }
 
-/** V8's own text when no hook is set: `String(error)` then one `    at <frame>` line per frame. */
-function v8Format(error: Error, trace: readonly NodeJS.CallSite[]): string {
-  return `${Error.prototype.toString.call(error)}${trace.map((f) => `\n    at ${String(f)}`).join("")}`;
-}
+const WRAPPED = Symbol.for("registry-topology.promise-stacks-skipped");
 
-/** The hook: skips debuggablePromise's capture, hands every other error to `previous`. */
-export function promiseStackHook(previous: PrepareStackTrace | undefined): PrepareStackTrace & { [INSTALLED]: true } {
-  const hook = (error: Error, trace: NodeJS.CallSite[]): unknown => {
-    if (isPromiseDebugCapture(error, trace)) return SKIPPED_PROMISE_STACK;
-    return previous ? previous.call(Error, error, trace) : v8Format(error, trace);
+/** `fn` run with no stack frames captured; an error it throws comes from a rerun with them. */
+export function withoutStackFrames(fn: DebuggablePromise): DebuggablePromise & { [WRAPPED]: true } {
+  const wrapped = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return fn(p, ctx);
+    } catch {
+      // Only a bug gets here (debuggablePromise throws when given no promise): the same call at
+      // the usual limit throws it again, with the frames that show where.
+      Error.stackTraceLimit = limit;
+      return fn(p, ctx);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   };
-  return Object.assign(hook, { [INSTALLED]: true as const });
+  return Object.assign(wrapped, { [WRAPPED]: true as const });
 }
 
 /**
- * Installs the hook once per process, unless PULUMI_DEBUG_PROMISE_LEAKS is set (the SDK's own
- * test: any non-empty value). Returns whether the hook is in place.
+ * Replaces the SDK's debuggablePromise with the wrapper, once per process, unless
+ * PULUMI_DEBUG_PROMISE_LEAKS is set (the SDK's own test: any non-empty value) or
+ * `Error.stackTraceLimit` cannot be set (frozen intrinsics). Returns whether the wrapper is in place.
  */
-export function skipPromiseDebugStacks(env: NodeJS.ProcessEnv = process.env): boolean {
+export function skipPromiseDebugStacks(env: NodeJS.ProcessEnv = process.env, sdk: DebuggableModule = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule): boolean {
   if (env.PULUMI_DEBUG_PROMISE_LEAKS) return false;
-  const current = Error.prepareStackTrace as (PrepareStackTrace & { [INSTALLED]?: true }) | undefined;
-  if (current?.[INSTALLED]) return true;
-  Error.prepareStackTrace = promiseStackHook(current);
+  if (!Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")?.writable) return false;
+  const current = sdk.debuggablePromise as DebuggablePromise & { [WRAPPED]?: true };
+  if (current[WRAPPED]) return true;
+  // The SDK's modules call it through this export (`debuggable_1.debuggablePromise(...)`).
+  sdk.debuggablePromise = withoutStackFrames(current);
   return true;
 }
