@@ -1,7 +1,7 @@
 // Offline commands run the SDK's debuggablePromise with no stack frames captured
 // (infra/offline/promise-stacks.ts): only that capture changes; every other error keeps its stack,
 // and PULUMI_DEBUG_PROMISE_LEAKS keeps the SDK as it is. The last test runs plain Node, as the
-// commands do, through the compiled offline-mode and a real resource registration.
+// commands do, through the compiled offline-mode, installMockRuntime and a real registration.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -91,33 +91,37 @@ describe("offline promise stacks", () => {
     expect(Error.stackTraceLimit).toBe(limit);
   });
 
-  it("under plain Node: the SDK's own registrations record no frames, other stacks unchanged; PULUMI_DEBUG_PROMISE_LEAKS keeps them", () => {
-    // Compiled offline-mode (dist/, built by the tests' globalSetup) loaded between two calls of
-    // run() from one call site; then one resource registered under the SDK's mocks, and the stacks
-    // of the SDK promises still pending right after it.
+  it("under plain Node, as the commands run: offline-mode asks without loading the SDK, installMockRuntime installs it; the SDK's registrations record no frames, other stacks unchanged; PULUMI_DEBUG_PROMISE_LEAKS keeps them", () => {
+    // Compiled modules (dist/, built by the tests' globalSetup). run() is called from one call
+    // site before and after the wrapper is in place; then one resource is registered and the
+    // stacks of the SDK promises still pending right after it are read.
     const script = `
       const fail = () => { try { Buffer.alloc(-1); } catch (e) { return e; } };
       const run = () => [new Error("boom"), fail()].map((e) => e.stack);
       (async () => {
-        const out = {};
+        require("./dist/infra/offline/offline-mode.js");
+        const out = { sdkLoadedByOfflineMode: Object.keys(require.cache).some((f) => f.includes("@pulumi")) };
         for (const phase of ["before", "after"]) {
-          if (phase === "after") require("./dist/infra/offline/offline-mode.js");
+          // Both resume from an await, so both stacks start the same way.
+          await (phase === "after" ? require("./dist/infra/offline/mockRuntime.js").installMockRuntime("project", "stack") : null);
           out[phase] = run();
         }
         const pulumi = require("@pulumi/pulumi");
-        await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: (a) => a.inputs }, "project", "stack", false);
         const r = new pulumi.CustomResource("test:index:Thing", "thing", { size: 1 });
         out.pending = [...require("@pulumi/pulumi/runtime/state").getStore().leakCandidates].map((p) => p._debugStackTrace);
         await new Promise((resolve) => r.urn.apply(resolve));
         process.stdout.write(JSON.stringify(out));
       })();`;
-    const child = (extra: NodeJS.ProcessEnv) => {
+    const child = (extra: NodeJS.ProcessEnv, offlineMode = true) => {
       const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
       if (!("PULUMI_DEBUG_PROMISE_LEAKS" in extra)) delete env.PULUMI_DEBUG_PROMISE_LEAKS;
-      const out = execFileSync(process.execPath, ["-e", script], { cwd: path.join(__dirname, ".."), env, encoding: "utf8", timeout: 60_000 });
-      return JSON.parse(out) as { before: string[]; after: string[]; pending: string[] };
+      const text = offlineMode ? script : script.replace(/require\("\.\/dist\/infra\/offline\/offline-mode\.js"\);/, "");
+      const out = execFileSync(process.execPath, ["-e", text], { cwd: path.join(__dirname, ".."), env, encoding: "utf8", timeout: 60_000 });
+      return JSON.parse(out) as { sdkLoadedByOfflineMode: boolean; before: string[]; after: string[]; pending: string[] };
     };
+    const full = /^Error\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)\n {4}at /;
     const skipped = child({});
+    expect(skipped.sdkLoadedByOfflineMode).toBe(false);
     expect(skipped.after).toEqual(skipped.before);
     expect(skipped.before[0]).toMatch(/^Error: boom\n {4}at run \(/);
     expect(skipped.before[1]).toMatch(/^RangeError \[ERR_OUT_OF_RANGE\]: The value of "size" is out of range\..*\n {4}at Buffer\.alloc /);
@@ -126,6 +130,8 @@ describe("offline promise stacks", () => {
     const kept = child({ PULUMI_DEBUG_PROMISE_LEAKS: "1" });
     expect(kept.after).toEqual(kept.before);
     expect(kept.pending.length).toBe(skipped.pending.length);
-    for (const s of kept.pending) expect(s).toMatch(/^Error\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)\n {4}at /);
+    for (const s of kept.pending) expect(s).toMatch(full);
+    // Without offline-mode (a test, the engine's program): the SDK as it is.
+    for (const s of child({}, false).pending) expect(s).toMatch(full);
   });
 });

@@ -4,7 +4,7 @@
 // Must stay first: the choice is made when the resource modules load.
 // The same commands skip the SDK's per-promise debug stacks (./promise-stacks.ts).
 import { requestOfflineDynamicResources } from "../../components/shared/offline-flag";
-import { skipPromiseDebugStacks } from "./promise-stacks";
+import { requestSkippedPromiseStacks } from "./promise-stacks";
 
 requestOfflineDynamicResources();
-skipPromiseDebugStacks();
+requestSkippedPromiseStacks();

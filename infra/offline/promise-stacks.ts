@@ -3,11 +3,13 @@
  * `new Error().stack` on every promise it wraps (8192 of them in a render of prod), and reads it
  * only to report leaked promises when PULUMI_DEBUG_PROMISE_LEAKS is set. Capturing and formatting
  * those stacks is about a tenth of an offline command's CPU time. Offline commands replace the
- * module's export, from their first import (offline-mode.ts), with a wrapper that runs the SDK's
- * own function with `Error.stackTraceLimit` at 0, so that capture records no frames. Nothing else
- * changes: the limit is restored before the wrapper returns, and an error the function throws is
- * thrown again from a second call at the usual limit, whole stack included. With
- * PULUMI_DEBUG_PROMISE_LEAKS set nothing is replaced, so the leak report keeps its stacks.
+ * module's export with a wrapper that runs the SDK's own function with `Error.stackTraceLimit` at
+ * 0, so that capture records no frames. Nothing else changes: the limit is restored before the
+ * wrapper returns, and an error the function throws is thrown again from a second call at the
+ * usual limit, whole stack included. With PULUMI_DEBUG_PROMISE_LEAKS set nothing is replaced, so
+ * the leak report keeps its stacks.
+ * The commands ask for it in their first import (offline-mode.ts), which must not load the SDK
+ * (`--help` answers before it loads); installMockRuntime puts it in place before the program runs.
  */
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
@@ -16,6 +18,18 @@ interface DebuggableModule {
 }
 
 const WRAPPED = Symbol.for("registry-topology.promise-stacks-skipped");
+/** A global symbol like components/shared/offline-flag.ts: process-local, never inherited. */
+const REQUESTED = Symbol.for("registry-topology.skip-promise-debug-stacks-requested");
+
+/** Offline commands' first import (offline-mode.ts): no SDK load here. */
+export function requestSkippedPromiseStacks(): void {
+  (globalThis as Record<symbol, unknown>)[REQUESTED] = true;
+}
+
+/** installMockRuntime: the wrapper, if this process's command asked for it. */
+export function skipPromiseDebugStacksIfRequested(): boolean {
+  return (globalThis as Record<symbol, unknown>)[REQUESTED] === true && skipPromiseDebugStacks();
+}
 
 /** `fn` run with no stack frames captured; an error it throws comes from a rerun with them. */
 export function withoutStackFrames(fn: DebuggablePromise): DebuggablePromise & { [WRAPPED]: true } {
