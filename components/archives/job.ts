@@ -1,4 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as batchv1 from "@pulumi/kubernetes/batch/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { RobotAccount } from "../harbor/api/robot";
@@ -40,7 +42,7 @@ export interface ArchiveJobArgs extends HarborForArchives {
  * Each container sees only the identity it uses: the rclone phases (state, upload) the store's
  * add-only identity, the skopeo phase (collect) the Harbor robot.
  */
-export function archivePodSpec(a: { store: string; harborUrl: string; projects: string[]; storeSecretName: string; harborSecretName: string; configMapName: string }): k8s.types.input.core.v1.PodSpec {
+export function archivePodSpec(a: { store: string; harborUrl: string; projects: string[]; storeSecretName: string; harborSecretName: string; configMapName: string }): k8sInput.core.v1.PodSpec {
   const env = [
     { name: "WORK", value: "/work/run" },
     { name: "HOME", value: "/work" },
@@ -79,7 +81,7 @@ export function archivePodSpec(a: { store: string; harborUrl: string; projects: 
  * store's, the robot's), the script as a ConfigMap, and a CronJob in Harbor's namespace running it.
  */
 export class ArchiveJob extends pulumi.ComponentResource {
-  declare readonly cronJob: k8s.batch.v1.CronJob;
+  declare readonly cronJob: batchv1.CronJob;
   declare readonly robot: RobotAccount;
 
   constructor(name: string, args: ArchiveJobArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -104,17 +106,17 @@ export class ArchiveJob extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [args.harborRelease] });
 
     const labels = { "app.kubernetes.io/name": "registry-archive", "app.kubernetes.io/instance": s.name, "app.kubernetes.io/part-of": "registry-topology" };
-    const storeSecret = new k8s.core.v1.Secret(`${name}-store-credentials`, {
+    const storeSecret = new corev1.Secret(`${name}-store-credentials`, {
       metadata: { name: `registry-archive-${s.name}-store`, namespace: args.namespace, labels },
       type: "Opaque",
       stringData: pulumi.secret(s.env),
     }, { parent: this });
-    const harborSecret = new k8s.core.v1.Secret(`${name}-harbor-credentials`, {
+    const harborSecret = new corev1.Secret(`${name}-harbor-credentials`, {
       metadata: { name: `registry-archive-${s.name}-harbor`, namespace: args.namespace, labels },
       type: "Opaque",
       stringData: pulumi.secret(pulumi.all([robot.robotName, robot.secret]).apply(([user, password]) => ({ HARBOR_USERNAME: user, HARBOR_PASSWORD: password }))),
     }, { parent: this });
-    const script = new k8s.core.v1.ConfigMap(`${name}-script`, {
+    const script = new corev1.ConfigMap(`${name}-script`, {
       metadata: { name: `registry-archive-${s.name}-script`, namespace: args.namespace, labels },
       data: { "archive.sh": fs.readFileSync(ARCHIVE_SCRIPT_PATH, "utf8") },
     }, { parent: this });
@@ -122,7 +124,7 @@ export class ArchiveJob extends pulumi.ComponentResource {
     const spec = pulumi.all([s.path, args.harborUrl, storeSecret.metadata.name, harborSecret.metadata.name, script.metadata.name]).apply(([store, harborUrl, storeSecretName, harborSecretName, configMapName]) =>
       archivePodSpec({ store, harborUrl, projects: args.projects, storeSecretName, harborSecretName, configMapName }));
     this.robot = robot;
-    this.cronJob = new k8s.batch.v1.CronJob(`${name}-cronjob`, {
+    this.cronJob = new batchv1.CronJob(`${name}-cronjob`, {
       metadata: { name: `registry-archive-${s.name}`, namespace: args.namespace, labels },
       spec: {
         schedule: args.schedule,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import type { OciBackupSettings } from "./args";
 import { generatedHtpasswdUser } from "../shared/generated-user";
@@ -69,14 +70,14 @@ export class OciBackup extends pulumi.ComponentResource {
     // A digest of bcrypt lines reveals no password: safe to show in plain text.
     const htpasswdDigest = pulumi.unsecret(htpasswd.apply((text) => createHash("sha256").update(text).digest("hex")));
 
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ic.namespace, labels } }, parent);
+    const namespace = new corev1.Namespace(`${name}-namespace`, { metadata: { name: ic.namespace, labels } }, parent);
     const ns = namespace.metadata.name;
-    const secret = new k8s.core.v1.Secret(
+    const secret = new corev1.Secret(
       `${name}-htpasswd`,
       { metadata: { name: `${c.name}-htpasswd`, namespace: ns, labels }, type: "Opaque", stringData: { htpasswd: pulumi.secret(htpasswd) } },
       parent,
     );
-    const pvc = new k8s.core.v1.PersistentVolumeClaim(
+    const pvc = new corev1.PersistentVolumeClaim(
       `${name}-data`,
       {
         metadata: { name: `${c.name}-data`, namespace: ns, labels },
@@ -84,7 +85,7 @@ export class OciBackup extends pulumi.ComponentResource {
       },
       parent,
     );
-    new k8s.apps.v1.Deployment(
+    new appsv1.Deployment(
       `${name}-registry`,
       {
         metadata: { name: c.name, namespace: ns, labels },
@@ -129,7 +130,7 @@ export class OciBackup extends pulumi.ComponentResource {
       },
       parent,
     );
-    new k8s.core.v1.Service(
+    new corev1.Service(
       `${name}-service`,
       {
         metadata: { name: c.name, namespace: ns, labels },

@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import YAML from "yaml";
@@ -68,12 +71,12 @@ export class Observability extends pulumi.ComponentResource {
       duration: -1,
     }, { ...parent, dependsOn: [args.harbor.release] });
 
-    const secret = (key: string, mount: string, data: pulumi.Input<Record<string, pulumi.Input<string>>>): [string, string, k8s.core.v1.Secret] => {
+    const secret = (key: string, mount: string, data: pulumi.Input<Record<string, pulumi.Input<string>>>): [string, string, corev1.Secret] => {
       const secretName = `${EXPORTER_NAME}-${key}`.slice(0, 253);
-      const s = new k8s.core.v1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace, labels: { ...labels, ...exporterLabels } }, type: "Opaque", stringData: pulumi.secret(data) }, parent);
+      const s = new corev1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace, labels: { ...labels, ...exporterLabels } }, type: "Opaque", stringData: pulumi.secret(data) }, parent);
       return [mount, secretName, s];
     };
-    const secrets: [string, string, k8s.core.v1.Secret][] = [secret("source", "source", { username: robot.robotName, password: robot.secret })];
+    const secrets: [string, string, corev1.Secret][] = [secret("source", "source", { username: robot.robotName, password: robot.secret })];
     // Each backup is read with its pull identity only; one without a pull identity is reported not-checked.
     for (const b of args.backups) if (b.pull) secrets.push(secret(`backup-${b.name}`, `backups/${b.name}`, { username: b.pull.username, password: b.pull.password }));
     for (const a of args.archives) secrets.push(secret(`archive-${a.name}`, `archives/${a.name}`, a.env));
@@ -103,9 +106,9 @@ export class Observability extends pulumi.ComponentResource {
       }));
 
     const { files: code, entry } = args.exporterCode();
-    const codeCm = new k8s.core.v1.ConfigMap(`${name}-code`, { metadata: { name: `${EXPORTER_NAME}-code`, namespace, labels: { ...labels, ...exporterLabels } }, data: code }, parent);
+    const codeCm = new corev1.ConfigMap(`${name}-code`, { metadata: { name: `${EXPORTER_NAME}-code`, namespace, labels: { ...labels, ...exporterLabels } }, data: code }, parent);
     const settingsText = settings.apply((s) => JSON.stringify(s, null, 2));
-    const settingsCm = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: { name: `${EXPORTER_NAME}-settings`, namespace, labels: { ...labels, ...exporterLabels } }, data: { "settings.json": settingsText } }, parent);
+    const settingsCm = new corev1.ConfigMap(`${name}-settings`, { metadata: { name: `${EXPORTER_NAME}-settings`, namespace, labels: { ...labels, ...exporterLabels } }, data: { "settings.json": settingsText } }, parent);
 
     const spec = settingsText.apply((text) =>
       exporterDeploymentSpec({
@@ -117,21 +120,21 @@ export class Observability extends pulumi.ComponentResource {
         checksum: createHash("sha256").update(JSON.stringify(code)).update(text).digest("hex").slice(0, 16),
       }),
     );
-    new k8s.apps.v1.Deployment(`${name}-exporter`, { metadata: { name: EXPORTER_NAME, namespace, labels: { ...labels, ...exporterLabels } }, spec: spec as unknown as k8s.types.input.apps.v1.DeploymentSpec }, { ...parent, dependsOn: [codeCm, settingsCm, ...secrets.map(([, , s]) => s)] });
-    new k8s.core.v1.Service(`${name}-exporter`, {
+    new appsv1.Deployment(`${name}-exporter`, { metadata: { name: EXPORTER_NAME, namespace, labels: { ...labels, ...exporterLabels } }, spec: spec as unknown as k8sInput.apps.v1.DeploymentSpec }, { ...parent, dependsOn: [codeCm, settingsCm, ...secrets.map(([, , s]) => s)] });
+    new corev1.Service(`${name}-exporter`, {
       metadata: { name: EXPORTER_NAME, namespace, labels: { ...labels, ...exporterLabels } },
       spec: { selector: exporterLabels, ports: [{ name: "metrics", port: EXPORTER_PORT, targetPort: "metrics" }] },
     }, parent);
 
     const rules = ruleGroups(c.thresholds);
     if (c.prometheusOperator) {
-      new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {
+      new apiextensions.CustomResource(`${name}-servicemonitor`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "ServiceMonitor",
         metadata: { name: EXPORTER_NAME, namespace, labels: { ...labels, ...c.selectorLabels } },
         spec: { selector: { matchLabels: exporterLabels }, endpoints: [{ port: "metrics", interval: "60s", scrapeTimeout: "10s" }] },
       }, parent);
-      new k8s.apiextensions.CustomResource(`${name}-rules`, {
+      new apiextensions.CustomResource(`${name}-rules`, {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "registry-topology", namespace, labels: { ...labels, ...c.selectorLabels } },
@@ -139,10 +142,10 @@ export class Observability extends pulumi.ComponentResource {
       }, parent);
     } else {
       // No Operator: the rules file to load into your Prometheus (docs/observability.md).
-      new k8s.core.v1.ConfigMap(`${name}-rules`, { metadata: { name: "registry-topology-rules", namespace, labels }, data: { "registry-topology.rules.yml": YAML.stringify(rules) } }, parent);
+      new corev1.ConfigMap(`${name}-rules`, { metadata: { name: "registry-topology-rules", namespace, labels }, data: { "registry-topology.rules.yml": YAML.stringify(rules) } }, parent);
     }
     if (c.grafanaDashboard) {
-      new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
+      new corev1.ConfigMap(`${name}-dashboard`, {
         metadata: { name: "registry-topology-dashboard", namespace: c.dashboardNamespace ?? namespace, labels: { ...labels, grafana_dashboard: "1" } },
         data: { "registry-topology.json": JSON.stringify(grafanaDashboard(), null, 2) },
       }, parent);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { synthesizeInvoke, synthesizeOutputs } from "./mocks";
+import { skipPromiseDebugStacksIfRequested } from "./promise-stacks";
 
 /** One resource as the program registered it, with what a preview would show. */
 export interface RecordedResource {
@@ -40,6 +41,7 @@ interface Monitor {
  * its parent. Shared by the offline renderer, the policy check and the tests.
  */
 export async function installMockRuntime(project: string, stack: string): Promise<RecordedResource[]> {
+  skipPromiseDebugStacksIfRequested();
   const recorded: RecordedResource[] = [];
   let pending: Omit<RecordedResource, "urn"> | undefined;
   await pulumi.runtime.setMocks(

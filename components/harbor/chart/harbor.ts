@@ -1,4 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1";
+// The class's own file: "@pulumi/kubernetes/helm/v3" also loads the v3 Chart, which loads every kind.
+import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -41,7 +43,7 @@ export class Harbor extends pulumi.ComponentResource {
   declare readonly adminUsername: pulumi.Output<string>;
   /** Secret. */
   declare readonly adminPassword: pulumi.Output<string>;
-  declare readonly release: k8s.helm.v3.Release;
+  declare readonly release: Release;
   declare readonly projects: string[];
   /** Harbor as a registry (mirrors' first upstream, stack outputs). */
   declare readonly ref: RegistryRef;
@@ -51,14 +53,14 @@ export class Harbor extends pulumi.ComponentResource {
     // Registered inputs are what the policy pack sees of this component: nothing secret.
     super(TOKENS.harbor, name, { hostname: h.hostname, projects: h.projects.map((p) => p.name), failureDomain: h.failureDomain ?? HARBOR_FAILURE_DOMAIN }, opts);
 
-    const namespace = new k8s.core.v1.Namespace(
+    const namespace = new corev1.Namespace(
       `${name}-namespace`,
       { metadata: { name: h.namespace, labels: { "app.kubernetes.io/part-of": "registry-topology" } } },
       { parent: this },
     );
     const generated = generateHarborSecrets(name, this);
     const internalSecretName = `${h.releaseName}-internal-secrets`;
-    const internalSecret = new k8s.core.v1.Secret(
+    const internalSecret = new corev1.Secret(
       `${name}-internal-secrets`,
       {
         metadata: { name: internalSecretName, namespace: namespace.metadata.name },
@@ -75,7 +77,7 @@ export class Harbor extends pulumi.ComponentResource {
       externalRedisPassword: h.redis.type === "external" ? h.redis.password : undefined,
     });
 
-    const release = new k8s.helm.v3.Release(
+    const release = new Release(
       `${name}-chart`,
       {
         name: h.releaseName,
