@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 /**
  * End to end, with real tools: a distribution registry as Harbor's registry (Debian's
  * docker-registry) behind Harbor's repository-listing API (test/helpers/harbor-repositories.ts),

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // archives-are-immutable and prod-has-archive over real renders (the archives fixture and prod)
 // and over deliberately broken copies of them, through the offline evaluator.
 import * as fs from "node:fs";

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 /**
  * The archive under attack, with real tools: Debian's docker-registry as Harbor's registry and as
  * the restore target, the archive job's own script (skopeo + rclone), a local rclone store, and

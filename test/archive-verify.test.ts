@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // npm run verify's archive checks against a store laid out as the archive job writes it (local
 // rclone backend): snapshot age, sampled blobs hashed against their names, stale/empty/corrupt/unreachable.
 import * as fs from "node:fs";

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Issue 10: what a first real `pulumi up` of the backups needs, proven under the mock runtime
 // (whose mocks refuse what the clouds refuse) and on the pure helpers.
 import { execFile } from "node:child_process";

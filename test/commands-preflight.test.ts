@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // What `npm run up`, `verify` and `restore` check before long work (infra/cli/): the backend and
 // passphrase `up` uses are the ones verify/restore read with; the Pulumi CLI offline gets a hint,
 // not "fetch failed"; the Kubernetes context must exist and answer before anything starts.

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Every command, as `npm run <command>` runs it (scripts/run.js: compiled JavaScript from dist/):
 // --help/-h exit 0 with the usage on stdout; no arguments, an unknown flag and a missing value exit
 // 2 with what is wrong and the usage on stderr, never a stack trace (infra/cli/command.ts).

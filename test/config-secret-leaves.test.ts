@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

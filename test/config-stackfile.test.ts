@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Stack files that are not one (bad name, missing, YAML error, not a mapping) and config that used
 // to crash: one-line errors, exit 1, no stack trace, from the library and from the CLIs.
 import { execFile } from "node:child_process";

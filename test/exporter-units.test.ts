@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The exporter's pure parts (exposition text, lag bounds, settings), its Harbor listing against the
 // repository-listing stand-in, and verify's backups checked side by side (a hanging backup does not
 // use up the others' time), with a real distribution.

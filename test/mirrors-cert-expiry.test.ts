@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Certificate expiry made visible (issue 17, "Certificates that expire while nobody is looking"):
 // - every node writer's STATUS line carries the days left of the certificates its node holds,
 //   computed by writer.sh itself (busybox awk, no openssl in the writer image), checked against

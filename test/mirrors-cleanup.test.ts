@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Destroy lifecycle of node files (docs/node-files-lifecycle.md): the cleanup patch of the writer
 // DaemonSet, the real writer.sh in cleanup mode on fake host roots (one per node), the readiness
 // command the patch adds, and the NodeFilesCleanup provider's bounded wait that names the nodes

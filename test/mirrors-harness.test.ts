@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The shared real-registry harness (test/helpers/{distribution,token-server,oci-image}.ts) against
 // Debian's distribution and skopeo: token auth, least-privilege users, single and multi-arch images;
 // and the mirror-pod helper's PKI (checked with openssl) and real-path installs.

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Cutting off a leaked node client key (issue 17): every node of a region presents the same
 // client certificate and distribution has no revocation (only `http.tls.clientcas`), so the cut
 // is a CA-key rotation: raising the region's `pkiGeneration` renames every PKI resource, so the

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The node file writer (components/mirrors/writer.sh) under a full disk, with secrets, read-only
 // host directories, hostile paths and a hostile mirror, and its cleanup (destroy) mode: the real
 // script under busybox sh on a fake host root; full filesystems are small tmpfs mounts and

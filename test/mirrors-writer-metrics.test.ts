@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The writer's metrics file (writer.sh write_metrics) as the writer image runs it: busybox sh and
 // applets (plus curl, the image's prober), on a fake host. The file must be valid exposition text
 // for node-exporter's textfile collector: checked with Debian's real `promtool check metrics`.

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The writer's `token` apply mode (issue 19), run for real by busybox sh against a fake host
 // root: a token key from the refresher's Secret is delivered only when it is a whole token file;
 // absent or malformed, the node keeps the token it has; STATUS and metrics say how long it lives;

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The node file writer script (components/mirrors/writer.sh), run for real by /bin/sh against a
 // fake host root, and the DaemonSet it runs in.
 import { spawn } from "node:child_process";

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The alert rules through Debian's real promtool (package prometheus 2.42): `promtool check rules`
 // on the rules file we ship, and `promtool test rules` with a case per alert that fires on a
 // failing synthetic series and not on the healthy one next to it.

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Offline commands register dynamic resources without serializing their providers
 // (components/shared/dynamic-resource.ts): the same resources, types and inputs as the SDK's own
 // pulumi.dynamic.Resource, only `__provider` says it was not serialized. And the exporter bundle

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The ways a stack could pass the backup policies without a real backup, each blocked with the
 // exact violation (policy, level, resource). The graph is the hand-built healthy stack
 // (helpers/policy-harness.ts) broken one way at a time and run through EVERY policy at prod's

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Pure helpers of the policy pack: matchers, enforcement levels and pack config files, the token
 // copy, the offline evaluator and the recorded-graph converter.
 import * as fs from "node:fs";

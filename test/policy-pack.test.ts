@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The pack as `pulumi preview --policy-pack policy` runs it: @pulumi/pulumi's run-policy-pack
 // boots policy/index.ts (ts-node, cwd policy/) in a child process, and this test plays the engine
 // over gRPC on 127.0.0.1 (GetAnalyzerInfo, Configure, AnalyzeStack with the engine's wire format:

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Each policy over hand-built graphs that follow the component contract: the healthy graph passes,
 // and each way of breaking it yields exactly one, named violation.
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The offline policy check over real renders: every shipped stack passes, the bad fixture stacks
 // under test/fixtures/stacks are blocked by requires-backup-target, and deliberate breakages of the
 // real prod graph are each blocked with the exact violation.

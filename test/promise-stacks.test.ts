@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Offline commands run the SDK's debuggablePromise with no stack frames captured
 // (infra/offline/promise-stacks.ts): only that capture changes; every other error keeps its stack,
 // and PULUMI_DEBUG_PROMISE_LEAKS keeps the SDK as it is. The last test runs plain Node, as the

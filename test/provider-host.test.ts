@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 /**
  * Every dynamic provider through the real host process (@pulumi/pulumi/cmd/dynamic-provider) over
  * gRPC, with the provider texts the SDK serializes when the engine loads the program

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // The token relay (components/mirrors/token-relay.cjs), run as its static pod container runs it
 // (node, the rendered script, its env) against real registries: distribution with htpasswd (Basic,
 // as ECR challenges) and distribution behind a token server (Bearer, as Alibaba ACR does).

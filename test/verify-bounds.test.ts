@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // verify, bounded and honest: a real distribution registry as Harbor, and small HTTP servers on
 // 127.0.0.1 that are not registries, paginate in circles, never answer, or must never be asked.
 import { execFile } from "node:child_process";

@@ -1,3 +1,4 @@
+// test-group: parallel (starts processes, but asserts no duration or outage: runs two at a time with the units)
 // Replication verification against real registries: Debian's distribution on 127.0.0.1, a
 // "Harbor" and one backup with htpasswd (Basic) auth, a second backup behind a token server
 // (Bearer flow, as Harbor, ACR and Artifact Registry answer). Images are built without an engine.

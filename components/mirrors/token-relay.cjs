@@ -90,12 +90,15 @@ function token(req, res) {
 
 const HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization"]);
 
+// Connections to the registry are reused (a TLS handshake per blob would cost more than the blob).
+const agents = { "https:": new https.Agent({ keepAlive: true, maxSockets: 32 }), "http:": new http.Agent({ keepAlive: true, maxSockets: 32 }) };
+
 /** One upstream request; resolves with the answer (headers read, body not yet). */
 function send(method, url, headers) {
   return new Promise((resolve, reject) => {
     const target = new URL(url, UPSTREAM);
     const l = target.protocol === "https:" ? https : http;
-    const r = l.request(target, { method, headers: { ...headers, host: target.host }, rejectUnauthorized: !INSECURE, timeout: TIMEOUT_MS }, resolve);
+    const r = l.request(target, { method, headers: { ...headers, host: target.host }, rejectUnauthorized: !INSECURE, timeout: TIMEOUT_MS, agent: agents[target.protocol] }, resolve);
     r.on("timeout", () => r.destroy(new Error(`no answer from ${target.host} within ${TIMEOUT_MS / 1000} s`)));
     r.on("error", reject);
     r.end();
