@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { synthesizeInvoke, synthesizeOutputs } from "./mocks";
+import { installOfflineHtpasswdCache } from "./htpasswd-cache";
 import { skipPromiseDebugStacksIfRequested } from "./promise-stacks";
 
 /** One resource as the program registered it, with what a preview would show. */
@@ -42,6 +43,7 @@ interface Monitor {
  */
 export async function installMockRuntime(project: string, stack: string): Promise<RecordedResource[]> {
   skipPromiseDebugStacksIfRequested();
+  installOfflineHtpasswdCache();
   const recorded: RecordedResource[] = [];
   let pending: Omit<RecordedResource, "urn"> | undefined;
   await pulumi.runtime.setMocks(
