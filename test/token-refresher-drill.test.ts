@@ -237,7 +237,6 @@ describe("token refresher drill: a mirror of an ECR backup across token expiries
     await stopAllMirrorPods();
     await ecr?.stop();
     await stopAllDistributions();
-    try { fs.copyFileSync(path.join(dir, "mirror-pod-ecr.log"), "/tmp/drill-pod.log"); fs.copyFileSync(path.join(dir, "token-relay-ecr.log"), "/tmp/drill-relay.log"); } catch { /* debug */ }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RELAY_SCRIPT, RELAY_USER } from "../components/mirrors/staticPods";
-import { consecutiveFreePorts, startDistribution, stopAllDistributions, waitForHttp, type RunningDistribution } from "./helpers/distribution";
+import { freePort, startDistribution, stopAllDistributions, waitForHttp, type RunningDistribution } from "./helpers/distribution";
 import { buildOciImage, pushImage } from "./helpers/oci-image";
 import { startTokenServer, tokenAuthConfig, type TokenServer } from "./helpers/token-server";
 
@@ -23,7 +23,7 @@ let ts: TokenServer;
 const relays: ChildProcess[] = [];
 
 async function startRelay(upstream: string, tokenFile: string): Promise<string> {
-  const [port] = [await consecutiveFreePorts(1)];
+  const port = await freePort();
   const script = path.join(dir, "token-relay.cjs");
   fs.writeFileSync(script, RELAY_SCRIPT);
   const secretFile = path.join(dir, `secret-${port}`);

@@ -40,12 +40,12 @@ function mintFor(t: RefresherTarget, credentialsDir: string): () => Promise<Stor
   };
 }
 
-export function storeFor(s: RefresherSettings): TokenStore {
+function storeFor(s: RefresherSettings): TokenStore {
   const keys = Object.fromEntries(s.targets.map((t) => [t.backup, t.key]));
   return s.store.kind === "directory" ? new DirectoryTokenStore(s.store.path, keys) : new KubernetesSecretTokenStore(inClusterApi(), s.store.namespace, s.store.name, keys);
 }
 
-export function targetsFor(s: RefresherSettings): RefreshTarget[] {
+function targetsFor(s: RefresherSettings): RefreshTarget[] {
   return s.targets.map((t) => ({ backup: t.backup, mint: mintFor(t, s.credentialsDir) }));
 }
 

@@ -165,7 +165,12 @@ export async function startMirrorPod(opts: {
     relay = spawn(process.execPath, [relayScript], { env: relayEnv, stdio: ["ignore", rfd, rfd], detached: true });
     fs.closeSync(rfd);
     const relayUp = `http://127.0.0.1:${m.relayPort}/healthz`;
-    await waitForHttp(relayUp, { statuses: [200], timeoutMs: 10_000, alive: () => relay!.exitCode === null });
+    try {
+      await waitForHttp(relayUp, { statuses: [200], timeoutMs: 10_000, alive: () => relay!.exitCode === null });
+    } catch (e) {
+      relay.kill("SIGKILL"); // never left behind when the pod does not come up
+      throw e;
+    }
   }
   const fd = fs.openSync(logPath, "a");
   // Own process group: stop() can end the supervisor and its distribution by the group id.
